@@ -1,0 +1,23 @@
+// Names shared between the files of the board layer only; Cairn and firmware
+// use board.h. Vector tables (per board) reference the handlers declared here.
+#ifndef CAIRN_BOARD_INTERNAL_H
+#define CAIRN_BOARD_INTERNAL_H
+
+#include <stdint.h>
+
+// One entry of a Cortex-M vector table.
+typedef void (*board_vector_t)(void);
+
+// Provided by the linker script: initial stack pointer (top of RAM).
+extern uint32_t __stack_top[];
+
+void Reset_Handler(void) __attribute__((noreturn));
+void HardFault_Handler(void);
+void Default_Handler(void);
+
+// Per board (uart.c): makes board_putchar usable. Touches only peripheral
+// registers, so Reset_Handler can call it before RAM is initialised and a
+// fault at any time still gets printed.
+void board_console_init(void);
+
+#endif

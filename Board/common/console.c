@@ -1,0 +1,26 @@
+// Text output on top of the board's board_putchar. Nothing here allocates,
+// so the fault printer and the allocator's own diagnostics can use it.
+#include <stdint.h>
+
+#include "board.h"
+
+void board_puts(const char *s) {
+    while (*s != '\0') {
+        board_putchar(*s++);
+    }
+}
+
+void board_puthex32(uint32_t value) {
+    static const char digits[] = "0123456789abcdef";
+    board_puts("0x");
+    for (int shift = 28; shift >= 0; shift -= 4) {
+        board_putchar(digits[(value >> shift) & 0xF]);
+    }
+}
+
+// Embedded Swift's print() writes through putchar. Defined here (and
+// <stdio.h> not included) so newlib's buffered stdio is never pulled in.
+int putchar(int c) {
+    board_putchar(c);
+    return (unsigned char)c;
+}

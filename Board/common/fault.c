@@ -1,0 +1,64 @@
+// Fatal exceptions: print where the CPU was, without printf or allocation
+// (the heap may be what broke), then exit non-zero.
+#include <stdint.h>
+
+#include "board.h"
+#include "board_internal.h"
+
+// What the CPU pushes on exception entry, lowest address first.
+enum { FRAME_R0, FRAME_R1, FRAME_R2, FRAME_R3, FRAME_R12, FRAME_LR, FRAME_PC, FRAME_XPSR };
+
+void board_report_hard_fault(const uint32_t *frame, uint32_t exc_return) __attribute__((noreturn, used));
+
+void board_report_hard_fault(const uint32_t *frame, uint32_t exc_return) {
+    board_puts("\nHardFault: PC=");
+    board_puthex32(frame[FRAME_PC]);
+    board_puts(" LR=");
+    board_puthex32(frame[FRAME_LR]);
+    board_puts(" xPSR=");
+    board_puthex32(frame[FRAME_XPSR]);
+    board_puts(" EXC_RETURN=");
+    board_puthex32(exc_return);
+#if __ARM_ARCH_7M__ || __ARM_ARCH_7EM__
+    // ARMv7-M says why: CFSR bits name the fault, BFAR/MMFAR the address
+    // (valid only when CFSR's BFARVALID / MMARVALID bit is set).
+    board_puts(" CFSR=");
+    board_puthex32(*(volatile uint32_t *)0xE000ED28u);
+    board_puts(" HFSR=");
+    board_puthex32(*(volatile uint32_t *)0xE000ED2Cu);
+    board_puts(" BFAR=");
+    board_puthex32(*(volatile uint32_t *)0xE000ED38u);
+#endif
+    board_puts("\n");
+    board_exit(BOARD_EXIT_HARD_FAULT);
+}
+
+// Finds the stacked frame and tail-calls the C reporter. EXC_RETURN bit 2
+// tells which stack the CPU pushed to (0: MSP, 1: PSP). Written in the
+// Thumb-1 subset so the same code runs on Cortex-M0; `ldr`+`bx` instead of
+// `b` because a Thumb-1 `b` reaches only +-2 KiB.
+__attribute__((naked)) void HardFault_Handler(void) {
+    __asm volatile(
+        "movs r0, #4\n\t"
+        "mov  r1, lr\n\t"
+        "tst  r0, r1\n\t"
+        "bne  1f\n\t"
+        "mrs  r0, msp\n\t"
+        "b    2f\n"
+        "1:\n\t"
+        "mrs  r0, psp\n"
+        "2:\n\t"
+        "ldr  r2, =board_report_hard_fault\n\t"
+        "bx   r2\n\t"
+        ".ltorg\n");
+}
+
+// Any exception or interrupt nobody claimed. IPSR holds its number.
+void Default_Handler(void) {
+    uint32_t ipsr;
+    __asm volatile("mrs %0, ipsr" : "=r"(ipsr));
+    board_puts("\nUnhandled exception: IPSR=");
+    board_puthex32(ipsr);
+    board_puts("\n");
+    board_exit(BOARD_EXIT_UNHANDLED_EXCEPTION);
+}

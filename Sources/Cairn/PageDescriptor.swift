@@ -1,0 +1,68 @@
+/// The side-table entry of one page: 16 bytes, indexed by page number.
+///
+/// User blocks carry no header; everything the allocator knows about a page
+/// lives here, so `free(p)` finds it with a subtraction and a shift.
+///
+/// What the fields mean depends on `state`:
+///
+/// | state                 | freeList           | carved / used         | span        | next, prev          |
+/// |-----------------------|--------------------|-----------------------|-------------|---------------------|
+/// | class `c`             | first free block   | never-used offset / blocks in use | —  | partial-page list |
+/// | ``freeSpan``          | —                  | —                     | span pages  | bin list (head page only) |
+/// | ``largeRun``          | —                  | —                     | run pages   | —                   |
+/// | ``largeRunInterior``  | —                  | —                     | —           | —                   |
+///
+/// A free span marks its first and its last page ``freeSpan`` with its
+/// length, so that freeing a neighbour can merge with it in O(1). Pages in
+/// the middle of a free span keep a non-class state (never a class index), so
+/// a stray `free` into them is reported, never taken for a block.
+@usableFromInline
+struct PageDescriptor {
+    /// Arena offset of this page's first free block, or ``noBlock``.
+    /// Each free block holds the arena offset of the next in its first word.
+    var freeList: UInt32
+    /// Offset inside the page of the first block never handed out: blocks are
+    /// carved lazily, so taking a fresh page costs O(1), not O(blocks).
+    var carved: UInt16
+    /// Blocks of this page handed out and not yet freed.
+    var used: UInt16
+    /// Page count of a free span or large run (on its first and last page).
+    var span: UInt16
+    /// Doubly linked list of pages (the partial pages of a class, or the
+    /// free spans of a bin), by page number; ``noPage`` ends it.
+    var next: UInt16
+    var prev: UInt16
+    /// A size-class index, or one of the states below.
+    var state: UInt8
+    var reserved: UInt8
+
+    static let noBlock: UInt32 = .max
+    static let noPage: UInt16 = .max
+    static let freeSpan: UInt8 = 0xFF
+    static let largeRun: UInt8 = 0xFE
+    static let largeRunInterior: UInt8 = 0xFD
+    /// States below this are size-class indices.
+    static let firstSpecialState: UInt8 = 0xFD
+}
+
+/// One size class: 16 bytes in the metadata area.
+@usableFromInline
+struct SizeClassRecord {
+    var blockSize: UInt16
+    var blocksPerPage: UInt16
+    /// First page that has both a block in use and a free block, or ``PageDescriptor/noPage``.
+    var partialHead: UInt16
+    /// One completely free page kept for this class, or ``PageDescriptor/noPage``.
+    /// Keeping it stops an alloc/free pair at a page boundary from taking
+    /// and releasing a page every time; it goes back to the pool when the
+    /// pool runs dry.
+    var emptyPage: UInt16
+    /// Pages this class holds (partial, full and the empty one).
+    var pages: UInt16
+    var reserved: UInt16
+    /// `ceil(2^32 / blockSize)`: `offsetInPage * reciprocal` (mod 2^32) is
+    /// below `reciprocal` exactly when the offset is a multiple of the block
+    /// size, for every offset below 2^16 (Lemire's divisibility test). That
+    /// lets `free` reject interior pointers with one multiply and no divide.
+    var reciprocal: UInt32
+}

@@ -1,0 +1,35 @@
+/// What the C allocation rules (``CHeap``) need from an allocator.
+/// ``SlabAllocator`` and ``BumpAllocator`` both conform.
+public protocol RawAllocator: ~Copyable {
+    /// A block of `byteCount` bytes at `alignment` (a power of two), or `nil`.
+    mutating func allocate(byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer?
+    /// Frees a block; misuse is reported by the allocator and changes nothing.
+    mutating func deallocate(_ pointer: UnsafeMutableRawPointer, caller: UInt)
+    /// Bytes usable at a live block, or `nil` when unknown.
+    func usableSize(of pointer: UnsafeMutableRawPointer) -> UInt?
+    /// Resizes a live block without moving it, or returns false.
+    mutating func resizeInPlace(_ pointer: UnsafeMutableRawPointer, byteCount: UInt) -> Bool
+    /// Bytes that a moving `realloc` may copy from `pointer`: its usable size,
+    /// or for allocators that do not know it, a bound that stays inside memory
+    /// handed out.
+    func bytesToPreserve(from pointer: UnsafeMutableRawPointer) -> UInt
+}
+
+extension SlabAllocator: RawAllocator {
+    public func usableSize(of pointer: UnsafeMutableRawPointer) -> UInt? {
+        usableSize(of: UnsafeRawPointer(pointer))
+    }
+
+    public func bytesToPreserve(from pointer: UnsafeMutableRawPointer) -> UInt {
+        usableSize(of: UnsafeRawPointer(pointer)) ?? 0
+    }
+}
+
+extension BumpAllocator: RawAllocator {
+    public func bytesToPreserve(from pointer: UnsafeMutableRawPointer) -> UInt {
+        // A bump block's size is unknown unless it is the newest; everything
+        // from it to the top was handed out, so copying that much reads only
+        // memory the caller may read, and includes the whole old block.
+        bytesBelowTop(from: pointer)
+    }
+}

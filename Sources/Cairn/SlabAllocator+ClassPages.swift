@@ -1,0 +1,154 @@
+// Slow paths of the size classes: taking a page for a class, moving pages
+// between the partial list and the pool, and confirming a double free.
+// Each runs at most once per page-boundary crossing of the fast paths.
+
+extension SlabAllocator {
+    /// The class has no partial page: take its kept empty page, or a fresh
+    /// page from the pool, put it on the partial list and allocate from it.
+    @usableFromInline
+    mutating func refillAndAllocate(ofClass sizeClass: UInt) -> UnsafeMutableRawPointer? {
+        let record = classRecord(sizeClass)
+        var page = UInt(record.pointee.emptyPage)
+        if page != UInt(PageDescriptor.noPage) {
+            record.pointee.emptyPage = PageDescriptor.noPage
+        } else {
+            guard let fresh = takePagesReclaiming(1) else {
+                outOfMemoryCount &+= 1
+                return nil
+            }
+            page = fresh
+            let d = descriptor(page)
+            d.pointee.state = UInt8(truncatingIfNeeded: sizeClass)
+            d.pointee.freeList = PageDescriptor.noBlock
+            d.pointee.carved = 0
+            d.pointee.used = 0
+            d.pointee.span = 1
+            record.pointee.pages &+= 1
+            notePagesTaken(1)
+        }
+        linkPartial(page, record)
+        return takeBlock(fromPage: page, record)
+    }
+
+    /// A page of `record`'s class lost a block: `usedBefore` was either the
+    /// page's capacity (it was full) or 1 (it is now empty), or both.
+    @usableFromInline
+    mutating func pageLostBlock(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>, usedBefore: UInt16) {
+        let wasFull = usedBefore == record.pointee.blocksPerPage
+        if usedBefore != 1 {
+            // Was full, still has blocks in use: it can serve again.
+            linkPartial(page, record)
+            return
+        }
+        // Now empty. A page with one block per page was full, so it is on no list.
+        if !wasFull { unlinkPartial(page, record) }
+        if record.pointee.emptyPage == PageDescriptor.noPage {
+            record.pointee.emptyPage = UInt16(truncatingIfNeeded: page)
+        } else {
+            releaseClassPage(page, record)
+        }
+    }
+
+    /// Gives an empty class page back to the pool.
+    mutating func releaseClassPage(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>) {
+        record.pointee.pages &-= 1
+        pagesInUse &-= 1
+        releasePages(start: page, count: 1)
+    }
+
+    /// Gives every class's kept empty page back to the pool: O(classes).
+    /// Returns true when any page came back.
+    mutating func reclaimEmptyPages() -> Bool {
+        var reclaimed = false
+        var sizeClass: UInt = 0
+        while sizeClass < classCount {
+            let record = classRecord(sizeClass)
+            let page = record.pointee.emptyPage
+            if page != PageDescriptor.noPage {
+                record.pointee.emptyPage = PageDescriptor.noPage
+                releaseClassPage(UInt(page), record)
+                reclaimed = true
+            }
+            sizeClass &+= 1
+        }
+        return reclaimed
+    }
+
+    /// Pushes `page` on the front of the class's partial list.
+    mutating func linkPartial(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>) {
+        let d = descriptor(page)
+        let head = record.pointee.partialHead
+        d.pointee.prev = PageDescriptor.noPage
+        d.pointee.next = head
+        if head != PageDescriptor.noPage { descriptor(UInt(head)).pointee.prev = UInt16(truncatingIfNeeded: page) }
+        record.pointee.partialHead = UInt16(truncatingIfNeeded: page)
+    }
+
+    /// Takes `page` off the class's partial list.
+    @usableFromInline
+    mutating func unlinkPartial(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>) {
+        let d = descriptor(page)
+        let next = d.pointee.next
+        let prev = d.pointee.prev
+        if prev != PageDescriptor.noPage {
+            descriptor(UInt(prev)).pointee.next = next
+        } else {
+            record.pointee.partialHead = next
+        }
+        if next != PageDescriptor.noPage { descriptor(UInt(next)).pointee.prev = prev }
+        d.pointee.next = PageDescriptor.noPage
+        d.pointee.prev = PageDescriptor.noPage
+    }
+
+    /// True when the block at arena offset `block` is on `page`'s free list.
+    /// O(free blocks of the page); runs only when the block carries the
+    /// free mark. The walk is bounded by the page's capacity, so even a free
+    /// list corrupted by a stray write cannot make it loop.
+    @usableFromInline
+    func isOnFreeList(block: UInt32, page: UInt) -> Bool {
+        let d = descriptor(page)
+        let limit = classRecord(UInt(d.pointee.state)).pointee.blocksPerPage
+        var link = d.pointee.freeList
+        var steps: UInt16 = 0
+        while link != PageDescriptor.noBlock && steps <= limit {
+            if link == block { return true }
+            link = loadWord(arenaBase &+ UInt(link))
+            steps &+= 1
+        }
+        return false
+    }
+
+    /// Counts pages leaving the pool, for the peak.
+    mutating func notePagesTaken(_ count: UInt) {
+        pagesInUse &+= count
+        if pagesInUse > peakPagesInUse { peakPagesInUse = pagesInUse }
+    }
+
+    /// Passes a misuse to the handler. Nothing else changes.
+    @usableFromInline
+    mutating func reportMisuse(_ kind: MisuseKind, _ address: UInt, _ sizeClass: Int, _ caller: UInt) {
+        misuseCount &+= 1
+        guard let handler = misuseHandler else { return }
+        let blockSize = sizeClass >= 0 ? UInt(classRecord(UInt(sizeClass)).pointee.blockSize) : 0
+        MisuseReport(kind: kind, address: address, sizeClass: sizeClass, blockSize: blockSize, caller: caller)
+            .send(to: handler)
+    }
+
+    /// The page and state of the live block starting at `block`, or `nil`
+    /// when `block` is not the start of a block in use.
+    func liveBlockPage(_ block: UInt) -> (UInt, UInt8)? {
+        let offset = block &- arenaBase
+        guard offset < arenaBytes else { return nil }
+        let page = offset >> pageShift
+        let d = descriptor(page)
+        let state = d.pointee.state
+        let inPage = offset & ((1 << pageShift) &- 1)
+        if state == PageDescriptor.largeRun { return inPage == 0 ? (page, state) : nil }
+        guard state < PageDescriptor.firstSpecialState else { return nil }
+        let blockSize = UInt(classRecord(UInt(state)).pointee.blockSize)
+        guard inPage % blockSize == 0, inPage < UInt(d.pointee.carved),
+              !isOnFreeList(block: UInt32(truncatingIfNeeded: offset), page: page)
+        else { return nil }
+        return (page, state)
+    }
+}

@@ -1,0 +1,105 @@
+// Large blocks: runs of whole pages, for requests above the largest class
+// or aligned beyond what any class block offers.
+
+extension SlabAllocator {
+    /// Allocates a run of pages holding `byteCount` bytes at `alignment`.
+    @usableFromInline
+    mutating func allocateRun(byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
+        let pageMask: UInt = (1 << pageShift) &- 1
+        // Round up to whole pages; a size within a page of UInt.max would
+        // wrap, so it is refused before the addition.
+        guard pageCount != 0, byteCount <= UInt.max &- pageMask else {
+            outOfMemoryCount &+= 1
+            return nil
+        }
+        let pages = max(1, (byteCount &+ pageMask) >> pageShift)
+        // Pages are page-aligned. For a larger alignment take enough extra
+        // pages that an aligned start exists inside the run, then give the
+        // pages before and after it back.
+        let extra = alignment > pageMask &+ 1 ? (alignment >> pageShift) &- 1 : 0
+        guard pages <= pageCount, extra < pageCount, pages &+ extra <= pageCount,
+              let start = takePagesReclaiming(pages &+ extra)
+        else {
+            outOfMemoryCount &+= 1
+            return nil
+        }
+        var first = start
+        if extra != 0 {
+            let alignedAddress = (pageAddress(start) &+ alignment &- 1) & ~(alignment &- 1)
+            first = (alignedAddress &- arenaBase) >> pageShift
+        }
+        // Mark the run before giving back the ends: releasing them looks at
+        // their neighbours, which must then read as taken.
+        markRun(start: first, pages: pages)
+        if extra != 0 {
+            let lead = first &- start
+            let trail = extra &- lead
+            if lead != 0 { releasePages(start: start, count: lead) }
+            if trail != 0 { releasePages(start: first &+ pages, count: trail) }
+        }
+        largeRunCount &+= 1
+        notePagesTaken(pages)
+        return rawPointer(pageAddress(first))
+    }
+
+    /// Frees the run starting at `offset`, or reports why it cannot.
+    @usableFromInline
+    mutating func deallocateRun(page: UInt, offset: UInt, caller: UInt) {
+        let d = descriptor(page)
+        let atPageStart = offset & ((UInt(1) << pageShift) &- 1) == 0
+        let address = arenaBase &+ offset
+        switch d.pointee.state {
+        case PageDescriptor.largeRun where atPageStart:
+            let pages = UInt(d.pointee.span)
+            largeRunCount &-= 1
+            pagesInUse &-= pages
+            releasePages(start: page, count: pages)
+        case PageDescriptor.freeSpan where atPageStart:
+            reportMisuse(.doubleFree, address, -1, caller)
+        default:
+            reportMisuse(.notBlockStart, address, -1, caller)
+        }
+    }
+
+    /// Shrinks or grows the run at `page` in place; false when it cannot grow.
+    mutating func resizeRun(page: UInt, byteCount: UInt) -> Bool {
+        let pageMask: UInt = (1 << pageShift) &- 1
+        guard byteCount <= UInt.max &- pageMask else { return false }
+        let wanted = max(1, (byteCount &+ pageMask) >> pageShift)
+        let d = descriptor(page)
+        let have = UInt(d.pointee.span)
+        if wanted <= have {
+            if wanted < have {
+                d.pointee.span = UInt16(truncatingIfNeeded: wanted)
+                pagesInUse &-= have &- wanted
+                releasePages(start: page &+ wanted, count: have &- wanted)
+            }
+            return true
+        }
+        // Grow into the free span that starts right after the run, if any.
+        let next = page &+ have
+        guard next < pageCount else { return false }
+        let following = descriptor(next)
+        let spanPages = UInt(following.pointee.span)
+        guard following.pointee.state == PageDescriptor.freeSpan, have &+ spanPages >= wanted else { return false }
+        removeSpan(start: next)
+        let taken = wanted &- have
+        if spanPages > taken { insertSpan(start: next &+ taken, count: spanPages &- taken) }
+        markRun(start: page, pages: wanted)
+        notePagesTaken(taken)
+        return true
+    }
+
+    /// Marks a run: its first page carries the length, every other page is
+    /// marked interior so that a stray free into it is recognised. O(pages).
+    func markRun(start: UInt, pages: UInt) {
+        let head = descriptor(start)
+        head.pointee.state = PageDescriptor.largeRun
+        head.pointee.span = UInt16(truncatingIfNeeded: pages)
+        var page = start &+ 1
+        while page < start &+ pages {
+            descriptor(page).pointee.state = PageDescriptor.largeRunInterior
+            page &+= 1
+        }
+    }
+}

@@ -1,0 +1,114 @@
+// The pool of free pages: free spans (runs of contiguous free pages) kept in
+// bins by size class of length, bin k holding spans of 2^k ..< 2^(k+1) pages.
+// A span is marked on its first and last page, so a span being freed merges
+// with its free neighbours in O(1).
+
+extension SlabAllocator {
+    /// Takes `count` contiguous pages from the pool; gives back the empty
+    /// pages that classes keep and tries again when the pool cannot serve.
+    @usableFromInline
+    mutating func takePagesReclaiming(_ count: UInt) -> UInt? {
+        if let start = takePages(count) { return start }
+        guard reclaimEmptyPages() else { return nil }
+        return takePages(count)
+    }
+
+    /// Takes `count` (>= 1) contiguous pages, or `nil`.
+    ///
+    /// Any span in a bin of index >= ceil(log2(count)) is long enough, so
+    /// the smallest such non-empty bin answers in O(1). Only when all of
+    /// them are empty is the bin floor(log2(count)) walked for a span that
+    /// is long enough (first fit; at most pageCount / count spans).
+    mutating func takePages(_ count: UInt) -> UInt? {
+        let wide = ceilLog2(count)
+        var start = UInt(PageDescriptor.noPage)
+        if wide < UInt(SlabLayout.binCount) {
+            let candidates = nonEmptyBins & ~((UInt32(1) << UInt32(wide)) &- 1)
+            if candidates != 0 {
+                start = UInt(binHead(UInt(candidates.trailingZeroBitCount)).pointee)
+            }
+        }
+        if start == UInt(PageDescriptor.noPage) {
+            var page = binHead(floorLog2(count)).pointee
+            while page != PageDescriptor.noPage {
+                if UInt(descriptor(UInt(page)).pointee.span) >= count { break }
+                page = descriptor(UInt(page)).pointee.next
+            }
+            guard page != PageDescriptor.noPage else { return nil }
+            start = UInt(page)
+        }
+        let length = UInt(descriptor(start).pointee.span)
+        removeSpan(start: start)
+        if length > count { insertSpan(start: start &+ count, count: length &- count) }
+        return start
+    }
+
+    /// Returns `count` pages at `start` to the pool, merged with free neighbours.
+    mutating func releasePages(start: UInt, count: UInt) {
+        // Whatever the pages were (a class page, a run's head), their ends
+        // stop saying so now: if a merge leaves them inside a larger span,
+        // a stray free into them must find no class there.
+        descriptor(start).pointee.state = PageDescriptor.largeRunInterior
+        descriptor(start &+ count &- 1).pointee.state = PageDescriptor.largeRunInterior
+        var first = start
+        var length = count
+        if first > 0 {
+            let before = descriptor(first &- 1)
+            // A free page right before is the last page of its span.
+            if before.pointee.state == PageDescriptor.freeSpan {
+                let spanStart = first &- UInt(before.pointee.span)
+                length &+= UInt(before.pointee.span)
+                removeSpan(start: spanStart)
+                first = spanStart
+            }
+        }
+        let afterPage = start &+ count
+        if afterPage < pageCount {
+            let after = descriptor(afterPage)
+            // A free page right after is the first page of its span.
+            if after.pointee.state == PageDescriptor.freeSpan {
+                length &+= UInt(after.pointee.span)
+                removeSpan(start: afterPage)
+            }
+        }
+        insertSpan(start: first, count: length)
+    }
+
+    /// Marks `count` pages at `start` as one free span and files it in its bin.
+    mutating func insertSpan(start: UInt, count: UInt) {
+        let head = descriptor(start)
+        let tail = descriptor(start &+ count &- 1)
+        tail.pointee.state = PageDescriptor.freeSpan
+        tail.pointee.span = UInt16(truncatingIfNeeded: count)
+        head.pointee.state = PageDescriptor.freeSpan
+        head.pointee.span = UInt16(truncatingIfNeeded: count)
+        let bin = floorLog2(count)
+        let binHead = binHead(bin)
+        let first = binHead.pointee
+        head.pointee.prev = PageDescriptor.noPage
+        head.pointee.next = first
+        if first != PageDescriptor.noPage { descriptor(UInt(first)).pointee.prev = UInt16(truncatingIfNeeded: start) }
+        binHead.pointee = UInt16(truncatingIfNeeded: start)
+        nonEmptyBins |= UInt32(1) << UInt32(bin)
+    }
+
+    /// Takes the span starting at `start` out of its bin (its pages stay
+    /// marked free until the caller gives them a new state).
+    mutating func removeSpan(start: UInt) {
+        let head = descriptor(start)
+        let bin = floorLog2(UInt(head.pointee.span))
+        let next = head.pointee.next
+        let prev = head.pointee.prev
+        if prev != PageDescriptor.noPage {
+            descriptor(UInt(prev)).pointee.next = next
+        } else {
+            binHead(bin).pointee = next
+            if next == PageDescriptor.noPage { nonEmptyBins &= ~(UInt32(1) << UInt32(bin)) }
+        }
+        if next != PageDescriptor.noPage { descriptor(UInt(next)).pointee.prev = prev }
+        // The pages leave the pool: mark them so a stale neighbour check
+        // cannot take them for free.
+        head.pointee.state = PageDescriptor.largeRunInterior
+        descriptor(start &+ UInt(head.pointee.span) &- 1).pointee.state = PageDescriptor.largeRunInterior
+    }
+}

@@ -1,0 +1,251 @@
+/// A slab allocator: size classes over fixed-size pages, with page runs for
+/// blocks larger than the largest class.
+///
+/// The region given at creation is laid out as
+///
+///     [ class table | span bins | size→class table | page side table | pages ... ]
+///
+/// Pages are aligned to the page size. A page either belongs to one size
+/// class and is cut into equal blocks, or is part of a large run, or is free.
+/// Blocks carry no header: `free(p)` finds its page's descriptor with a
+/// subtraction and a shift. Each page of a class keeps its own free list
+/// (threaded through the free blocks), so a page whose blocks are all free
+/// can go back to the shared pool in O(1) and serve another class.
+///
+/// Cost, with `C` classes and `P` pages:
+/// - allocate / free of a class block: O(1), no search (the fast path);
+///   taking a page for a class: O(1) while the pool holds a free span;
+/// - a large run of `n` pages: O(1) to find a span in a larger bin, else a
+///   first-fit walk of one bin (at most P / n spans), plus O(n) to mark the
+///   run's pages so that a stray free into them is recognised;
+/// - a free span is merged with its neighbours in O(1);
+/// - when the pool runs dry, the one empty page each class keeps is given
+///   back: O(C).
+///
+/// Noncopyable: two copies would hand out the same memory.
+public struct SlabAllocator: ~Copyable {
+    // Geometry. All zero until configured, so an unconfigured allocator
+    // fails every allocation and reports every free as foreign.
+    @usableFromInline var arenaBase: UInt = 0
+    @usableFromInline var arenaBytes: UInt = 0
+    @usableFromInline var pageShift: UInt = 0
+    @usableFromInline var pageCount: UInt = 0
+    // Addresses of the metadata tables in the region.
+    @usableFromInline var descriptors: UInt = 0
+    @usableFromInline var classes: UInt = 0
+    @usableFromInline var classLookup: UInt = 0
+    @usableFromInline var binHeads: UInt = 0
+    @usableFromInline var classCount: UInt = 0
+    /// Largest class size + 1; requests at or above go to page runs.
+    @usableFromInline var classLimit: UInt = 0
+    /// Bit `k` set when span bin `k` (spans of 2^k ..< 2^(k+1) pages) is non-empty.
+    @usableFromInline var nonEmptyBins: UInt32 = 0
+    // Counters kept on the slow paths only.
+    @usableFromInline var pagesInUse: UInt = 0
+    @usableFromInline var peakPagesInUse: UInt = 0
+    @usableFromInline var outOfMemoryCount: UInt = 0
+    @usableFromInline var largeRunCount: UInt = 0
+    @usableFromInline var misuseCount: UInt = 0
+    @usableFromInline var regionBytes: UInt = 0
+
+    /// Every detected misuse is passed here; `nil` ignores them. Either way
+    /// the bad request changes nothing.
+    public var misuseHandler: MisuseHandler? = nil
+
+    /// A free block's second word holds its link XOR this value. `free` sees
+    /// it on a block that is already free, and then confirms the double free
+    /// by walking that page's free list; a live block that happens to hold
+    /// the pattern costs a walk, never a false report.
+    @usableFromInline static let freeMark: UInt32 = 0xCA1B_F7EE
+
+    /// An unconfigured allocator (all zeros): see ``configure(region:configuration:)``.
+    public init() {}
+
+    /// An allocator over `region` (which must outlive it), or `nil` when the
+    /// configuration is invalid or the region cannot hold one page.
+    public init?(region: UnsafeMutableRawBufferPointer, configuration: SlabConfiguration = SlabConfiguration()) {
+        guard configure(region: region, configuration: configuration) else { return nil }
+    }
+
+    /// True once the allocator owns a region.
+    public var isConfigured: Bool { pageCount != 0 }
+
+    /// Bytes per page.
+    public var pageSize: UInt { pageCount == 0 ? 0 : 1 << pageShift }
+
+    /// Bytes of the largest size class (0 when unconfigured).
+    public var largestClassSize: UInt { classLimit == 0 ? 0 : classLimit - 1 }
+
+    // MARK: - Allocation
+
+    /// A block of at least `byteCount` bytes aligned to `alignment`, or `nil`
+    /// when the alignment is not a power of two or the arena cannot hold it.
+    /// Zero bytes return a unique block of the smallest class.
+    @inline(__always)
+    public mutating func allocate(byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
+        guard isPowerOfTwo(alignment) else { return nil }
+        if let sizeClass = sizeClass(for: byteCount, alignment: alignment) {
+            return allocateBlock(ofClass: sizeClass)
+        }
+        return allocateRun(byteCount: byteCount, alignment: alignment)
+    }
+
+    /// The smallest class whose blocks hold `byteCount` bytes at `alignment`
+    /// (a power of two), or `nil` when only a page run will do.
+    @inline(__always)
+    @usableFromInline
+    func sizeClass(for byteCount: UInt, alignment: UInt) -> UInt? {
+        guard byteCount < classLimit else { return nil }
+        // Every block of a class is aligned to the largest power of two
+        // dividing its size (pages are page-aligned); all sizes are
+        // multiples of 4. For larger alignments, look up the rounded size
+        // and step to a class whose size is a multiple of the alignment.
+        // With the standard classes the step loop never runs for
+        // alignments up to 16.
+        var size = byteCount
+        if alignment > 4 {
+            size = (byteCount &+ alignment &- 1) & ~(alignment &- 1)
+            guard size < classLimit else { return nil }
+        }
+        var sizeClass = UInt(entry(UInt8.self, at: classLookup &+ (size &+ 3) >> 2).pointee)
+        while UInt(classRecord(sizeClass).pointee.blockSize) & (alignment &- 1) != 0 {
+            sizeClass &+= 1
+            if sizeClass == classCount { return nil }
+        }
+        return sizeClass
+    }
+
+    /// The fast path: pop a block from the first partial page of the class.
+    @inline(__always)
+    @usableFromInline
+    mutating func allocateBlock(ofClass sizeClass: UInt) -> UnsafeMutableRawPointer? {
+        let record = classRecord(sizeClass)
+        let page = record.pointee.partialHead
+        guard page != PageDescriptor.noPage else { return refillAndAllocate(ofClass: sizeClass) }
+        return takeBlock(fromPage: UInt(page), record)
+    }
+
+    /// Takes one block from `page`, which is on the class's partial list.
+    @inline(__always)
+    @usableFromInline
+    mutating func takeBlock(fromPage page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>) -> UnsafeMutableRawPointer {
+        let d = descriptor(page)
+        let block: UInt
+        let head = d.pointee.freeList
+        if head != PageDescriptor.noBlock {
+            block = arenaBase &+ UInt(head)
+            d.pointee.freeList = loadWord(block)
+        } else {
+            // Partial pages always have a block left: if the free list is
+            // empty, the never-used tail of the page is not.
+            block = arenaBase &+ (page << pageShift) &+ UInt(d.pointee.carved)
+            d.pointee.carved &+= record.pointee.blockSize
+        }
+        storeWord(0, block &+ 4)  // no longer looks free
+        let used = d.pointee.used &+ 1
+        d.pointee.used = used
+        if used == record.pointee.blocksPerPage { unlinkPartial(page, record) }
+        return rawPointer(block)
+    }
+
+    // MARK: - Free
+
+    /// Frees a block. A pointer that is not a live block is reported through
+    /// ``misuseHandler`` and otherwise ignored: the free lists stay intact.
+    /// `caller` is the return address of the hook, for the report.
+    @inline(__always)
+    public mutating func deallocate(_ pointer: UnsafeMutableRawPointer, caller: UInt = 0) {
+        let offset = address(of: pointer) &- arenaBase
+        // One unsigned compare rejects both sides of the arena.
+        guard offset < arenaBytes else {
+            return reportMisuse(.foreignPointer, address(of: pointer), -1, caller)
+        }
+        let page = offset >> pageShift
+        let d = descriptor(page)
+        let state = d.pointee.state
+        guard state < PageDescriptor.firstSpecialState else {
+            return deallocateRun(page: page, offset: offset, caller: caller)
+        }
+        let record = classRecord(UInt(state))
+        let inPage = UInt32(truncatingIfNeeded: offset & ((1 << pageShift) &- 1))
+        // A block start is a multiple of the block size (checked with a
+        // multiply, see SizeClassRecord.reciprocal) below the carved limit.
+        guard inPage &* record.pointee.reciprocal < record.pointee.reciprocal,
+              inPage < UInt32(d.pointee.carved)
+        else {
+            return reportMisuse(.notBlockStart, address(of: pointer), Int(state), caller)
+        }
+        let block = address(of: pointer)
+        if loadWord(block &+ 4) == loadWord(block) ^ Self.freeMark,
+           isOnFreeList(block: UInt32(truncatingIfNeeded: offset), page: page) {
+            return reportMisuse(.doubleFree, block, Int(state), caller)
+        }
+        let link = d.pointee.freeList
+        storeWord(link, block)
+        storeWord(link ^ Self.freeMark, block &+ 4)
+        d.pointee.freeList = UInt32(truncatingIfNeeded: offset)
+        let used = d.pointee.used
+        d.pointee.used = used &- 1
+        // Only the first free of a full page and the last free of a page
+        // change which list the page is on.
+        if used == record.pointee.blocksPerPage || used == 1 {
+            pageLostBlock(page, record, usedBefore: used)
+        }
+    }
+
+    // MARK: - Queries
+
+    /// Bytes usable at `pointer` (the block size of its class, or the pages
+    /// of its run), or `nil` when it is not a live block.
+    public func usableSize(of pointer: UnsafeRawPointer) -> UInt? {
+        guard let (page, state) = liveBlockPage(address(of: pointer)) else { return nil }
+        if state == PageDescriptor.largeRun {
+            return UInt(descriptor(page).pointee.span) << pageShift
+        }
+        return UInt(classRecord(UInt(state)).pointee.blockSize)
+    }
+
+    /// Resizes a live block without moving it: true when `byteCount` fits its
+    /// class block, or its page run (shrinking gives tail pages back; growing
+    /// takes them from a free span right after the run).
+    public mutating func resizeInPlace(_ pointer: UnsafeMutableRawPointer, byteCount: UInt) -> Bool {
+        guard let (page, state) = liveBlockPage(address(of: pointer)) else { return false }
+        if state != PageDescriptor.largeRun {
+            return byteCount <= UInt(classRecord(UInt(state)).pointee.blockSize)
+        }
+        return resizeRun(page: page, byteCount: byteCount)
+    }
+
+    /// True when `pointer` lies inside this allocator's arena.
+    public func owns(_ pointer: UnsafeRawPointer) -> Bool {
+        address(of: pointer) &- arenaBase < arenaBytes
+    }
+
+    // MARK: - Table access (the only index arithmetic on the metadata)
+
+    /// Descriptor of page `page`. Precondition: `page < pageCount`.
+    @inline(__always)
+    @usableFromInline
+    func descriptor(_ page: UInt) -> UnsafeMutablePointer<PageDescriptor> {
+        entry(PageDescriptor.self, at: descriptors &+ page &* UInt(MemoryLayout<PageDescriptor>.stride))
+    }
+
+    /// Record of class `sizeClass`. Precondition: `sizeClass < classCount`.
+    @inline(__always)
+    @usableFromInline
+    func classRecord(_ sizeClass: UInt) -> UnsafeMutablePointer<SizeClassRecord> {
+        entry(SizeClassRecord.self, at: classes &+ sizeClass &* UInt(MemoryLayout<SizeClassRecord>.stride))
+    }
+
+    /// Head of span bin `bin`. Precondition: `bin < SlabLayout.binCount`.
+    @inline(__always)
+    func binHead(_ bin: UInt) -> UnsafeMutablePointer<UInt16> {
+        entry(UInt16.self, at: binHeads &+ bin &* 2)
+    }
+
+    /// Address of the first byte of page `page`.
+    @inline(__always)
+    func pageAddress(_ page: UInt) -> UInt {
+        arenaBase &+ (page << pageShift)
+    }
+}

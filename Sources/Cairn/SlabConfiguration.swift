@@ -1,0 +1,72 @@
+/// How a ``SlabAllocator`` cuts its region: the page size and the size classes.
+///
+/// Firmware sets these from build configuration (`make PAGE_SIZE=...`); the
+/// library has no constants of its own beyond the defaults below.
+public struct SlabConfiguration {
+    /// Bytes per page: a power of two from ``minimumPageSize`` to
+    /// ``maximumPageSize``. Pages are aligned to their size.
+    public var pageSize: UInt
+
+    /// Explicit size classes in bytes: strictly increasing multiples of 4,
+    /// at least 8, at most `pageSize`, at most ``maximumClassCount`` of them.
+    /// Read only while the allocator is created. `nil` generates the
+    /// standard classes up to `largestClass`.
+    public var sizeClasses: UnsafeBufferPointer<UInt16>?
+
+    /// Largest generated class (used when `sizeClasses` is `nil`); blocks
+    /// above it take whole pages. Clamped to `pageSize`.
+    public var largestClass: UInt
+
+    public static let minimumPageSize: UInt = 64
+    public static let maximumPageSize: UInt = 32768
+    public static let maximumClassCount = 64
+    /// Most pages one allocator manages (page numbers are 16-bit in the side table).
+    public static let maximumPageCount: UInt = 65534
+
+    /// Standard classes: 8 and 12, then four per doubling (16, 20, 24, 28,
+    /// 32, 40, 48, 56, 64, 80, ...) up to `largestClass`. A request that is
+    /// one byte larger than a class wastes at most a quarter of the next.
+    public init(pageSize: UInt = 1024, largestClass: UInt = 512) {
+        self.pageSize = pageSize
+        self.sizeClasses = nil
+        self.largestClass = largestClass
+    }
+
+    /// Explicit classes, copied into the allocator's metadata at creation.
+    public init(pageSize: UInt, sizeClasses: UnsafeBufferPointer<UInt16>) {
+        self.pageSize = pageSize
+        self.sizeClasses = sizeClasses
+        self.largestClass = 0
+    }
+
+    /// Calls `body` with each class size in increasing order; returns the
+    /// count, or `nil` when the configuration breaks a rule above.
+    func forEachClass(_ body: (Int, UInt) -> Void) -> Int? {
+        guard isPowerOfTwo(pageSize), pageSize >= Self.minimumPageSize, pageSize <= Self.maximumPageSize
+        else { return nil }
+        if let explicit = sizeClasses {
+            guard explicit.count >= 1, explicit.count <= Self.maximumClassCount else { return nil }
+            var previous: UInt = 0
+            for i in 0..<explicit.count {
+                let size = UInt(explicit[i])
+                guard size >= 8, size & 3 == 0, size > previous, size <= pageSize else { return nil }
+                body(i, size)
+                previous = size
+            }
+            return explicit.count
+        }
+        let limit = min(largestClass, pageSize)
+        guard limit >= 8 else { return nil }
+        var count = 0
+        var size: UInt = 8
+        while size <= limit && count < Self.maximumClassCount {
+            body(count, size)
+            count += 1
+            // Step is a quarter of the power of two below `size`, but at
+            // least 4 (the class granule): waste per class stays <= 25%.
+            let step = max(4, (UInt(1) << floorLog2(size)) >> 2)
+            size += step
+        }
+        return count
+    }
+}

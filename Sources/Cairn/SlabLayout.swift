@@ -1,0 +1,127 @@
+/// Where a ``SlabAllocator`` puts its metadata and pages inside its region.
+///
+///     base ─┬─ class records   classCount × 16 bytes
+///           ├─ span bin heads  binCount × 2 bytes
+///           ├─ size→class map  (largestClass / 4 + 1) bytes, rounded up to 4
+///           ├─ page side table pageCount × 16 bytes
+///           ├─ (padding up to the page size)
+///           └─ pages           pageCount × pageSize, page-aligned
+struct SlabLayout {
+    /// Span bins: bin k holds free spans of 2^k ..< 2^(k+1) pages; 16 bins
+    /// cover the largest page count a 16-bit page number allows.
+    static let binCount = 16
+
+    var classes: UInt
+    var binHeads: UInt
+    var classLookup: UInt
+    var descriptors: UInt
+    var arenaBase: UInt
+    var pageCount: UInt
+
+    /// The layout of a region of `regionBytes` at `regionBase`, or `nil` when
+    /// not even one page fits.
+    init?(regionBase: UInt, regionBytes: UInt, pageSize: UInt, classCount: UInt, largestClass: UInt) {
+        // The region is at most the address space above its base, so no sum
+        // below can wrap once the end itself was computed without wrapping.
+        guard let regionEnd = checkedAdd(regionBase, regionBytes),
+              let first = roundUp(regionBase, toMultipleOf: 16)
+        else { return nil }
+        classes = first
+        binHeads = classes &+ classCount &* UInt(MemoryLayout<SizeClassRecord>.stride)
+        classLookup = binHeads &+ UInt(Self.binCount) &* 2
+        let lookupBytes = (largestClass >> 2) &+ 1
+        descriptors = (classLookup &+ lookupBytes &+ 3) & ~3
+        guard descriptors < regionEnd else { return nil }
+        let descriptorBytes = UInt(MemoryLayout<PageDescriptor>.stride)
+        // Each page costs its bytes plus its descriptor; the alignment gap
+        // before the first page costs less than one page. Start from the
+        // estimate and step down until the pages fit.
+        var pages = min((regionEnd &- descriptors) / (pageSize &+ descriptorBytes),
+                        SlabConfiguration.maximumPageCount)
+        var base: UInt = 0
+        while pages > 0 {
+            base = (descriptors &+ pages &* descriptorBytes &+ pageSize &- 1) & ~(pageSize &- 1)
+            if base <= regionEnd, pages <= (regionEnd &- base) / pageSize { break }
+            pages &-= 1
+        }
+        guard pages > 0 else { return nil }
+        arenaBase = base
+        pageCount = pages
+    }
+}
+
+extension SlabAllocator {
+    /// Lays out `region` and makes every page free. Returns false (and stays
+    /// as it was) when the configuration is invalid or no page fits.
+    /// Everything allocated before is forgotten.
+    public mutating func configure(region: UnsafeMutableRawBufferPointer,
+                                   configuration: SlabConfiguration = SlabConfiguration()) -> Bool {
+        guard let start = region.baseAddress.map({ address(of: $0) }) else { return false }
+        var largest: UInt = 0
+        guard let count = configuration.forEachClass({ _, size in largest = size }),
+              // A region above 4 GiB would overflow the 32-bit block offsets.
+              UInt(region.count) <= UInt(UInt32.max),
+              let layout = SlabLayout(regionBase: start, regionBytes: UInt(region.count),
+                                      pageSize: configuration.pageSize, classCount: UInt(count),
+                                      largestClass: largest)
+        else { return false }
+
+        arenaBase = layout.arenaBase
+        pageShift = floorLog2(configuration.pageSize)
+        pageCount = layout.pageCount
+        arenaBytes = layout.pageCount << pageShift
+        descriptors = layout.descriptors
+        classes = layout.classes
+        classLookup = layout.classLookup
+        binHeads = layout.binHeads
+        classCount = UInt(count)
+        classLimit = largest &+ 1
+        regionBytes = UInt(region.count)
+        nonEmptyBins = 0
+        pagesInUse = 0
+        peakPagesInUse = 0
+        outOfMemoryCount = 0
+        largeRunCount = 0
+        misuseCount = 0
+
+        let pageSize = configuration.pageSize
+        var previous: UInt = 0
+        _ = configuration.forEachClass { index, size in
+            let record = classRecord(UInt(index))
+            record.pointee = SizeClassRecord(
+                blockSize: UInt16(truncatingIfNeeded: size),
+                blocksPerPage: UInt16(truncatingIfNeeded: pageSize / size),
+                partialHead: PageDescriptor.noPage,
+                emptyPage: PageDescriptor.noPage,
+                pages: 0,
+                reserved: 0,
+                reciprocal: UInt32.max / UInt32(truncatingIfNeeded: size) &+ 1)
+            // (`reciprocal` is ceil(2^32 / size): floor((2^32 - 1) / size) + 1
+            // for every size >= 2.)
+            // Lookup entry i answers sizes 4(i-1)+1 ... 4i: the first class
+            // that holds 4i bytes.
+            var slot = (previous &+ 4) >> 2
+            if previous == 0 { slot = 0 }
+            while slot <= size >> 2 {
+                entry(UInt8.self, at: classLookup &+ slot).pointee = UInt8(truncatingIfNeeded: index)
+                slot &+= 1
+            }
+            previous = size
+        }
+        var bin: UInt = 0
+        while bin < UInt(SlabLayout.binCount) {
+            binHead(bin).pointee = PageDescriptor.noPage
+            bin &+= 1
+        }
+        var page: UInt = 0
+        while page < pageCount {
+            descriptor(page).pointee = PageDescriptor(
+                freeList: PageDescriptor.noBlock, carved: 0, used: 0, span: 0,
+                next: PageDescriptor.noPage, prev: PageDescriptor.noPage,
+                state: PageDescriptor.largeRunInterior, reserved: 0)
+            page &+= 1
+        }
+        insertSpan(start: 0, count: pageCount)
+        return true
+    }
+}
