@@ -54,6 +54,7 @@ extension SlabAllocator {
             failed.page = page == UInt.max ? -1 : Int(page)
             return failed
         }
+        guard isConfigured else { return report }
         var partialPages: UInt = 0
         var spans: UInt = 0
         var page: UInt = 0
@@ -62,9 +63,8 @@ extension SlabAllocator {
             let state = d.pointee.state
             if state < PageDescriptor.firstSpecialState {
                 guard UInt(state) < classCount else { return fail(.unknownPageState, page) }
-                guard let free = countFreeBlocks(page) else {
-                    return fail(checkFreeMarks(page) ? .freeListLink : .freeBlockOverwritten, page)
-                }
+                let (free, listProblem) = countFreeBlocks(page)
+                if let listProblem { return fail(listProblem, page) }
                 let record = classRecord(UInt(state))
                 let blockSize = UInt(record.pointee.blockSize)
                 let carved = UInt(d.pointee.carved)
@@ -121,9 +121,10 @@ extension SlabAllocator {
         return report
     }
 
-    /// Free blocks on `page`'s list, or `nil` when a link is bad or the list
-    /// is longer than the page can hold (a cycle).
-    func countFreeBlocks(_ page: UInt) -> UInt? {
+    /// Free blocks on `page`'s list, or the problem with the list: a link
+    /// outside the page, between blocks or past the carved part, more links
+    /// than the page has blocks (a cycle), or a free block whose mark is gone.
+    func countFreeBlocks(_ page: UInt) -> (UInt, IntegrityProblem?) {
         let d = descriptor(page)
         let record = classRecord(UInt(d.pointee.state))
         let blockSize = UInt(record.pointee.blockSize)
@@ -134,30 +135,14 @@ extension SlabAllocator {
             let inPage = UInt(link) &- pageStart
             guard inPage < UInt(d.pointee.carved), inPage % blockSize == 0,
                   count < UInt(record.pointee.blocksPerPage)
-            else { return nil }
+            else { return (count, .freeListLink) }
             let block = arenaBase &+ UInt(link)
             // Every free block holds its link and the link XOR the free mark.
-            guard loadWord(block &+ 4) == loadWord(block) ^ Self.freeMark else { return nil }
+            guard loadWord(block &+ 4) == loadWord(block) ^ Self.freeMark else { return (count, .freeBlockOverwritten) }
             count &+= 1
             link = loadWord(block)
         }
-        return count
-    }
-
-    /// True when every block reached on `page`'s list still has its free mark
-    /// (so a failed count means a bad link rather than an overwritten block).
-    func checkFreeMarks(_ page: UInt) -> Bool {
-        let d = descriptor(page)
-        let pageStart = page << pageShift
-        var link = d.pointee.freeList
-        var steps: UInt = 0
-        while link != PageDescriptor.noBlock, UInt(link) &- pageStart < UInt(d.pointee.carved), steps < 65536 {
-            let block = arenaBase &+ UInt(link)
-            if loadWord(block &+ 4) != loadWord(block) ^ Self.freeMark { return false }
-            link = loadWord(block)
-            steps &+= 1
-        }
-        return true
+        return (count, nil)
     }
 
     /// Partial lists hold exactly the partly used pages of their class;

@@ -1,0 +1,17 @@
+import Cairn
+
+/// Collects the misuse reports of the allocator under test. A
+/// `@convention(c)` handler cannot capture, so reports go to a global that
+/// each test clears first (XCTest runs the tests of a process one by one).
+enum MisuseRecorder {
+    nonisolated(unsafe) static var reports: [MisuseReport] = []
+
+    static let handler: MisuseHandler = { kind, address, sizeClass, blockSize, caller in
+        MisuseRecorder.reports.append(MisuseReport(rawKind: kind, address: address, sizeClass: sizeClass,
+                                                   blockSize: blockSize, caller: caller))
+    }
+
+    static func reset() { reports = [] }
+
+    static var kinds: [MisuseKind] { reports.map(\.kind) }
+}
