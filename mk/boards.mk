@@ -3,7 +3,10 @@
 #   BOARD       mps2-an386 (default, Cortex-M4) or microbit (Cortex-M0)
 
 BOARD ?= mps2-an386
-CAIRN_ROOT ?= $(abspath $(dir $(lastword $(MAKEFILE_LIST)))..)
+# Immediate (:=): MAKEFILE_LIST grows with every later include.
+ifndef CAIRN_ROOT
+CAIRN_ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))..)
+endif
 
 ifeq ($(wildcard $(CAIRN_ROOT)/mk/board-$(BOARD).mk),)
 $(error unknown BOARD '$(BOARD)': expected one of $(patsubst board-%.mk,%,$(notdir $(wildcard $(CAIRN_ROOT)/mk/board-*.mk))))

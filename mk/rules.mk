@@ -19,7 +19,7 @@ CAIRN_LDSCRIPTS = $(LDSCRIPT) $(CAIRN_ROOT)/LinkerScripts/cairn-sections.ld
 
 # Objects depend on the flags, so changing HEAP_SIZE or BOARD rebuilds them.
 CAIRN_FLAGS_STAMP = $(BUILD_DIR)/flags.stamp
-CAIRN_FLAGS_TEXT = $(SWIFTC_EMBEDDED_FLAGS) | $(TARGET_CFLAGS) | $(TARGET_LDFLAGS)
+CAIRN_FLAGS_TEXT = $(SWIFTC_EMBEDDED_FLAGS) | $(TARGET_CFLAGS) | $(TARGET_LDFLAGS) | $(TARGET_LDLIBS)
 $(CAIRN_FLAGS_STAMP): FORCE
 	@mkdir -p $(@D)
 	@echo '$(CAIRN_FLAGS_TEXT)' | cmp -s - $@ || echo '$(CAIRN_FLAGS_TEXT)' > $@
@@ -35,7 +35,7 @@ endef
 
 define cairn_link
 	@mkdir -p $(@D)
-	$(TARGET_CC) $(TARGET_LDFLAGS) -Wl,-Map=$(@:.elf=.map) -o $@ $(filter %.o,$^) $(TARGET_LDLIBS)
+	$(TARGET_CC) $(TARGET_LDFLAGS) -Wl,-Map=$(@:.elf=.map) -o $@ $(filter %.o %.a,$^) $(TARGET_LDLIBS)
 endef
 
 %.bin: %.elf

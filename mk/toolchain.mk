@@ -12,8 +12,9 @@ TARGET_SIZE ?= arm-none-eabi-size
 # linker drops what is unused. -fshort-enums: arm-none-eabi GCC and newlib
 # use 1-byte enums where they fit, and Swift's C importer must agree or
 # C enums in shared structs change size (the linker warns on the mismatch).
+# -g (here and in C) adds debug sections only: flash contents are the same.
 SWIFTC_EMBEDDED_FLAGS = -target $(SWIFT_TRIPLE) \
-    -enable-experimental-feature Embedded -wmo -Osize -parse-as-library \
+    -enable-experimental-feature Embedded -wmo -Osize -parse-as-library -g \
     -Xcc -mfloat-abi=soft -Xcc -fshort-enums \
     -Xfrontend -disable-stack-protector -Xfrontend -function-sections
 
@@ -31,4 +32,5 @@ TARGET_LDFLAGS = $(CPU_CFLAGS) $(NEWLIB_SPECS) -nostartfiles \
     -L$(CAIRN_ROOT)/LinkerScripts -T $(LDSCRIPT) \
     -Wl,--gc-sections -Wl,--no-warn-execstack \
     -Wl,--defsym=__stack_size=$(STACK_SIZE)
-TARGET_LDLIBS = -Wl,--start-group -lc -lgcc -Wl,--end-group
+# libm: Swift's Set and Dictionary size their tables with ceil().
+TARGET_LDLIBS = -Wl,--start-group -lc -lm -lgcc -Wl,--end-group

@@ -1,6 +1,7 @@
 // Board smoke firmware: proves the board layer runs Embedded Swift. Prints,
 // allocates (class instances and an array go through posix_memalign/free),
-// checks that .data was copied and .bss zeroed, and, when built with
+// hashes (Set seeds its Hasher through arc4random_buf), checks that .data
+// was copied and .bss zeroed, and, when built with
 // SMOKE_FAULT_READ or SMOKE_FAULT_UDF, faults on purpose.
 
 final class Node {
@@ -51,8 +52,9 @@ func smokeMain() -> CInt {
 
     let sum = listSum(count: 10)
     let total = squares(count: 16).reduce(0, +)
-    print("board-smoke: list sum \(sum), squares sum \(total)")
-    if sum != 55 || total != 1240 {
+    let distinct = Set(squares(count: 16).map { $0 % 10 }).count
+    print("board-smoke: list sum \(sum), squares sum \(total), \(distinct) last digits")
+    if sum != 55 || total != 1240 || distinct != 6 {
         print("board-smoke: FAIL wrong arithmetic")
         failures += 1
     }

@@ -1,0 +1,84 @@
+# Cairn: memory allocators for bare-metal Embedded Swift on Cortex-M.
+#
+#   make run    [BOARD=mps2-an386|microbit]   build the demo firmware and run it under QEMU
+#   make test                                 every test: host XCTest and on-target, both boards
+#   make lib    [BOARD=...]                   libcairn.a for a C firmware (path printed last)
+#   make size                                 flash and RAM that Cairn adds, per board
+#   make debug  [BOARD=...]                   demo under QEMU, halted, with a gdb server
+#   make check-no-allocations                 the allocator module builds with -no-allocations
+#   make clean
+#
+# Configuration (any target): HEAP_SIZE, PAGE_SIZE, LARGEST_CLASS,
+# SIZE_CLASSES=8,16,24,..., ALLOCATOR=slab|bump, CHECKED=1, STACK_SIZE.
+# `run` and `test` install what is missing (QEMU, the Arm toolchain,
+# newlib, gdb-multiarch) through apt-get first.
+
+CAIRN_ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+include $(CAIRN_ROOT)/mk/boards.mk
+include $(CAIRN_ROOT)/mk/toolchain.mk
+ALLOCATOR ?= slab
+CHECKED ?= 0
+BUILD_DIR := $(CAIRN_ROOT)/build/$(BOARD)/$(ALLOCATOR)$(if $(filter 1,$(CHECKED)),-checked)-heap$(HEAP_SIZE)
+include $(CAIRN_ROOT)/mk/rules.mk
+include $(CAIRN_ROOT)/mk/cairn.mk
+
+BOARDS := mps2-an386 microbit
+QEMU_TIMEOUT ?= 60
+
+.DEFAULT_GOAL := run
+.PHONY: run test deps demo lib size debug clean check-no-allocations host-test target-test
+
+deps:
+	@$(CAIRN_ROOT)/scripts/ensure-deps.sh
+
+# --- Demo firmware -----------------------------------------------------------
+
+DEMO_DIR := $(CAIRN_ROOT)/Sources/Demo
+DEMO_ELF := $(BUILD_DIR)/demo.elf
+DEMO_SWIFT_OBJECT := $(BUILD_DIR)/demo/Demo.o
+DEMO_C_OBJECTS := $(call cairn_objects,$(DEMO_DIR)/demo_c.c)
+
+$(DEMO_SWIFT_OBJECT): $(DEMO_DIR)/main.swift $(DEMO_DIR)/Demo-Bridging.h $(CAIRN_SWIFT_OBJECT)
+	@mkdir -p $(@D)
+	$(SWIFTC) $(SWIFTC_EMBEDDED_FLAGS) $(CAIRN_IMPORT_FLAGS) -I $(CAIRN_MODULE_DIR) \
+	    -import-bridging-header $(DEMO_DIR)/Demo-Bridging.h -module-name Demo -c -o $@ $(DEMO_DIR)/main.swift
+
+$(DEMO_ELF): $(DEMO_SWIFT_OBJECT) $(DEMO_C_OBJECTS) $(CAIRN_OBJECTS) $(BOARD_OBJECTS) $(SWIFT_UNICODE_TABLES) $(CAIRN_LDSCRIPTS)
+	$(cairn_link)
+
+demo: deps $(DEMO_ELF)
+
+run: demo
+	$(CAIRN_ROOT)/scripts/qemu-run.sh $(BOARD) $(DEMO_ELF) $(QEMU_TIMEOUT)
+
+debug: demo
+	GDB=1 $(CAIRN_ROOT)/scripts/qemu-run.sh $(BOARD) $(DEMO_ELF)
+
+# --- Proof that the allocator never allocates --------------------------------
+
+NO_ALLOC_DIR := $(CAIRN_ROOT)/build/no-allocations
+check-no-allocations:
+	@mkdir -p $(NO_ALLOC_DIR)
+	@for triple in armv7em-none-none-eabi armv6m-none-none-eabi; do \
+	  for variant in "" "-D CAIRN_BUMP" "-D CAIRN_CHECKED"; do \
+	    echo "no-allocations: Cairn for $$triple $$variant"; \
+	    $(SWIFTC) -target $$triple -enable-experimental-feature Embedded -wmo -Osize -parse-as-library \
+	      -Xcc -mfloat-abi=soft -Xcc -fshort-enums -Xfrontend -disable-stack-protector \
+	      -no-allocations $$variant $(CAIRN_IMPORT_FLAGS) -module-name Cairn \
+	      -c -o $(NO_ALLOC_DIR)/Cairn-$$triple.o $(CAIRN_SWIFT_SOURCES) || exit 1; \
+	  done; \
+	done
+
+# --- Tests --------------------------------------------------------------------
+
+host-test:
+	swift test
+
+test: deps host-test check-no-allocations
+	$(MAKE) --no-print-directory target-test
+
+target-test:
+	@echo "on-target tests: not yet"
+
+clean:
+	rm -rf $(CAIRN_ROOT)/build $(CAIRN_ROOT)/.build

@@ -1,0 +1,29 @@
+// The Swift view of the firmware heap, for Embedded Swift firmware that
+// imports Cairn. Each call goes through the C entry point, which masks
+// interrupts while the heap is walked.
+#if hasFeature(Embedded) && os(none)
+import CairnPlatform
+
+/// The firmware's heap: the allocator behind `posix_memalign`/`free` and
+/// the C `malloc` family.
+public enum CairnHeap {
+    /// Prints the heap report on the console; true when the heap is intact.
+    @discardableResult
+    public static func printReport() -> Bool {
+        cairn_print_report() == 0
+    }
+
+    /// Runs the integrity check: nil when every invariant holds, else the
+    /// broken one.
+    public static func checkIntegrity() -> IntegrityProblem? {
+        IntegrityProblem(rawValue: UInt8(truncatingIfNeeded: cairn_check_integrity()))
+    }
+
+    /// Capacity, use, peak and counters, in bytes.
+    public static var statistics: cairn_heap_stats {
+        var stats = cairn_heap_stats()
+        cairn_get_stats(&stats)
+        return stats
+    }
+}
+#endif

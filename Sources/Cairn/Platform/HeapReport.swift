@@ -1,0 +1,97 @@
+// The heap report a firmware prints (`cairn_print_report`), the integrity
+// check and the figures for C (`cairn_get_stats`).
+#if hasFeature(Embedded) && os(none)
+import CairnPlatform
+
+@_cdecl("cairn_swift_check_integrity")
+func cairnCheckIntegrity() -> Int32 {
+    #if CAIRN_BUMP
+    return 0  // a bump arena has no structure that can break
+    #else
+    return Int32(platformHeap.checkIntegrity().problem?.rawValue ?? 0)
+    #endif
+}
+
+@_cdecl("cairn_swift_get_stats")
+func cairnGetStats(_ out: UnsafeMutablePointer<cairn_heap_stats>) {
+    #if CAIRN_BUMP
+    let stats = platformHeap.statistics
+    out.pointee = cairn_heap_stats(capacity: Int(stats.capacity), in_use: Int(stats.bytesInUse),
+                                   peak_in_use: Int(stats.peakBytesInUse), reserved: Int(stats.bytesInUse),
+                                   live_blocks: 0, out_of_memory: Int(stats.failedRequests), misuse: 0)
+    #else
+    let stats = platformHeap.statistics
+    out.pointee = cairn_heap_stats(capacity: Int(stats.capacity), in_use: Int(stats.bytesInUse),
+                                   peak_in_use: Int(stats.peakBytesInUse), reserved: Int(stats.bytesReserved),
+                                   live_blocks: Int(stats.liveBlocks + stats.largeRuns),
+                                   out_of_memory: Int(stats.outOfMemoryCount), misuse: Int(stats.misuseCount))
+    #endif
+}
+
+@_cdecl("cairn_swift_print_report")
+func cairnPrintReport() -> Int32 {
+    if !platformHeap.isConfigured { _ = configurePlatformHeap() }
+    #if CAIRN_BUMP
+    let stats = platformHeap.statistics
+    Console.write("cairn heap report (bump allocator)\n")
+    line("  capacity        ", stats.capacity, " bytes\n")
+    line("  in use          ", stats.bytesInUse, " bytes\n")
+    line("  peak            ", stats.peakBytesInUse, " bytes\n")
+    line("  failed requests ", stats.failedRequests, "\n")
+    line("  ignored frees   ", stats.ignoredFrees, "\n")
+    Console.write("  integrity       OK\n")
+    return 0
+    #else
+    let stats = platformHeap.statistics
+    Console.write("cairn heap report (slab allocator)\n")
+    line("  capacity        ", stats.capacity, " bytes in ")
+    Console.write(stats.pageCount)
+    Console.write(" pages of ")
+    Console.write(stats.pageSize)
+    Console.write(" bytes\n")
+    line("  in use          ", stats.bytesInUse, " bytes (")
+    Console.write(stats.classPages + stats.runPages)
+    Console.write(" pages)\n")
+    line("  peak            ", stats.peakBytesInUse, " bytes\n")
+    line("  reserved        ", stats.bytesReserved, " bytes in ")
+    Console.write(stats.liveBlocks)
+    Console.write(" blocks and ")
+    Console.write(stats.largeRuns)
+    Console.write(" page runs\n")
+    line("  free            ", stats.freePages, " pages, largest span ")
+    Console.write(stats.largestFreeSpanPages)
+    Console.write(" pages\n")
+    line("  out of memory   ", stats.outOfMemoryCount, "\n")
+    line("  misuse          ", stats.misuseCount, "\n")
+    Console.write("  class   block   pages  in use\n")
+    var index = 0
+    while index < platformHeap.sizeClassCount {
+        if let classStats = platformHeap.statistics(ofClass: index), classStats.pages > 0 {
+            Console.write(UInt(index), width: 7)
+            Console.write(classStats.blockSize, width: 8)
+            Console.write(classStats.pages, width: 8)
+            Console.write(classStats.blocksInUse, width: 8)
+            Console.write("\n")
+        }
+        index += 1
+    }
+    let integrity = platformHeap.checkIntegrity()
+    if let problem = integrity.problem {
+        Console.write("  integrity       BROKEN: invariant ")
+        Console.write(UInt(problem.rawValue))
+        Console.write(" at page ")
+        Console.write(UInt(bitPattern: integrity.page))
+        Console.write("\n")
+        return Int32(problem.rawValue)
+    }
+    Console.write("  integrity       OK\n")
+    return 0
+    #endif
+}
+
+private func line(_ label: StaticString, _ value: UInt, _ tail: StaticString) {
+    Console.write(label)
+    Console.write(value, width: 8)
+    Console.write(tail)
+}
+#endif

@@ -1,0 +1,35 @@
+// What the firmware does when the heap sees misuse: one report line on the
+// console, naming the kind, the address, the size class and the caller.
+// Checked builds (CAIRN_CHECKED) then stop with a non-zero exit; release
+// builds carry on with the bad request ignored.
+#if hasFeature(Embedded) && os(none)
+import CairnPlatform
+
+let reportMisuseAndMaybeStop: MisuseHandler = { kind, address, sizeClass, blockSize, caller in
+    Console.write("cairn: ")
+    switch MisuseKind(rawValue: kind) {
+    case .foreignPointer: Console.write("free of a pointer outside the heap")
+    case .notBlockStart: Console.write("free of a pointer that is not the start of a block")
+    case .doubleFree: Console.write("double free")
+    case .bufferOverflow: Console.write("write past the end of a block")
+    case .writeAfterFree: Console.write("write to a block after it was freed")
+    case .invalidMark: Console.write("rewind to an invalid mark")
+    case nil: Console.write("unknown misuse")
+    }
+    Console.write(" at ")
+    Console.writeHex(address)
+    if sizeClass >= 0 {
+        Console.write(", class ")
+        Console.write(UInt(sizeClass))
+        Console.write(" (")
+        Console.write(blockSize)
+        Console.write("-byte blocks)")
+    }
+    Console.write(", caller ")
+    Console.writeHex(caller)
+    Console.write("\n")
+    #if CAIRN_CHECKED
+    cairn_platform_fatal()
+    #endif
+}
+#endif

@@ -1,0 +1,48 @@
+// The firmware's one heap: a global allocator over the static array that
+// cairn_config.c defines, configured on first use. Target builds only; the
+// host build has no global heap and exports no C symbols.
+#if hasFeature(Embedded) && os(none)
+import CairnPlatform
+
+#if CAIRN_BUMP
+/// The allocator behind the C hooks, chosen at build time (`ALLOCATOR=bump`).
+typealias PlatformAllocator = BumpAllocator
+#else
+/// The allocator behind the C hooks, chosen at build time (`ALLOCATOR=slab`, the default).
+typealias PlatformAllocator = SlabAllocator
+#endif
+
+/// All zeros until configured, so it lives in .bss and needs no
+/// initialiser code. Only the hooks touch it, each with interrupts masked.
+nonisolated(unsafe) var platformHeap = PlatformAllocator()
+
+/// Configures `platformHeap` from the build settings. Returns false when the
+/// settings are unusable (the heap then fails every request).
+@inline(never)
+func configurePlatformHeap() -> Bool {
+    var config = cairn_heap_config()
+    cairn_platform_heap_config(&config)
+    guard let storage = config.storage else { return false }
+    let region = UnsafeMutableRawBufferPointer(start: storage, count: Int(config.storage_size))
+    #if CAIRN_BUMP
+    platformHeap = BumpAllocator(region: region)
+    #else
+    var configuration = SlabConfiguration(pageSize: UInt(config.page_size), largestClass: UInt(config.largest_class))
+    if let classes = config.size_classes {
+        configuration = SlabConfiguration(
+            pageSize: UInt(config.page_size),
+            sizeClasses: UnsafeBufferPointer(start: classes, count: Int(config.size_class_count)))
+    }
+    guard platformHeap.configure(region: region, configuration: configuration) else { return false }
+    #endif
+    platformHeap.misuseHandler = reportMisuseAndMaybeStop
+    return true
+}
+
+/// The slow path every allocation failure takes: configures the heap if
+/// this is the first use and tells the caller to try again.
+@inline(never)
+func heapWasUnconfigured() -> Bool {
+    !platformHeap.isConfigured && configurePlatformHeap()
+}
+#endif

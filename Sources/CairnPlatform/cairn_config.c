@@ -1,0 +1,62 @@
+/* Cairn's build configuration, turned into data: the heap array and the
+ * slab geometry. Every value comes from a -D flag the Makefile sets from
+ * `make HEAP_SIZE=... PAGE_SIZE=... LARGEST_CLASS=... SIZE_CLASSES=...`;
+ * the library sources hold no tuning constants of their own.
+ *
+ * The console and fatal-stop functions are weak: a board (or a C firmware
+ * linking libcairn.a) may define its own; the defaults use newlib's _write
+ * and _exit, which every newlib firmware already provides.
+ */
+#if defined(__arm__) && !defined(__linux__)
+
+#include <unistd.h>
+
+#include "cairn_platform.h"
+
+#ifndef CAIRN_HEAP_SIZE
+#error "CAIRN_HEAP_SIZE (bytes of the heap array) must be set by the build"
+#endif
+#ifndef CAIRN_PAGE_SIZE
+#define CAIRN_PAGE_SIZE 1024
+#endif
+#ifndef CAIRN_LARGEST_CLASS
+#define CAIRN_LARGEST_CLASS 512
+#endif
+
+_Static_assert((CAIRN_PAGE_SIZE & (CAIRN_PAGE_SIZE - 1)) == 0, "PAGE_SIZE must be a power of two");
+_Static_assert(CAIRN_PAGE_SIZE >= 64 && CAIRN_PAGE_SIZE <= 32768, "PAGE_SIZE must be 64 ... 32768");
+_Static_assert(CAIRN_HEAP_SIZE >= 2 * CAIRN_PAGE_SIZE, "HEAP_SIZE must hold at least two pages");
+
+/* Page-aligned, so that no bytes are lost aligning the first page; placed
+ * in .cairn_heap, which the linker script keeps out of flash and out of
+ * the .bss zeroing (the allocator initialises what it uses). */
+__attribute__((section(".cairn_heap"), aligned(CAIRN_PAGE_SIZE)))
+static uint8_t cairn_heap_storage[CAIRN_HEAP_SIZE];
+
+#ifdef CAIRN_SIZE_CLASSES
+static const uint16_t cairn_size_classes[] = { CAIRN_SIZE_CLASSES };
+#endif
+
+void cairn_platform_heap_config(struct cairn_heap_config *out) {
+    out->storage = cairn_heap_storage;
+    out->storage_size = sizeof cairn_heap_storage;
+    out->page_size = CAIRN_PAGE_SIZE;
+    out->largest_class = CAIRN_LARGEST_CLASS;
+#ifdef CAIRN_SIZE_CLASSES
+    out->size_classes = cairn_size_classes;
+    out->size_class_count = sizeof cairn_size_classes / sizeof cairn_size_classes[0];
+#else
+    out->size_classes = 0;
+    out->size_class_count = 0;
+#endif
+}
+
+__attribute__((weak)) void cairn_platform_write(const char *text, size_t length) {
+    (void)write(1, text, length);
+}
+
+__attribute__((weak, noreturn)) void cairn_platform_fatal(void) {
+    _exit(70);
+}
+
+#endif

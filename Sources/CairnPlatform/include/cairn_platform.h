@@ -1,0 +1,38 @@
+/* What the Swift side of Cairn needs from the platform: where the heap is
+ * and how it is configured, a console that does not allocate, and a way to
+ * stop. Defined in cairn_config.c (from build settings) with weak defaults
+ * a board may override. Nothing here is defined on the host. */
+#ifndef CAIRN_PLATFORM_H
+#define CAIRN_PLATFORM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct cairn_heap_config {
+    uint8_t *storage;             /* the static heap array */
+    size_t storage_size;          /* HEAP_SIZE */
+    size_t page_size;             /* PAGE_SIZE */
+    size_t largest_class;         /* LARGEST_CLASS, for the standard classes */
+    const uint16_t *size_classes; /* SIZE_CLASSES, or NULL for the standard ones */
+    size_t size_class_count;
+};
+
+/* Heap figures in bytes, for firmware that logs its own way. */
+struct cairn_heap_stats {
+    size_t capacity;        /* bytes of the arena */
+    size_t in_use;          /* bytes out of the pool (whole pages for the slab) */
+    size_t peak_in_use;     /* highest in_use so far */
+    size_t reserved;        /* bytes of live blocks */
+    size_t live_blocks;     /* live blocks */
+    size_t out_of_memory;   /* failed allocations */
+    size_t misuse;          /* bad frees detected */
+};
+void cairn_platform_heap_config(struct cairn_heap_config *out);
+
+/* Writes `length` bytes to the console; must not allocate. */
+void cairn_platform_write(const char *text, size_t length);
+
+/* Stops the program after a fatal report (checked builds). */
+void cairn_platform_fatal(void) __attribute__((noreturn));
+
+#endif

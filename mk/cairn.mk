@@ -1,0 +1,50 @@
+# Building Cairn itself for a board: the Swift module (algorithms + C-ABI
+# glue) and the C shim. Include after mk/rules.mk.
+#
+#   ALLOCATOR      slab (default) or bump: what backs malloc/posix_memalign
+#   CHECKED        1 for the checked build (misuse stops the firmware)
+#   PAGE_SIZE, LARGEST_CLASS, SIZE_CLASSES (comma-separated, optional)
+#
+# Provides CAIRN_SWIFT_OBJECT, CAIRN_MODULE_DIR (for `import Cairn`),
+# CAIRN_C_OBJECTS and CAIRN_OBJECTS (all of them).
+
+ALLOCATOR ?= slab
+CHECKED ?= 0
+ifeq ($(filter slab bump,$(ALLOCATOR)),)
+$(error ALLOCATOR must be slab or bump, not '$(ALLOCATOR)')
+endif
+
+CAIRN_SWIFT_SOURCES := $(wildcard $(CAIRN_ROOT)/Sources/Cairn/*.swift $(CAIRN_ROOT)/Sources/Cairn/Platform/*.swift)
+CAIRN_C_SOURCES := $(CAIRN_ROOT)/Sources/CairnPlatform/cairn_hooks.c $(CAIRN_ROOT)/Sources/CairnPlatform/cairn_config.c
+CAIRN_INCLUDE := $(CAIRN_ROOT)/Sources/CairnPlatform/include
+# newlib's headers, for the C headers Swift imports (stddef.h, stdint.h).
+NEWLIB_INCLUDE ?= /usr/lib/arm-none-eabi/include
+
+CAIRN_SWIFT_DEFINES := $(if $(filter bump,$(ALLOCATOR)),-D CAIRN_BUMP) $(if $(filter 1,$(CHECKED)),-D CAIRN_CHECKED)
+CAIRN_IMPORT_FLAGS := -I $(CAIRN_INCLUDE) -Xcc -isystem -Xcc $(NEWLIB_INCLUDE)
+CAIRN_C_DEFINES := -DCAIRN_PAGE_SIZE=$(PAGE_SIZE) -DCAIRN_LARGEST_CLASS=$(LARGEST_CLASS) \
+    $(if $(SIZE_CLASSES),'-DCAIRN_SIZE_CLASSES=$(SIZE_CLASSES)') $(if $(filter 1,$(CHECKED)),-DCAIRN_CHECKED=1)
+TARGET_CFLAGS += -I$(CAIRN_INCLUDE) $(CAIRN_C_DEFINES)
+
+CAIRN_MODULE_DIR := $(BUILD_DIR)/modules
+CAIRN_SWIFT_OBJECT := $(BUILD_DIR)/cairn/Cairn.o
+CAIRN_C_OBJECTS := $(call cairn_objects,$(CAIRN_C_SOURCES))
+CAIRN_OBJECTS := $(CAIRN_SWIFT_OBJECT) $(CAIRN_C_OBJECTS)
+
+# -no-allocations: the allocator must never allocate; any heap-allocating
+# type in these sources fails the build.
+$(CAIRN_SWIFT_OBJECT): $(CAIRN_SWIFT_SOURCES) $(wildcard $(CAIRN_INCLUDE)/*) $(CAIRN_FLAGS_STAMP)
+	@mkdir -p $(@D) $(CAIRN_MODULE_DIR)
+	$(SWIFTC) $(SWIFTC_EMBEDDED_FLAGS) -no-allocations $(CAIRN_SWIFT_DEFINES) $(CAIRN_IMPORT_FLAGS) \
+	    -module-name Cairn -emit-module -emit-module-path $(CAIRN_MODULE_DIR)/Cairn.swiftmodule \
+	    -c -o $@ $(CAIRN_SWIFT_SOURCES)
+
+-include $(CAIRN_C_OBJECTS:.o=.d)
+
+# Swift's String hashing and comparison need the Unicode tables of the
+# embedded stdlib; the linker takes only the tables a firmware uses.
+SWIFT_EMBEDDED_LIB_DIR ?= $(abspath $(dir $(shell command -v $(SWIFTC)))/../lib/swift/embedded/$(SWIFT_TRIPLE))
+SWIFT_UNICODE_TABLES := $(SWIFT_EMBEDDED_LIB_DIR)/libswiftUnicodeDataTables.a
+# Those tables are C++ built with 32-bit enums; they pass no enum across to
+# C, so the linker's enum-size warning about them is noise.
+TARGET_LDFLAGS += -Wl,--no-enum-size-warning
