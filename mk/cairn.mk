@@ -26,6 +26,11 @@ CAIRN_C_DEFINES := -DCAIRN_PAGE_SIZE=$(PAGE_SIZE) -DCAIRN_LARGEST_CLASS=$(LARGES
     $(if $(SIZE_CLASSES),'-DCAIRN_SIZE_CLASSES=$(SIZE_CLASSES)') $(if $(filter 1,$(CHECKED)),-DCAIRN_CHECKED=1)
 TARGET_CFLAGS += -I$(CAIRN_INCLUDE) $(CAIRN_C_DEFINES)
 
+# The machine outliner turns repeated instruction runs into calls, which
+# saves a few bytes but puts branches and returns on the allocation fast
+# path; the allocator is compiled without it.
+CAIRN_SWIFT_TUNING := -Xllvm -enable-machine-outliner=never
+
 CAIRN_MODULE_DIR := $(BUILD_DIR)/modules
 CAIRN_SWIFT_OBJECT := $(BUILD_DIR)/cairn/Cairn.o
 CAIRN_C_OBJECTS := $(call cairn_objects,$(CAIRN_C_SOURCES))
@@ -35,7 +40,7 @@ CAIRN_OBJECTS := $(CAIRN_SWIFT_OBJECT) $(CAIRN_C_OBJECTS)
 # type in these sources fails the build.
 $(CAIRN_SWIFT_OBJECT): $(CAIRN_SWIFT_SOURCES) $(wildcard $(CAIRN_INCLUDE)/*) $(CAIRN_FLAGS_STAMP)
 	@mkdir -p $(@D) $(CAIRN_MODULE_DIR)
-	$(SWIFTC) $(SWIFTC_EMBEDDED_FLAGS) -no-allocations $(CAIRN_SWIFT_DEFINES) $(CAIRN_IMPORT_FLAGS) \
+	$(SWIFTC) $(SWIFTC_EMBEDDED_FLAGS) $(CAIRN_SWIFT_TUNING) -no-allocations $(CAIRN_SWIFT_DEFINES) $(CAIRN_IMPORT_FLAGS) \
 	    -module-name Cairn -emit-module -emit-module-path $(CAIRN_MODULE_DIR)/Cairn.swiftmodule \
 	    -c -o $@ $(CAIRN_SWIFT_SOURCES)
 

@@ -5,6 +5,7 @@
 extension SlabAllocator {
     /// The class has no partial page: take its kept empty page, or a fresh
     /// page from the pool, put it on the partial list and allocate from it.
+    @inline(never)
     @usableFromInline
     mutating func refillAndAllocate(ofClass sizeClass: UInt) -> UnsafeMutableRawPointer? {
         let record = classRecord(sizeClass)
@@ -32,6 +33,7 @@ extension SlabAllocator {
 
     /// A page of `record`'s class lost a block: `usedBefore` was either the
     /// page's capacity (it was full) or 1 (it is now empty), or both.
+    @inline(never)
     @usableFromInline
     mutating func pageLostBlock(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>, usedBefore: UInt16) {
         let wasFull = usedBefore == record.pointee.blocksPerPage
@@ -85,6 +87,7 @@ extension SlabAllocator {
     }
 
     /// Takes `page` off the class's partial list.
+    @inline(never)
     @usableFromInline
     mutating func unlinkPartial(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>) {
         let d = descriptor(page)
@@ -104,6 +107,7 @@ extension SlabAllocator {
     /// O(free blocks of the page); runs only when the block carries the
     /// free mark. The walk is bounded by the page's capacity, so even a free
     /// list corrupted by a stray write cannot make it loop.
+    @inline(never)
     @usableFromInline
     func isOnFreeList(block: UInt32, page: UInt) -> Bool {
         let d = descriptor(page)
@@ -125,6 +129,7 @@ extension SlabAllocator {
     }
 
     /// Passes a misuse to the handler. Nothing else changes.
+    @inline(never)
     @usableFromInline
     mutating func reportMisuse(_ kind: MisuseKind, _ address: UInt, _ sizeClass: Int, _ caller: UInt) {
         misuseCount &+= 1
@@ -139,10 +144,10 @@ extension SlabAllocator {
     func liveBlockPage(_ block: UInt) -> (UInt, UInt8)? {
         let offset = block &- arenaBase
         guard offset < arenaBytes else { return nil }
-        let page = offset >> pageShift
+        let page = offset &>> pageShift
         let d = descriptor(page)
         let state = d.pointee.state
-        let inPage = offset & ((1 << pageShift) &- 1)
+        let inPage = offset & pageMask
         if state == PageDescriptor.largeRun { return inPage == 0 ? (page, state) : nil }
         guard state < PageDescriptor.firstSpecialState else { return nil }
         let blockSize = UInt(classRecord(UInt(state)).pointee.blockSize)

@@ -3,20 +3,20 @@
 
 extension SlabAllocator {
     /// Allocates a run of pages holding `byteCount` bytes at `alignment`.
+    @inline(never)
     @usableFromInline
     mutating func allocateRun(byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
-        let pageMask: UInt = (1 << pageShift) &- 1
-        // Round up to whole pages; a size within a page of UInt.max would
+                // Round up to whole pages; a size within a page of UInt.max would
         // wrap, so it is refused before the addition.
         guard pageCount != 0, byteCount <= UInt.max &- pageMask else {
             outOfMemoryCount &+= 1
             return nil
         }
-        let pages = max(1, (byteCount &+ pageMask) >> pageShift)
+        let pages = max(1, (byteCount &+ pageMask) &>> pageShift)
         // Pages are page-aligned. For a larger alignment take enough extra
         // pages that an aligned start exists inside the run, then give the
         // pages before and after it back.
-        let extra = alignment > pageMask &+ 1 ? (alignment >> pageShift) &- 1 : 0
+        let extra = alignment > pageMask &+ 1 ? (alignment &>> pageShift) &- 1 : 0
         guard pages <= pageCount, extra < pageCount, pages &+ extra <= pageCount,
               let start = takePagesReclaiming(pages &+ extra)
         else {
@@ -26,7 +26,7 @@ extension SlabAllocator {
         var first = start
         if extra != 0 {
             let alignedAddress = (pageAddress(start) &+ alignment &- 1) & ~(alignment &- 1)
-            first = (alignedAddress &- arenaBase) >> pageShift
+            first = (alignedAddress &- arenaBase) &>> pageShift
         }
         // Mark the run before giving back the ends: releasing them looks at
         // their neighbours, which must then read as taken.
@@ -43,10 +43,11 @@ extension SlabAllocator {
     }
 
     /// Frees the run starting at `offset`, or reports why it cannot.
+    @inline(never)
     @usableFromInline
     mutating func deallocateRun(page: UInt, offset: UInt, caller: UInt) {
         let d = descriptor(page)
-        let atPageStart = offset & ((UInt(1) << pageShift) &- 1) == 0
+        let atPageStart = offset & pageMask == 0
         let address = arenaBase &+ offset
         switch d.pointee.state {
         case PageDescriptor.largeRun where atPageStart:
@@ -63,9 +64,8 @@ extension SlabAllocator {
 
     /// Shrinks or grows the run at `page` in place; false when it cannot grow.
     mutating func resizeRun(page: UInt, byteCount: UInt) -> Bool {
-        let pageMask: UInt = (1 << pageShift) &- 1
-        guard byteCount <= UInt.max &- pageMask else { return false }
-        let wanted = max(1, (byteCount &+ pageMask) >> pageShift)
+                guard byteCount <= UInt.max &- pageMask else { return false }
+        let wanted = max(1, (byteCount &+ pageMask) &>> pageShift)
         let d = descriptor(page)
         let have = UInt(d.pointee.span)
         if wanted <= have {

@@ -29,6 +29,8 @@ public struct SlabAllocator: ~Copyable {
     @usableFromInline var arenaBase: UInt = 0
     @usableFromInline var arenaBytes: UInt = 0
     @usableFromInline var pageShift: UInt = 0
+    /// pageSize - 1.
+    @usableFromInline var pageMask: UInt = 0
     @usableFromInline var pageCount: UInt = 0
     // Addresses of the metadata tables in the region.
     @usableFromInline var descriptors: UInt = 0
@@ -71,7 +73,7 @@ public struct SlabAllocator: ~Copyable {
     public var isConfigured: Bool { pageCount != 0 }
 
     /// Bytes per page.
-    public var pageSize: UInt { pageCount == 0 ? 0 : 1 << pageShift }
+    public var pageSize: UInt { pageCount == 0 ? 0 : 1 &<< pageShift }
 
     /// Bytes of the largest size class (0 when unconfigured).
     public var largestClassSize: UInt { classLimit == 0 ? 0 : classLimit - 1 }
@@ -138,7 +140,7 @@ public struct SlabAllocator: ~Copyable {
         } else {
             // Partial pages always have a block left: if the free list is
             // empty, the never-used tail of the page is not.
-            block = arenaBase &+ (page << pageShift) &+ UInt(d.pointee.carved)
+            block = arenaBase &+ (page &<< pageShift) &+ UInt(d.pointee.carved)
             d.pointee.carved &+= record.pointee.blockSize
         }
         storeWord(0, block &+ 4)  // no longer looks free
@@ -160,14 +162,14 @@ public struct SlabAllocator: ~Copyable {
         guard offset < arenaBytes else {
             return reportMisuse(.foreignPointer, address(of: pointer), -1, caller)
         }
-        let page = offset >> pageShift
+        let page = offset &>> pageShift
         let d = descriptor(page)
         let state = d.pointee.state
         guard state < PageDescriptor.firstSpecialState else {
             return deallocateRun(page: page, offset: offset, caller: caller)
         }
         let record = classRecord(UInt(state))
-        let inPage = UInt32(truncatingIfNeeded: offset & ((1 << pageShift) &- 1))
+        let inPage = UInt32(truncatingIfNeeded: offset & pageMask)
         // A block start is a multiple of the block size (checked with a
         // multiply, see SizeClassRecord.reciprocal) below the carved limit.
         guard inPage &* record.pointee.reciprocal < record.pointee.reciprocal,
@@ -200,7 +202,7 @@ public struct SlabAllocator: ~Copyable {
     public func usableSize(of pointer: UnsafeRawPointer) -> UInt? {
         guard let (page, state) = liveBlockPage(address(of: pointer)) else { return nil }
         if state == PageDescriptor.largeRun {
-            return UInt(descriptor(page).pointee.span) << pageShift
+            return UInt(descriptor(page).pointee.span) &<< pageShift
         }
         return UInt(classRecord(UInt(state)).pointee.blockSize)
     }
@@ -246,6 +248,6 @@ public struct SlabAllocator: ~Copyable {
     /// Address of the first byte of page `page`.
     @inline(__always)
     func pageAddress(_ page: UInt) -> UInt {
-        arenaBase &+ (page << pageShift)
+        arenaBase &+ (page &<< pageShift)
     }
 }

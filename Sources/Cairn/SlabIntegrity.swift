@@ -128,7 +128,7 @@ extension SlabAllocator {
         let d = descriptor(page)
         let record = classRecord(UInt(d.pointee.state))
         let blockSize = UInt(record.pointee.blockSize)
-        let pageStart = page << pageShift
+        let pageStart = page &<< pageShift
         var count: UInt = 0
         var link = d.pointee.freeList
         while link != PageDescriptor.noBlock {

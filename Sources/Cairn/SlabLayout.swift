@@ -68,8 +68,9 @@ extension SlabAllocator {
 
         arenaBase = layout.arenaBase
         pageShift = floorLog2(configuration.pageSize)
+        pageMask = configuration.pageSize &- 1
         pageCount = layout.pageCount
-        arenaBytes = layout.pageCount << pageShift
+        arenaBytes = layout.pageCount &<< pageShift
         descriptors = layout.descriptors
         classes = layout.classes
         classLookup = layout.classLookup

@@ -88,7 +88,7 @@ extension SlabAllocator {
             } else if state == PageDescriptor.largeRun {
                 step = max(1, UInt(d.pointee.span))
                 result.runPages &+= step
-                result.bytesReserved &+= step << pageShift
+                result.bytesReserved &+= step &<< pageShift
             } else if state == PageDescriptor.freeSpan {
                 step = max(1, UInt(d.pointee.span))
                 result.freePages &+= step
