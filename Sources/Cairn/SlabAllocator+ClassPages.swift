@@ -14,6 +14,11 @@ extension SlabAllocator {
             record.pointee.emptyPage = PageDescriptor.noPage
         } else {
             guard let fresh = takePagesReclaiming(1) else {
+                #if CAIRN_CHECKED
+                // Emptying the quarantine may have given this class a partial page.
+                let head = record.pointee.partialHead
+                if head != PageDescriptor.noPage { return takeBlock(fromPage: UInt(head), record) }
+                #endif
                 outOfMemoryCount &+= 1
                 return nil
             }
@@ -154,6 +159,9 @@ extension SlabAllocator {
         guard inPage % blockSize == 0, inPage < UInt(d.pointee.carved),
               !isOnFreeList(block: UInt32(truncatingIfNeeded: offset), page: page)
         else { return nil }
+        #if CAIRN_CHECKED
+        if isQuarantined(offset) { return nil }
+        #endif
         return (page, state)
     }
 }

@@ -9,6 +9,10 @@ extension SlabAllocator {
     @usableFromInline
     mutating func takePagesReclaiming(_ count: UInt) -> UInt? {
         if let start = takePages(count) { return start }
+        #if CAIRN_CHECKED
+        // Quarantined blocks may be all that keeps a page from the pool.
+        if flushQuarantine(), let start = takePages(count) { return start }
+        #endif
         guard reclaimEmptyPages() else { return nil }
         return takePages(count)
     }

@@ -37,6 +37,11 @@ public struct SlabAllocator: ~Copyable {
     @usableFromInline var classes: UInt = 0
     @usableFromInline var classLookup: UInt = 0
     @usableFromInline var binHeads: UInt = 0
+    // Checked builds: ring of arena offsets of quarantined blocks.
+    @usableFromInline var quarantine: UInt = 0
+    @usableFromInline var quarantineSlots: UInt = 0
+    @usableFromInline var quarantineNext: UInt = 0
+    @usableFromInline var quarantineCount: UInt = 0
     @usableFromInline var classCount: UInt = 0
     /// Largest class size + 1; requests at or above go to page runs.
     @usableFromInline var classLimit: UInt = 0
@@ -83,9 +88,22 @@ public struct SlabAllocator: ~Copyable {
     /// A block of at least `byteCount` bytes aligned to `alignment`, or `nil`
     /// when the alignment is not a power of two or the arena cannot hold it.
     /// Zero bytes return a unique block of the smallest class.
+    ///
+    /// Checked builds (`CAIRN_CHECKED`) reserve 4 more bytes per block for a
+    /// canary and report the exact requested size as the usable size.
     @inline(__always)
     public mutating func allocate(byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
         guard isPowerOfTwo(alignment) else { return nil }
+        #if CAIRN_CHECKED
+        return allocateChecked(byteCount: byteCount, alignment: alignment)
+        #else
+        return allocateBlockOrRun(byteCount: byteCount, alignment: alignment)
+        #endif
+    }
+
+    @inline(__always)
+    @usableFromInline
+    mutating func allocateBlockOrRun(byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
         if let sizeClass = sizeClass(for: byteCount, alignment: alignment) {
             return allocateBlock(ofClass: sizeClass)
         }
@@ -137,6 +155,9 @@ public struct SlabAllocator: ~Copyable {
         if head != PageDescriptor.noBlock {
             block = arenaBase &+ UInt(head)
             d.pointee.freeList = loadWord(block)
+            #if CAIRN_CHECKED
+            verifyPoison(block, from: 8, blockSize: UInt(record.pointee.blockSize), page: page)
+            #endif
         } else {
             // Partial pages always have a block left: if the free list is
             // empty, the never-used tail of the page is not.
@@ -182,6 +203,21 @@ public struct SlabAllocator: ~Copyable {
            isOnFreeList(block: UInt32(truncatingIfNeeded: offset), page: page) {
             return reportMisuse(.doubleFree, block, Int(state), caller)
         }
+        #if CAIRN_CHECKED
+        // The block waits in quarantine; an older one may leave it now.
+        guard let released = quarantineBlock(offset: offset, page: page, record, caller: caller) else { return }
+        releaseBlock(offset: released)
+        #else
+        releaseBlock(offset: offset, page: page, d, record)
+        #endif
+    }
+
+    /// Puts a validated block back on its page's free list.
+    @inline(__always)
+    @usableFromInline
+    mutating func releaseBlock(offset: UInt, page: UInt, _ d: UnsafeMutablePointer<PageDescriptor>,
+                               _ record: UnsafeMutablePointer<SizeClassRecord>) {
+        let block = arenaBase &+ offset
         let link = d.pointee.freeList
         storeWord(link, block)
         storeWord(link ^ Self.freeMark, block &+ 4)
@@ -201,10 +237,14 @@ public struct SlabAllocator: ~Copyable {
     /// of its run), or `nil` when it is not a live block.
     public func usableSize(of pointer: UnsafeRawPointer) -> UInt? {
         guard let (page, state) = liveBlockPage(address(of: pointer)) else { return nil }
+        #if CAIRN_CHECKED
+        return requestedSize(ofLiveBlock: address(of: pointer), page: page, state: state)
+        #else
         if state == PageDescriptor.largeRun {
             return UInt(descriptor(page).pointee.span) &<< pageShift
         }
         return UInt(classRecord(UInt(state)).pointee.blockSize)
+        #endif
     }
 
     /// Resizes a live block without moving it: true when `byteCount` fits its
@@ -212,10 +252,14 @@ public struct SlabAllocator: ~Copyable {
     /// takes them from a free span right after the run).
     public mutating func resizeInPlace(_ pointer: UnsafeMutableRawPointer, byteCount: UInt) -> Bool {
         guard let (page, state) = liveBlockPage(address(of: pointer)) else { return false }
+        #if CAIRN_CHECKED
+        return resizeCheckedInPlace(address(of: pointer), page: page, state: state, byteCount: byteCount)
+        #else
         if state != PageDescriptor.largeRun {
             return byteCount <= UInt(classRecord(UInt(state)).pointee.blockSize)
         }
         return resizeRun(page: page, byteCount: byteCount)
+        #endif
     }
 
     /// True when `pointer` lies inside this allocator's arena.

@@ -17,6 +17,11 @@ public struct SlabConfiguration {
     /// above it take whole pages. Clamped to `pageSize`.
     public var largestClass: UInt
 
+    /// Checked builds: how many freed blocks wait in quarantine before they
+    /// can be handed out again (a later write to one is then caught). Release
+    /// builds keep no quarantine and ignore this.
+    public var quarantineSlots: UInt = 8
+
     public static let minimumPageSize: UInt = 64
     public static let maximumPageSize: UInt = 32768
     public static let maximumClassCount = 64

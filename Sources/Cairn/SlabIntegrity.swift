@@ -39,6 +39,8 @@ public enum IntegrityProblem: UInt8 {
     case spanBins
     /// Pages-in-use accounting disagrees with the pages found.
     case pageAccounting
+    /// Checked builds: a live block's canary (or a run's) was overwritten.
+    case blockCanary
 }
 
 extension SlabAllocator {
@@ -65,6 +67,9 @@ extension SlabAllocator {
                 guard UInt(state) < classCount else { return fail(.unknownPageState, page) }
                 let (free, listProblem) = countFreeBlocks(page)
                 if let listProblem { return fail(listProblem, page) }
+                #if CAIRN_CHECKED
+                if let blockProblem = checkBlocks(ofPage: page) { return fail(blockProblem, page) }
+                #endif
                 let record = classRecord(UInt(state))
                 let blockSize = UInt(record.pointee.blockSize)
                 let carved = UInt(d.pointee.carved)
@@ -87,6 +92,9 @@ extension SlabAllocator {
             guard length >= 1, length <= pageCount &- page else { return fail(.badRunOrSpan, page) }
             switch state {
             case PageDescriptor.largeRun:
+                #if CAIRN_CHECKED
+                guard canaryIsIntact(pageAddress(page), page: page, state: state) else { return fail(.blockCanary, page) }
+                #endif
                 var inner = page &+ 1
                 while inner < page &+ length {
                     guard descriptor(inner).pointee.state == PageDescriptor.largeRunInterior

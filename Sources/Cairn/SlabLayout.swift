@@ -3,6 +3,7 @@
 ///     base ─┬─ class records   classCount × 16 bytes
 ///           ├─ span bin heads  binCount × 2 bytes
 ///           ├─ size→class map  (largestClass / 4 + 1) bytes, rounded up to 4
+///           ├─ quarantine ring quarantineSlots × 4 bytes (checked builds only)
 ///           ├─ page side table pageCount × 16 bytes
 ///           ├─ (padding up to the page size)
 ///           └─ pages           pageCount × pageSize, page-aligned
@@ -14,13 +15,15 @@ struct SlabLayout {
     var classes: UInt
     var binHeads: UInt
     var classLookup: UInt
+    var quarantine: UInt
     var descriptors: UInt
     var arenaBase: UInt
     var pageCount: UInt
 
     /// The layout of a region of `regionBytes` at `regionBase`, or `nil` when
     /// not even one page fits.
-    init?(regionBase: UInt, regionBytes: UInt, pageSize: UInt, classCount: UInt, largestClass: UInt) {
+    init?(regionBase: UInt, regionBytes: UInt, pageSize: UInt, classCount: UInt, largestClass: UInt,
+          quarantineSlots: UInt) {
         // The region is at most the address space above its base, so no sum
         // below can wrap once the end itself was computed without wrapping.
         guard let regionEnd = checkedAdd(regionBase, regionBytes),
@@ -30,7 +33,8 @@ struct SlabLayout {
         binHeads = classes &+ classCount &* UInt(MemoryLayout<SizeClassRecord>.stride)
         classLookup = binHeads &+ UInt(Self.binCount) &* 2
         let lookupBytes = (largestClass >> 2) &+ 1
-        descriptors = (classLookup &+ lookupBytes &+ 3) & ~3
+        quarantine = (classLookup &+ lookupBytes &+ 3) & ~3
+        descriptors = quarantine &+ quarantineSlots &* 4
         guard descriptors < regionEnd else { return nil }
         let descriptorBytes = UInt(MemoryLayout<PageDescriptor>.stride)
         // Each page costs its bytes plus its descriptor; the alignment gap
@@ -63,7 +67,7 @@ extension SlabAllocator {
               UInt(region.count) <= UInt(UInt32.max),
               let layout = SlabLayout(regionBase: start, regionBytes: UInt(region.count),
                                       pageSize: configuration.pageSize, classCount: UInt(count),
-                                      largestClass: largest)
+                                      largestClass: largest, quarantineSlots: SlabAllocator.quarantineSlots(configuration))
         else { return false }
 
         arenaBase = layout.arenaBase
@@ -75,6 +79,10 @@ extension SlabAllocator {
         classes = layout.classes
         classLookup = layout.classLookup
         binHeads = layout.binHeads
+        quarantine = layout.quarantine
+        quarantineSlots = Self.quarantineSlots(configuration)
+        quarantineNext = 0
+        quarantineCount = 0
         classCount = UInt(count)
         classLimit = largest &+ 1
         regionBytes = UInt(region.count)
@@ -121,6 +129,11 @@ extension SlabAllocator {
                 next: PageDescriptor.noPage, prev: PageDescriptor.noPage,
                 state: PageDescriptor.largeRunInterior, reserved: 0)
             page &+= 1
+        }
+        var slot: UInt = 0
+        while slot < quarantineSlots {
+            storeWord(PageDescriptor.noBlock, quarantine &+ slot &* 4)
+            slot &+= 1
         }
         insertSpan(start: 0, count: pageCount)
         return true

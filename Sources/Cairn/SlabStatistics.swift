@@ -18,7 +18,7 @@ public struct SlabStatistics: Equatable {
     public var peakPagesInUse: UInt
     /// Live large runs.
     public var largeRuns: UInt
-    /// Live class blocks.
+    /// Live class blocks (not counting blocks waiting in quarantine).
     public var liveBlocks: UInt
     /// Bytes reserved for live blocks: block sizes of live class blocks plus
     /// whole pages of live runs.
@@ -96,6 +96,9 @@ extension SlabAllocator {
             }
             page &+= step
         }
+        // Quarantined blocks still count as used on their pages, but they
+        // are free to the caller.
+        result.liveBlocks &-= quarantineCount
         return result
     }
 }
