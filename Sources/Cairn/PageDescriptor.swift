@@ -7,7 +7,7 @@
 ///
 /// | state                 | freeList           | carved / used         | span        | next, prev          |
 /// |-----------------------|--------------------|-----------------------|-------------|---------------------|
-/// | class `c`             | first free block   | never-used offset / blocks in use | —  | partial-page list |
+/// | class `c`             | first free block   | never-used offset / blocks in use | blocks per page | partial-page list |
 /// | ``freeSpan``          | —                  | —                     | span pages  | bin list (head page only) |
 /// | ``largeRun``          | —                  | —                     | run pages   | —                   |
 /// | ``largeRunInterior``  | —                  | —                     | —           | —                   |
@@ -21,20 +21,22 @@ struct PageDescriptor {
     /// Arena offset of this page's first free block, or ``noBlock``.
     /// Each free block holds the arena offset of the next in its first word.
     var freeList: UInt32
+    /// Blocks of this page handed out and not yet freed.
+    var used: UInt16
+    /// A class page: its capacity in blocks (a copy of the class's, so the
+    /// fast paths test "full" and "empty" without reading the class).
+    /// A free span or a large run: its page count (on its first and last page).
+    var span: UInt16
     /// Offset inside the page of the first block never handed out: blocks are
     /// carved lazily, so taking a fresh page costs O(1), not O(blocks).
     var carved: UInt16
-    /// Blocks of this page handed out and not yet freed.
-    var used: UInt16
-    /// Page count of a free span or large run (on its first and last page).
-    var span: UInt16
+    /// A size-class index, or one of the states below.
+    var state: UInt8
+    var reserved: UInt8
     /// Doubly linked list of pages (the partial pages of a class, or the
     /// free spans of a bin), by page number; ``noPage`` ends it.
     var next: UInt16
     var prev: UInt16
-    /// A size-class index, or one of the states below.
-    var state: UInt8
-    var reserved: UInt8
 
     static let noBlock: UInt32 = .max
     static let noPage: UInt16 = .max

@@ -28,7 +28,7 @@ extension SlabAllocator {
             d.pointee.freeList = PageDescriptor.noBlock
             d.pointee.carved = 0
             d.pointee.used = 0
-            d.pointee.span = 1
+            d.pointee.span = record.pointee.blocksPerPage
             record.pointee.pages &+= 1
             notePagesTaken(1)
         }

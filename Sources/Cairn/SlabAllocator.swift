@@ -36,6 +36,8 @@ public struct SlabAllocator: ~Copyable {
     @usableFromInline var descriptors: UInt = 0
     @usableFromInline var classes: UInt = 0
     @usableFromInline var classLookup: UInt = 0
+    @usableFromInline var classLookup8: UInt = 0
+    @usableFromInline var classLookup16: UInt = 0
     @usableFromInline var binHeads: UInt = 0
     // Checked builds: ring of arena offsets of quarantined blocks.
     @usableFromInline var quarantine: UInt = 0
@@ -110,29 +112,45 @@ public struct SlabAllocator: ~Copyable {
         return allocateRun(byteCount: byteCount, alignment: alignment)
     }
 
+    /// Entry of a size→class map for sizes no class with that alignment holds.
+    @usableFromInline static let noClass: UInt8 = 0xFF
+
     /// The smallest class whose blocks hold `byteCount` bytes at `alignment`
     /// (a power of two), or `nil` when only a page run will do.
+    ///
+    /// Every block of a class is aligned to the largest power of two dividing
+    /// its size (pages are page-aligned), and all sizes are multiples of 4.
+    /// Alignments 4, 8 and 16 (malloc's 8, the Swift runtime's 4 and 16) have
+    /// a map each, so the answer is one table read; at call sites with a
+    /// constant alignment the choice of map folds away.
     @inline(__always)
     @usableFromInline
     func sizeClass(for byteCount: UInt, alignment: UInt) -> UInt? {
         guard byteCount < classLimit else { return nil }
-        // Every block of a class is aligned to the largest power of two
-        // dividing its size (pages are page-aligned); all sizes are
-        // multiples of 4. For larger alignments, look up the rounded size
-        // and step to a class whose size is a multiple of the alignment.
-        // With the standard classes the step loop never runs for
-        // alignments up to 16.
-        var size = byteCount
-        if alignment > 4 {
-            size = (byteCount &+ alignment &- 1) & ~(alignment &- 1)
-            guard size < classLimit else { return nil }
+        let found: UInt8
+        if alignment <= 4 {
+            found = entry(UInt8.self, at: classLookup &+ ((byteCount &+ 3) &>> 2)).pointee
+        } else if alignment == 8 {
+            found = entry(UInt8.self, at: classLookup8 &+ ((byteCount &+ 7) &>> 3)).pointee
+        } else if alignment == 16 {
+            found = entry(UInt8.self, at: classLookup16 &+ ((byteCount &+ 15) &>> 4)).pointee
+        } else {
+            return sizeClassSearch(for: byteCount, alignment: alignment)
         }
-        var sizeClass = UInt(entry(UInt8.self, at: classLookup &+ (size &+ 3) >> 2).pointee)
-        while UInt(classRecord(sizeClass).pointee.blockSize) & (alignment &- 1) != 0 {
+        return found == Self.noClass ? nil : UInt(found)
+    }
+
+    /// Alignments above 16: the first class from the size's class up whose
+    /// size is a multiple of the alignment. O(classes).
+    @inline(never)
+    @usableFromInline
+    func sizeClassSearch(for byteCount: UInt, alignment: UInt) -> UInt? {
+        var sizeClass = UInt(entry(UInt8.self, at: classLookup &+ ((byteCount &+ 3) &>> 2)).pointee)
+        while sizeClass < classCount {
+            if UInt(classRecord(sizeClass).pointee.blockSize) & (alignment &- 1) == 0 { return sizeClass }
             sizeClass &+= 1
-            if sizeClass == classCount { return nil }
         }
-        return sizeClass
+        return nil
     }
 
     /// The fast path: pop a block from the first partial page of the class.
@@ -167,7 +185,7 @@ public struct SlabAllocator: ~Copyable {
         storeWord(0, block &+ 4)  // no longer looks free
         let used = d.pointee.used &+ 1
         d.pointee.used = used
-        if used == record.pointee.blocksPerPage { unlinkPartial(page, record) }
+        if used == d.pointee.span { unlinkPartial(page, record) }
         return rawPointer(block)
     }
 
@@ -224,9 +242,11 @@ public struct SlabAllocator: ~Copyable {
         d.pointee.freeList = UInt32(truncatingIfNeeded: offset)
         let used = d.pointee.used
         d.pointee.used = used &- 1
-        // Only the first free of a full page and the last free of a page
-        // change which list the page is on.
-        if used == record.pointee.blocksPerPage || used == 1 {
+        // Only the first free of a full page (used == capacity) and the last
+        // free of a page (used == 1) change which list the page is on. One
+        // unsigned compare finds both: used - 2 wraps for used == 1, and
+        // reaches capacity - 2 exactly when used == capacity.
+        if UInt(used) &- 2 >= UInt(d.pointee.span) &- 2 {
             pageLostBlock(page, record, usedBefore: used)
         }
     }

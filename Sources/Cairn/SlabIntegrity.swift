@@ -75,6 +75,7 @@ extension SlabAllocator {
                 let carved = UInt(d.pointee.carved)
                 let used = UInt(d.pointee.used)
                 guard carved % blockSize == 0, carved / blockSize <= UInt(record.pointee.blocksPerPage),
+                      d.pointee.span == record.pointee.blocksPerPage,
                       used &+ free == carved / blockSize
                 else { return fail(.blockCount, page) }
                 if used == 0 {
@@ -126,6 +127,9 @@ extension SlabAllocator {
         if let problem = checkClassLists(partialPages: partialPages) { return fail(problem, UInt.max) }
         if let problem = checkBins(spans: spans) { return fail(problem, UInt.max) }
         guard pagesInUse == report.classPages &+ report.runPages else { return fail(.pageAccounting, UInt.max) }
+        // Blocks in quarantine (checked builds) are used on their pages but
+        // free to the caller, as in the statistics.
+        report.liveBlocks &-= quarantineCount
         return report
     }
 

@@ -2,7 +2,8 @@
 ///
 ///     base ─┬─ class records   classCount × 16 bytes
 ///           ├─ span bin heads  binCount × 2 bytes
-///           ├─ size→class map  (largestClass / 4 + 1) bytes, rounded up to 4
+///           ├─ size→class maps for alignments 4, 8 and 16 (largestClass / 4 + 1,
+///           │                   / 8 + 1 and / 16 + 1 bytes), rounded up to 4
 ///           ├─ quarantine ring quarantineSlots × 4 bytes (checked builds only)
 ///           ├─ page side table pageCount × 16 bytes
 ///           ├─ (padding up to the page size)
@@ -15,6 +16,8 @@ struct SlabLayout {
     var classes: UInt
     var binHeads: UInt
     var classLookup: UInt
+    var classLookup8: UInt
+    var classLookup16: UInt
     var quarantine: UInt
     var descriptors: UInt
     var arenaBase: UInt
@@ -32,8 +35,10 @@ struct SlabLayout {
         classes = first
         binHeads = classes &+ classCount &* UInt(MemoryLayout<SizeClassRecord>.stride)
         classLookup = binHeads &+ UInt(Self.binCount) &* 2
-        let lookupBytes = (largestClass >> 2) &+ 1
-        quarantine = (classLookup &+ lookupBytes &+ 3) & ~3
+        classLookup8 = classLookup &+ (largestClass >> 2) &+ 1
+        classLookup16 = classLookup8 &+ ((largestClass &+ 7) >> 3) &+ 1
+        let lookupEnd = classLookup16 &+ ((largestClass &+ 15) >> 4) &+ 1
+        quarantine = (lookupEnd &+ 3) & ~3
         descriptors = quarantine &+ quarantineSlots &* 4
         guard descriptors < regionEnd else { return nil }
         let descriptorBytes = UInt(MemoryLayout<PageDescriptor>.stride)
@@ -78,6 +83,8 @@ extension SlabAllocator {
         descriptors = layout.descriptors
         classes = layout.classes
         classLookup = layout.classLookup
+        classLookup8 = layout.classLookup8
+        classLookup16 = layout.classLookup16
         binHeads = layout.binHeads
         quarantine = layout.quarantine
         quarantineSlots = Self.quarantineSlots(configuration)
@@ -94,29 +101,20 @@ extension SlabAllocator {
         misuseCount = 0
 
         let pageSize = configuration.pageSize
-        var previous: UInt = 0
         _ = configuration.forEachClass { index, size in
-            let record = classRecord(UInt(index))
-            record.pointee = SizeClassRecord(
+            classRecord(UInt(index)).pointee = SizeClassRecord(
                 blockSize: UInt16(truncatingIfNeeded: size),
                 blocksPerPage: UInt16(truncatingIfNeeded: pageSize / size),
                 partialHead: PageDescriptor.noPage,
                 emptyPage: PageDescriptor.noPage,
                 pages: 0,
                 reserved: 0,
+                // ceil(2^32 / size) is floor((2^32 - 1) / size) + 1 for every size >= 2.
                 reciprocal: UInt32.max / UInt32(truncatingIfNeeded: size) &+ 1)
-            // (`reciprocal` is ceil(2^32 / size): floor((2^32 - 1) / size) + 1
-            // for every size >= 2.)
-            // Lookup entry i answers sizes 4(i-1)+1 ... 4i: the first class
-            // that holds 4i bytes.
-            var slot = (previous &+ 4) >> 2
-            if previous == 0 { slot = 0 }
-            while slot <= size >> 2 {
-                entry(UInt8.self, at: classLookup &+ slot).pointee = UInt8(truncatingIfNeeded: index)
-                slot &+= 1
-            }
-            previous = size
         }
+        fillLookup(classLookup, granule: 4)
+        fillLookup(classLookup8, granule: 8)
+        fillLookup(classLookup16, granule: 16)
         var bin: UInt = 0
         while bin < UInt(SlabLayout.binCount) {
             binHead(bin).pointee = PageDescriptor.noPage
@@ -125,9 +123,9 @@ extension SlabAllocator {
         var page: UInt = 0
         while page < pageCount {
             descriptor(page).pointee = PageDescriptor(
-                freeList: PageDescriptor.noBlock, carved: 0, used: 0, span: 0,
-                next: PageDescriptor.noPage, prev: PageDescriptor.noPage,
-                state: PageDescriptor.largeRunInterior, reserved: 0)
+                freeList: PageDescriptor.noBlock, used: 0, span: 0, carved: 0,
+                state: PageDescriptor.largeRunInterior, reserved: 0,
+                next: PageDescriptor.noPage, prev: PageDescriptor.noPage)
             page &+= 1
         }
         var slot: UInt = 0
@@ -137,5 +135,25 @@ extension SlabAllocator {
         }
         insertSpan(start: 0, count: pageCount)
         return true
+    }
+}
+
+extension SlabAllocator {
+    /// Fills the size→class map for blocks aligned to `granule`: entry i is
+    /// the first class whose size is a multiple of `granule` and holds
+    /// i × granule bytes, or ``noClass``. O(classes + entries), at creation.
+    func fillLookup(_ table: UInt, granule: UInt) {
+        var slot: UInt = 0
+        var sizeClass: UInt = 0
+        while slot <= largestClassSize / granule &+ (largestClassSize % granule == 0 ? 0 : 1) {
+            while sizeClass < classCount {
+                let blockSize = UInt(classRecord(sizeClass).pointee.blockSize)
+                if blockSize >= slot &* granule && blockSize % granule == 0 { break }
+                sizeClass &+= 1
+            }
+            entry(UInt8.self, at: table &+ slot).pointee =
+                sizeClass < classCount ? UInt8(truncatingIfNeeded: sizeClass) : Self.noClass
+            slot &+= 1
+        }
     }
 }

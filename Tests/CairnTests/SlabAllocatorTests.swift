@@ -265,7 +265,7 @@ final class SlabAllocatorTests: XCTestCase {
         // Metadata (tables + one 16-byte descriptor per page) plus alignment
         // padding is all that the pages lose to.
         let overhead = UInt(heap.region.buffer.count) - stats.capacity
-        XCTAssertLessThan(overhead, 1024 + stats.pageCount * 16 + 23 * 16 + 32 + 129 + 16)
+        XCTAssertLessThan(overhead, 1024 + stats.pageCount * 16 + 23 * 16 + 32 + 129 + 65 + 33 + 16)
         XCTAssertEqual(stats.capacity, stats.pageCount * 1024)
     }
 
