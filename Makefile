@@ -26,7 +26,7 @@ BOARDS := mps2-an386 microbit
 QEMU_TIMEOUT ?= 60
 
 .DEFAULT_GOAL := run
-.PHONY: run test deps demo lib size debug clean check-no-allocations host-test target-test
+.PHONY: run test deps demo debug clean check-no-allocations host-test
 
 deps:
 	@$(CAIRN_ROOT)/scripts/ensure-deps.sh
@@ -69,16 +69,35 @@ check-no-allocations:
 	  done; \
 	done
 
+# --- Fragments: libcairn.a, footprint, examples, tests, benchmarks, fuzzing ---
+
+include $(CAIRN_ROOT)/mk/lib.mk
+include $(CAIRN_ROOT)/mk/size.mk
+include $(CAIRN_ROOT)/mk/examples.mk
+include $(CAIRN_ROOT)/mk/target-tests.mk
+include $(CAIRN_ROOT)/mk/reliability.mk
+include $(CAIRN_ROOT)/mk/bench.mk
+include $(CAIRN_ROOT)/mk/fuzz.mk
+
 # --- Tests --------------------------------------------------------------------
 
+# Host XCTest in the release build and in the checked build (own scratch path).
 host-test:
 	swift test
+	swift test --scratch-path .build-checked -Xswiftc -DCAIRN_CHECKED
 
+# Everything, in the order a failure is cheapest to find. Benchmarks are not
+# run here (bench-smoke only proves the harness and its counter).
 test: deps host-test check-no-allocations
 	$(MAKE) --no-print-directory target-test
-
-target-test:
-	@echo "on-target tests: not yet"
+	$(MAKE) --no-print-directory lib-test BOARD=mps2-an386
+	$(MAKE) --no-print-directory lib-test BOARD=microbit
+	$(MAKE) --no-print-directory examples-test
+	$(MAKE) --no-print-directory reliability-test
+	$(MAKE) --no-print-directory bench-smoke
+	$(MAKE) --no-print-directory fuzz-smoke
+	$(MAKE) --no-print-directory test-asan
+	$(MAKE) --no-print-directory coverage
 
 clean:
 	rm -rf $(CAIRN_ROOT)/build $(CAIRN_ROOT)/.build

@@ -124,6 +124,48 @@ size_t _malloc_usable_size_r(struct _reent *r, void *pointer) {
     return malloc_usable_size(pointer);
 }
 
+/* newlib keeps mallinfo, malloc_stats, mallopt and malloc_trim in objects
+ * that would drag its own allocator in beside Cairn's (duplicate _malloc_r):
+ * Cairn answers them itself. */
+struct mallinfo _mallinfo_r(struct _reent *r) {
+    (void)r;
+    struct cairn_heap_stats stats;
+    cairn_get_stats(&stats);
+    struct mallinfo info = {0};
+    info.arena = stats.capacity;
+    info.uordblks = stats.reserved;
+    info.fordblks = stats.capacity - stats.in_use;
+    info.usmblks = stats.peak_in_use;
+    info.ordblks = stats.live_blocks;
+    return info;
+}
+
+struct mallinfo mallinfo(void) { return _mallinfo_r(_REENT); }
+
+void _malloc_stats_r(struct _reent *r) {
+    (void)r;
+    cairn_print_report();
+}
+
+void malloc_stats(void) { cairn_print_report(); }
+
+/* No tunables: every option is refused, as mallopt's contract allows. */
+int _mallopt_r(struct _reent *r, int parameter, int value) {
+    (void)r; (void)parameter; (void)value;
+    return 0;
+}
+
+int mallopt(int parameter, int value) { return _mallopt_r(_REENT, parameter, value); }
+
+/* Empty pages already go back to Cairn's pool; there is no system to return
+ * memory to. */
+int _malloc_trim_r(struct _reent *r, size_t pad) {
+    (void)r; (void)pad;
+    return 0;
+}
+
+int malloc_trim(size_t pad) { return _malloc_trim_r(_REENT, pad); }
+
 /* The report and the check run with interrupts masked too: they walk
  * structures an interrupt could otherwise change under them. */
 int cairn_print_report(void) {
