@@ -142,6 +142,7 @@ extension SlabAllocator {
     /// Fills the size→class map for blocks aligned to `granule`: entry i is
     /// the first class whose size is a multiple of `granule` and holds
     /// i × granule bytes, or ``noClass``. O(classes + entries), at creation.
+    @inline(never)
     func fillLookup(_ table: UInt, granule: UInt) {
         var slot: UInt = 0
         var sizeClass: UInt = 0

@@ -1,6 +1,11 @@
 // The Swift side of the C allocation hooks. cairn_hooks.c defines the
 // standard names (malloc, free, posix_memalign, ...) with interrupts masked
 // and calls these; each applies the C rule from CHeap to the platform heap.
+//
+// Only posix_memalign (the Embedded Swift runtime's one call), malloc and
+// free get the allocator's fast path inlined. Everything rarer goes through
+// `OutOfLineHeap`, whose methods are single out-of-line copies: the flash a
+// firmware pays for stays close to one copy of the algorithm.
 #if hasFeature(Embedded) && os(none)
 import CairnPlatform
 
@@ -8,16 +13,16 @@ import CairnPlatform
 func cairnPosixMemalign(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>, _ alignment: UInt, _ size: UInt,
                         _ caller: UInt) -> Int32 {
     let result = CHeap.posixMemalign(&platformHeap, out, alignment: alignment, byteCount: size)
-    if result == CHeap.ENOMEM && heapWasUnconfigured() {
-        return CHeap.posixMemalign(&platformHeap, out, alignment: alignment, byteCount: size)
-    }
-    return result
+    if result != CHeap.ENOMEM { return result }
+    var heap = OutOfLineHeap()
+    return heapWasUnconfigured() ? CHeap.posixMemalign(&heap, out, alignment: alignment, byteCount: size) : result
 }
 
 @_cdecl("cairn_swift_malloc")
 func cairnMalloc(_ size: UInt, _ caller: UInt) -> UnsafeMutableRawPointer? {
     if let block = CHeap.malloc(&platformHeap, byteCount: size) { return block }
-    return heapWasUnconfigured() ? CHeap.malloc(&platformHeap, byteCount: size) : nil
+    var heap = OutOfLineHeap()
+    return heapWasUnconfigured() ? CHeap.malloc(&heap, byteCount: size) : nil
 }
 
 @_cdecl("cairn_swift_free")
@@ -27,23 +32,26 @@ func cairnFree(_ pointer: UnsafeMutableRawPointer?, _ caller: UInt) {
 
 @_cdecl("cairn_swift_calloc")
 func cairnCalloc(_ count: UInt, _ size: UInt, _ caller: UInt) -> UnsafeMutableRawPointer? {
-    if let block = CHeap.calloc(&platformHeap, count: count, size: size) { return block }
-    return heapWasUnconfigured() ? CHeap.calloc(&platformHeap, count: count, size: size) : nil
+    var heap = OutOfLineHeap()
+    if let block = CHeap.calloc(&heap, count: count, size: size) { return block }
+    return heapWasUnconfigured() ? CHeap.calloc(&heap, count: count, size: size) : nil
 }
 
 @_cdecl("cairn_swift_realloc")
 func cairnRealloc(_ pointer: UnsafeMutableRawPointer?, _ size: UInt, _ caller: UInt) -> UnsafeMutableRawPointer? {
-    if let block = CHeap.realloc(&platformHeap, pointer, byteCount: size, caller: caller) { return block }
+    var heap = OutOfLineHeap()
+    if let block = CHeap.realloc(&heap, pointer, byteCount: size, caller: caller) { return block }
     // Only a realloc(NULL, n) can be the first use of the heap.
-    return pointer == nil && heapWasUnconfigured() ? CHeap.malloc(&platformHeap, byteCount: size) : nil
+    return pointer == nil && heapWasUnconfigured() ? CHeap.malloc(&heap, byteCount: size) : nil
 }
 
 @_cdecl("cairn_swift_aligned_alloc")
 func cairnAlignedAlloc(_ alignment: UInt, _ size: UInt, _ error: UnsafeMutablePointer<Int32>,
                        _ caller: UInt) -> UnsafeMutableRawPointer? {
-    var (block, code) = CHeap.alignedAlloc(&platformHeap, alignment: alignment, byteCount: size)
+    var heap = OutOfLineHeap()
+    var (block, code) = CHeap.alignedAlloc(&heap, alignment: alignment, byteCount: size)
     if code == CHeap.ENOMEM && heapWasUnconfigured() {
-        (block, code) = CHeap.alignedAlloc(&platformHeap, alignment: alignment, byteCount: size)
+        (block, code) = CHeap.alignedAlloc(&heap, alignment: alignment, byteCount: size)
     }
     error.pointee = code
     return block
@@ -52,5 +60,33 @@ func cairnAlignedAlloc(_ alignment: UInt, _ size: UInt, _ error: UnsafeMutablePo
 @_cdecl("cairn_swift_usable_size")
 func cairnUsableSize(_ pointer: UnsafeMutableRawPointer?) -> UInt {
     CHeap.usableSize(platformHeap, pointer)
+}
+
+/// The platform heap seen through one out-of-line copy of each operation.
+struct OutOfLineHeap: RawAllocator {
+    @inline(never)
+    mutating func allocate(byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
+        platformHeap.allocate(byteCount: byteCount, alignment: alignment)
+    }
+
+    @inline(never)
+    mutating func deallocate(_ pointer: UnsafeMutableRawPointer, caller: UInt) {
+        platformHeap.deallocate(pointer, caller: caller)
+    }
+
+    @inline(never)
+    func usableSize(of pointer: UnsafeMutableRawPointer) -> UInt? {
+        platformHeap.usableSize(of: pointer)
+    }
+
+    @inline(never)
+    mutating func resizeInPlace(_ pointer: UnsafeMutableRawPointer, byteCount: UInt) -> Bool {
+        platformHeap.resizeInPlace(pointer, byteCount: byteCount)
+    }
+
+    @inline(never)
+    func bytesToPreserve(from pointer: UnsafeMutableRawPointer) -> UInt {
+        platformHeap.bytesToPreserve(from: pointer)
+    }
 }
 #endif
