@@ -1,0 +1,158 @@
+# Benchmarks of Cairn against newlib's allocators on the emulated Cortex-M.
+# Include after mk/cairn.mk (and the demo rules); BENCHMARKS.md explains
+# the method and holds the latest results.
+#
+#   make bench          every workload, allocator and board under QEMU with
+#                       -icount; prints the table, rewrites BENCHMARKS.md
+#                       and Benchmarks/chart.svg
+#   make bench-smoke    builds the benchmark firmware for both boards and
+#                       checks the instruction counter on known loops
+#   make bench-firmware [BOARD=...] [ALLOCATOR=...]
+#                       the firmware of one board: with ALLOCATOR=slab the
+#                       Cairn slab, newlib-nano and newlib builds plus the
+#                       size probes; with ALLOCATOR=bump the Cairn bump ones
+#   make bench-paths    what bench-firmware builds, one "name path" a line
+#
+# Every benchmark firmware is built from the same sources (Benchmarks/);
+# only the allocator differs. The newlib builds link no Cairn object: board
+# objects, workloads and newlib, with the bench's own _sbrk.
+
+BENCH_DIR := $(CAIRN_ROOT)/Benchmarks
+BENCH_BUILD = $(BUILD_DIR)/bench
+BENCH_QEMU_TIMEOUT ?= 120
+
+# Counter ticks per instruction under -icount shift=6 (64 ns each), as
+# NUM/DEN: the core clock that QEMU's SysTick counts. mps2-an386: 25 MHz,
+# 1.6 = 8/5. microbit: 16 MHz, 1.024 = 128/125.
+BENCH_TICKS_mps2-an386 := 8 5
+BENCH_TICKS_microbit := 128 125
+BENCH_TICKS = $(BENCH_TICKS_$(BOARD))
+
+BENCH_CFLAGS = $(TARGET_CFLAGS) -I$(BENCH_DIR) \
+    -DBENCH_TICKS_NUM=$(word 1,$(BENCH_TICKS)) -DBENCH_TICKS_DEN=$(word 2,$(BENCH_TICKS))
+
+# Make's own command line for the sub-builds, with this file added when the
+# top-level Makefile does not include it yet.
+BENCH_MAKE = $(MAKE) --no-print-directory -f $(CAIRN_ROOT)/Makefile \
+    $(if $(shell grep -qs 'mk/bench.mk' $(CAIRN_ROOT)/Makefile && echo included),,-f $(CAIRN_ROOT)/mk/bench.mk)
+
+# --- Objects -----------------------------------------------------------------
+
+BENCH_COMMON_NAMES := bench_main bench_clock workloads workload_swift bench_timer
+BENCH_COMMON_OBJECTS = $(addprefix $(BENCH_BUILD)/,$(addsuffix .o,$(BENCH_COMMON_NAMES)))
+
+# Own rules rather than rules.mk's: the extra flags must not reach the
+# flags stamp that every other object depends on.
+$(BENCH_BUILD)/%.o: $(BENCH_DIR)/%.c $(BENCH_DIR)/bench.h $(CAIRN_FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(TARGET_CC) $(BENCH_CFLAGS) -c -o $@ $<
+
+$(BENCH_BUILD)/%.o: $(BENCH_DIR)/%.S
+	@mkdir -p $(@D)
+	$(TARGET_CC) $(CPU_CFLAGS) -c -o $@ $<
+
+$(BENCH_BUILD)/heap_cairn.o: $(BENCH_DIR)/bench_heap_cairn.c $(BENCH_DIR)/bench.h $(CAIRN_FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(TARGET_CC) $(BENCH_CFLAGS) $(if $(filter bump,$(ALLOCATOR)),-DBENCH_CAIRN_BUMP) -c -o $@ $<
+
+$(BENCH_BUILD)/heap_newlib_nano.o: $(BENCH_DIR)/bench_heap_newlib.c $(BENCH_DIR)/bench.h $(CAIRN_FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(TARGET_CC) $(BENCH_CFLAGS) -DBENCH_NEWLIB_NANO -c -o $@ $<
+
+$(BENCH_BUILD)/heap_newlib_full.o: $(BENCH_DIR)/bench_heap_newlib.c $(BENCH_DIR)/bench.h $(CAIRN_FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(TARGET_CC) $(BENCH_CFLAGS) -c -o $@ $<
+
+# The board's _sbrk always fails and is a strong symbol; the newlib builds
+# link a copy of its object with _sbrk weakened, so newlib_support.c's
+# _sbrk (over a static array) wins.
+BENCH_SYSCALLS_OBJECT = $(call cairn_objects,$(CAIRN_ROOT)/Board/common/newlib_syscalls.c)
+$(BENCH_BUILD)/newlib_syscalls_weak_sbrk.o: $(BENCH_SYSCALLS_OBJECT)
+	@mkdir -p $(@D)
+	$(TARGET_OBJCOPY) --weaken-symbol=_sbrk $< $@
+BENCH_PEER_BOARD_OBJECTS = $(filter-out $(BENCH_SYSCALLS_OBJECT),$(BOARD_OBJECTS)) \
+    $(BENCH_BUILD)/newlib_syscalls_weak_sbrk.o
+
+# Workload 7: the runtime's posix_memalign and free references in the
+# Swift object are renamed to the harness's wrappers (workload_swift.c).
+BENCH_SWIFT_OBJECT = $(BENCH_BUILD)/SwiftWorkload.o
+$(BENCH_BUILD)/SwiftWorkload-compiled.o: $(BENCH_DIR)/SwiftWorkload.swift $(BENCH_DIR)/SwiftWorkload-Bridging.h $(CAIRN_FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(SWIFTC) $(SWIFTC_EMBEDDED_FLAGS) -import-bridging-header $(BENCH_DIR)/SwiftWorkload-Bridging.h \
+	    -module-name BenchSwift -c -o $@ $(BENCH_DIR)/SwiftWorkload.swift
+$(BENCH_SWIFT_OBJECT): $(BENCH_BUILD)/SwiftWorkload-compiled.o
+	$(TARGET_OBJCOPY) --redefine-sym posix_memalign=bench_swift_posix_memalign \
+	    --redefine-sym free=bench_swift_free $< $@
+
+BENCH_WORKLOAD_OBJECTS = $(BENCH_COMMON_OBJECTS) $(BENCH_SWIFT_OBJECT) $(SWIFT_UNICODE_TABLES)
+
+# --- Firmware --------------------------------------------------------------------
+
+# $(call bench_link,EXTRA_LDFLAGS): cairn_link with extra flags (the nano
+# specs) given on the command line, not as a target variable, which would
+# reach the prerequisites' flags stamp.
+define bench_link
+	@mkdir -p $(@D)
+	$(TARGET_CC) $(TARGET_LDFLAGS) $(1) -Wl,-Map=$(@:.elf=.map) -o $@ $(filter %.o %.a,$^) $(TARGET_LDLIBS)
+endef
+
+BENCH_CAIRN_ELF = $(BENCH_BUILD)/bench-cairn-$(ALLOCATOR).elf
+BENCH_NANO_ELF = $(BENCH_BUILD)/bench-newlib-nano.elf
+BENCH_NEWLIB_ELF = $(BENCH_BUILD)/bench-newlib.elf
+
+$(BENCH_CAIRN_ELF): $(BENCH_WORKLOAD_OBJECTS) $(BENCH_BUILD)/heap_cairn.o $(CAIRN_OBJECTS) $(BOARD_OBJECTS) $(CAIRN_LDSCRIPTS)
+	$(call bench_link,)
+
+$(BENCH_NANO_ELF): $(BENCH_WORKLOAD_OBJECTS) $(BENCH_BUILD)/heap_newlib_nano.o $(BENCH_BUILD)/newlib_support.o \
+    $(BENCH_PEER_BOARD_OBJECTS) $(CAIRN_LDSCRIPTS)
+	$(call bench_link,--specs=nano.specs)
+
+$(BENCH_NEWLIB_ELF): $(BENCH_WORKLOAD_OBJECTS) $(BENCH_BUILD)/heap_newlib_full.o $(BENCH_BUILD)/newlib_support.o \
+    $(BENCH_PEER_BOARD_OBJECTS) $(CAIRN_LDSCRIPTS)
+	$(call bench_link,)
+
+# --- Size probes: the same small program, per allocator ---------------------------
+# size-none: no allocator use. size-LEVEL-ALLOC: LEVEL 1 malloc+free,
+# 2 malloc/free/calloc/realloc/posix_memalign.
+
+$(BENCH_BUILD)/size_probe_%.o: $(BENCH_DIR)/size_probe.c $(CAIRN_FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(TARGET_CC) $(TARGET_CFLAGS) -DBENCH_PROBE=$* -c -o $@ $<
+
+$(BENCH_BUILD)/size-none.elf: $(BENCH_BUILD)/size_probe_0.o $(BOARD_OBJECTS) $(CAIRN_LDSCRIPTS)
+	$(call bench_link,)
+$(BENCH_BUILD)/size-%-cairn-$(ALLOCATOR).elf: $(BENCH_BUILD)/size_probe_%.o $(CAIRN_OBJECTS) $(BOARD_OBJECTS) $(CAIRN_LDSCRIPTS)
+	$(call bench_link,)
+$(BENCH_BUILD)/size-%-newlib-nano.elf: $(BENCH_BUILD)/size_probe_%.o $(BENCH_BUILD)/newlib_support.o \
+    $(BENCH_PEER_BOARD_OBJECTS) $(CAIRN_LDSCRIPTS)
+	$(call bench_link,--specs=nano.specs)
+$(BENCH_BUILD)/size-%-newlib.elf: $(BENCH_BUILD)/size_probe_%.o $(BENCH_BUILD)/newlib_support.o \
+    $(BENCH_PEER_BOARD_OBJECTS) $(CAIRN_LDSCRIPTS)
+	$(call bench_link,)
+
+# name=path pairs this configuration builds. The newlib builds do not
+# depend on ALLOCATOR, so only the slab configuration builds them.
+BENCH_FIRMWARE = cairn-$(ALLOCATOR)=$(BENCH_CAIRN_ELF) \
+    size-1-cairn-$(ALLOCATOR)=$(BENCH_BUILD)/size-1-cairn-$(ALLOCATOR).elf \
+    size-2-cairn-$(ALLOCATOR)=$(BENCH_BUILD)/size-2-cairn-$(ALLOCATOR).elf
+ifeq ($(ALLOCATOR),slab)
+BENCH_FIRMWARE += newlib-nano=$(BENCH_NANO_ELF) newlib=$(BENCH_NEWLIB_ELF) \
+    size-none=$(BENCH_BUILD)/size-none.elf \
+    $(foreach level,1 2,$(foreach peer,newlib-nano newlib,size-$(level)-$(peer)=$(BENCH_BUILD)/size-$(level)-$(peer).elf))
+endif
+
+.PHONY: bench bench-smoke bench-firmware bench-paths
+
+bench-firmware: $(foreach f,$(BENCH_FIRMWARE),$(lastword $(subst =, ,$(f))))
+
+bench-paths:
+	@$(foreach f,$(BENCH_FIRMWARE),echo '$(subst =, ,$(f))';)
+
+# --- Running ---------------------------------------------------------------------
+
+bench: deps
+	python3 $(CAIRN_ROOT)/scripts/bench.py --make '$(BENCH_MAKE)' --timeout $(BENCH_QEMU_TIMEOUT) \
+	    --markdown $(CAIRN_ROOT)/BENCHMARKS.md --chart $(BENCH_DIR)/chart.svg
+
+bench-smoke: deps
+	BENCH_MAKE='$(BENCH_MAKE)' $(CAIRN_ROOT)/scripts/bench-smoke.sh
