@@ -71,12 +71,14 @@ public enum CHeap {
     ) -> UnsafeMutableRawPointer? {
         guard let pointer else { return malloc(&allocator, byteCount: byteCount) }
         if allocator.resizeInPlace(pointer, byteCount: byteCount) { return pointer }
-        let preserve = allocator.bytesToPreserve(from: pointer)
-        guard preserve != 0 else {
+        guard let preserve = allocator.bytesToPreserve(from: pointer) else {
             // Not a live block: let the allocator name the misuse.
             allocator.deallocate(pointer, caller: caller)
             return nil
         }
+        // Zero bytes fit any live block, even one the allocator cannot
+        // resize (an older bump block).
+        if byteCount == 0 { return pointer }
         guard let moved = allocator.allocate(byteCount: byteCount, alignment: fundamentalAlignment) else { return nil }
         copyBytes(from: address(of: pointer), to: address(of: moved), min(preserve, byteCount))
         allocator.deallocate(pointer, caller: caller)

@@ -52,12 +52,13 @@ struct PageDescriptor {
 struct SizeClassRecord {
     var blockSize: UInt16
     var blocksPerPage: UInt16
-    /// First page that has both a block in use and a free block, or ``PageDescriptor/noPage``.
+    /// First page with a free block (partly used, or the kept empty page),
+    /// or ``PageDescriptor/noPage``.
     var partialHead: UInt16
-    /// One completely free page kept for this class, or ``PageDescriptor/noPage``.
-    /// Keeping it stops an alloc/free pair at a page boundary from taking
-    /// and releasing a page every time; it goes back to the pool when the
-    /// pool runs dry.
+    /// The class's one kept empty page, if it still is one (a hint: see
+    /// `pageLostBlock`). It stays on the partial list, so an allocate/free
+    /// pair at a page boundary takes and releases no page; it goes back to
+    /// the pool when the pool runs dry.
     var emptyPage: UInt16
     /// Pages this class holds (partial, full and the empty one).
     var pages: UInt16

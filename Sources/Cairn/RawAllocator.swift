@@ -11,8 +11,9 @@ public protocol RawAllocator: ~Copyable {
     mutating func resizeInPlace(_ pointer: UnsafeMutableRawPointer, byteCount: UInt) -> Bool
     /// Bytes that a moving `realloc` may copy from `pointer`: its usable size,
     /// or for allocators that do not know it, a bound that stays inside memory
-    /// handed out.
-    func bytesToPreserve(from pointer: UnsafeMutableRawPointer) -> UInt
+    /// handed out; `nil` when `pointer` is not a live block. (A live block
+    /// may have 0 bytes to preserve: `malloc(0)` in a checked build.)
+    func bytesToPreserve(from pointer: UnsafeMutableRawPointer) -> UInt?
 }
 
 extension SlabAllocator: RawAllocator {
@@ -20,16 +21,16 @@ extension SlabAllocator: RawAllocator {
         usableSize(of: UnsafeRawPointer(pointer))
     }
 
-    public func bytesToPreserve(from pointer: UnsafeMutableRawPointer) -> UInt {
-        usableSize(of: UnsafeRawPointer(pointer)) ?? 0
+    public func bytesToPreserve(from pointer: UnsafeMutableRawPointer) -> UInt? {
+        usableSize(of: UnsafeRawPointer(pointer))
     }
 }
 
 extension BumpAllocator: RawAllocator {
-    public func bytesToPreserve(from pointer: UnsafeMutableRawPointer) -> UInt {
+    public func bytesToPreserve(from pointer: UnsafeMutableRawPointer) -> UInt? {
         // A bump block's size is unknown unless it is the newest; everything
         // from it to the top was handed out, so copying that much reads only
         // memory the caller may read, and includes the whole old block.
-        bytesBelowTop(from: pointer)
+        owns(pointer) ? bytesBelowTop(from: pointer) : nil
     }
 }

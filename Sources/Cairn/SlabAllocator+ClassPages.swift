@@ -3,57 +3,65 @@
 // Each runs at most once per page-boundary crossing of the fast paths.
 
 extension SlabAllocator {
-    /// The class has no partial page: take its kept empty page, or a fresh
-    /// page from the pool, put it on the partial list and allocate from it.
+    /// The class has no page with a free block: take a fresh page from the
+    /// pool, put it on the partial list and allocate from it.
     @inline(never)
     @usableFromInline
     mutating func refillAndAllocate(ofClass sizeClass: UInt) -> UnsafeMutableRawPointer? {
         let record = classRecord(sizeClass)
-        var page = UInt(record.pointee.emptyPage)
-        if page != UInt(PageDescriptor.noPage) {
-            record.pointee.emptyPage = PageDescriptor.noPage
-        } else {
-            guard let fresh = takePagesReclaiming(1) else {
-                #if CAIRN_CHECKED
-                // Emptying the quarantine may have given this class a partial page.
-                let head = record.pointee.partialHead
-                if head != PageDescriptor.noPage { return takeBlock(fromPage: UInt(head), record) }
-                #endif
-                outOfMemoryCount &+= 1
-                return nil
-            }
-            page = fresh
-            let d = descriptor(page)
-            d.pointee.state = UInt8(truncatingIfNeeded: sizeClass)
-            d.pointee.freeList = PageDescriptor.noBlock
-            d.pointee.carved = 0
-            d.pointee.used = 0
-            d.pointee.span = record.pointee.blocksPerPage
-            record.pointee.pages &+= 1
-            notePagesTaken(1)
+        guard let page = takePagesReclaiming(1) else {
+            #if CAIRN_CHECKED
+            // Emptying the quarantine may have given this class a partial page.
+            let head = record.pointee.partialHead
+            if head != PageDescriptor.noPage { return takeBlock(fromPage: UInt(head), record) }
+            #endif
+            outOfMemoryCount &+= 1
+            return nil
         }
+        let d = descriptor(page)
+        d.pointee.state = UInt8(truncatingIfNeeded: sizeClass)
+        d.pointee.freeList = PageDescriptor.noBlock
+        d.pointee.carved = 0
+        d.pointee.used = 0
+        d.pointee.span = record.pointee.blocksPerPage
+        record.pointee.pages &+= 1
+        notePagesTaken(1)
         linkPartial(page, record)
         return takeBlock(fromPage: page, record)
     }
 
     /// A page of `record`'s class lost a block: `usedBefore` was either the
     /// page's capacity (it was full) or 1 (it is now empty), or both.
+    ///
+    /// An empty page stays on the partial list as the class's one kept empty
+    /// page (`emptyPage`), so that an allocate/free pair at a page boundary
+    /// costs no page traffic; a second empty page goes back to the pool.
+    /// `emptyPage` is a hint, checked where it is read: the fast path that
+    /// allocates from the kept page does not clear it. Invariant: every empty
+    /// page of a class is that class's `emptyPage`.
     @inline(never)
     @usableFromInline
     mutating func pageLostBlock(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>, usedBefore: UInt16) {
-        let wasFull = usedBefore == record.pointee.blocksPerPage
-        if usedBefore != 1 {
-            // Was full, still has blocks in use: it can serve again.
+        if usedBefore == record.pointee.blocksPerPage {
+            // Was full: it can serve again.
             linkPartial(page, record)
-            return
+            if usedBefore != 1 { return }
         }
-        // Now empty. A page with one block per page was full, so it is on no list.
-        if !wasFull { unlinkPartial(page, record) }
-        if record.pointee.emptyPage == PageDescriptor.noPage {
-            record.pointee.emptyPage = UInt16(truncatingIfNeeded: page)
-        } else {
+        let kept = UInt(record.pointee.emptyPage)
+        if kept != page && isEmptyPage(kept, ofClass: record) {
+            unlinkPartial(page, record)
             releaseClassPage(page, record)
+        } else {
+            record.pointee.emptyPage = UInt16(truncatingIfNeeded: page)
         }
+    }
+
+    /// True when `page` is a page of `record`'s class with no block in use.
+    func isEmptyPage(_ page: UInt, ofClass record: UnsafeMutablePointer<SizeClassRecord>) -> Bool {
+        guard page < pageCount else { return false }
+        let d = descriptor(page)
+        return d.pointee.used == 0 && d.pointee.state < PageDescriptor.firstSpecialState
+            && classRecord(UInt(d.pointee.state)) == record
     }
 
     /// Gives an empty class page back to the pool.
@@ -70,10 +78,11 @@ extension SlabAllocator {
         var sizeClass: UInt = 0
         while sizeClass < classCount {
             let record = classRecord(sizeClass)
-            let page = record.pointee.emptyPage
-            if page != PageDescriptor.noPage {
-                record.pointee.emptyPage = PageDescriptor.noPage
-                releaseClassPage(UInt(page), record)
+            let page = UInt(record.pointee.emptyPage)
+            record.pointee.emptyPage = PageDescriptor.noPage
+            if isEmptyPage(page, ofClass: record) {
+                unlinkPartial(page, record)
+                releaseClassPage(page, record)
                 reclaimed = true
             }
             sizeClass &+= 1
@@ -155,10 +164,16 @@ extension SlabAllocator {
         let inPage = offset & pageMask
         if state == PageDescriptor.largeRun { return inPage == 0 ? (page, state) : nil }
         guard state < PageDescriptor.firstSpecialState else { return nil }
-        let blockSize = UInt(classRecord(UInt(state)).pointee.blockSize)
-        guard inPage % blockSize == 0, inPage < UInt(d.pointee.carved),
-              !isOnFreeList(block: UInt32(truncatingIfNeeded: offset), page: page)
+        // The same cheap tests as `deallocate`: a block start below the
+        // carved limit, and not free (the free list is walked only when the
+        // block carries the free mark).
+        let reciprocal = classRecord(UInt(state)).pointee.reciprocal
+        guard UInt32(truncatingIfNeeded: inPage) &* reciprocal < reciprocal, inPage < UInt(d.pointee.carved)
         else { return nil }
+        if loadWord(block &+ 4) == loadWord(block) ^ Self.freeMark,
+           isOnFreeList(block: UInt32(truncatingIfNeeded: offset), page: page) {
+            return nil
+        }
         #if CAIRN_CHECKED
         if isQuarantined(offset) { return nil }
         #endif

@@ -31,7 +31,7 @@ public enum IntegrityProblem: UInt8 {
     case freeBlockOverwritten
     /// A class's partial list holds a page it should not, or misses one.
     case partialList
-    /// A class's kept empty page is not an empty page of that class.
+    /// A class has an empty page other than the one it keeps.
     case emptyPage
     /// A class's page count disagrees with the pages found.
     case classPageCount
@@ -80,9 +80,8 @@ extension SlabAllocator {
                 else { return fail(.blockCount, page) }
                 if used == 0 {
                     guard UInt(record.pointee.emptyPage) == page else { return fail(.emptyPage, page) }
-                } else if used < UInt(record.pointee.blocksPerPage) {
-                    partialPages &+= 1
                 }
+                if used < UInt(record.pointee.blocksPerPage) { partialPages &+= 1 }
                 report.classPages &+= 1
                 report.liveBlocks &+= used
                 report.freeBlocks &+= free
@@ -168,19 +167,13 @@ extension SlabAllocator {
             var previous = PageDescriptor.noPage
             while page != PageDescriptor.noPage {
                 let d = descriptor(UInt(page))
-                guard UInt(page) < pageCount, UInt(d.pointee.state) == sizeClass, d.pointee.used > 0,
+                guard UInt(page) < pageCount, UInt(d.pointee.state) == sizeClass,
                       d.pointee.used < record.pointee.blocksPerPage, d.pointee.prev == previous,
                       listed < pageCount
                 else { return .partialList }
                 listed &+= 1
                 previous = page
                 page = d.pointee.next
-            }
-            let empty = record.pointee.emptyPage
-            if empty != PageDescriptor.noPage {
-                guard UInt(empty) < pageCount, UInt(descriptor(UInt(empty)).pointee.state) == sizeClass,
-                      descriptor(UInt(empty)).pointee.used == 0
-                else { return .emptyPage }
             }
             var pages: UInt = 0
             var page2: UInt = 0

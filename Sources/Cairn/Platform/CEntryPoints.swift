@@ -85,7 +85,7 @@ struct OutOfLineHeap: RawAllocator {
     }
 
     @inline(never)
-    func bytesToPreserve(from pointer: UnsafeMutableRawPointer) -> UInt {
+    func bytesToPreserve(from pointer: UnsafeMutableRawPointer) -> UInt? {
         platformHeap.bytesToPreserve(from: pointer)
     }
 }
