@@ -4,6 +4,21 @@
 
 #include "board.h"
 #include "board_internal.h"
+#include "stack_guard.h"
+
+#define BOARD_STRINGIFY_(x) #x
+#define BOARD_STRINGIFY(x) BOARD_STRINGIFY_(x)
+
+#if __ARM_ARCH_7M__ || __ARM_ARCH_7EM__
+// uint64_t: the stack pointer must be 8-byte aligned at a call (AAPCS).
+uint64_t board_fault_stack[BOARD_FAULT_STACK_BYTES / 8];
+#endif
+
+// Boards with a stack guard (mpu_guard.c) replace this.
+__attribute__((weak)) void board_check_stack_overflow(const uint32_t *frame, uint32_t exc_return) {
+    (void)frame;
+    (void)exc_return;
+}
 
 // What the CPU pushes on exception entry, lowest address first.
 enum { FRAME_R0, FRAME_R1, FRAME_R2, FRAME_R3, FRAME_R12, FRAME_LR, FRAME_PC, FRAME_XPSR };
@@ -11,6 +26,7 @@ enum { FRAME_R0, FRAME_R1, FRAME_R2, FRAME_R3, FRAME_R12, FRAME_LR, FRAME_PC, FR
 void board_report_hard_fault(const uint32_t *frame, uint32_t exc_return) __attribute__((noreturn, used));
 
 void board_report_hard_fault(const uint32_t *frame, uint32_t exc_return) {
+    board_check_stack_overflow(frame, exc_return);
     board_puts("\nHardFault: PC=");
     board_puthex32(frame[FRAME_PC]);
     board_puts(" LR=");
@@ -36,7 +52,9 @@ void board_report_hard_fault(const uint32_t *frame, uint32_t exc_return) {
 // Finds the stacked frame and tail-calls the C reporter. EXC_RETURN bit 2
 // tells which stack the CPU pushed to (0: MSP, 1: PSP). Written in the
 // Thumb-1 subset so the same code runs on Cortex-M0; `ldr`+`bx` instead of
-// `b` because a Thumb-1 `b` reaches only +-2 KiB.
+// `b` because a Thumb-1 `b` reaches only +-2 KiB. On ARMv7-M the reporter
+// runs on board_fault_stack: after a stack overflow MSP points into the
+// stack guard, and the report must not push below it, into the heap.
 __attribute__((naked)) void HardFault_Handler(void) {
     __asm volatile(
         "movs r0, #4\n\t"
@@ -48,6 +66,10 @@ __attribute__((naked)) void HardFault_Handler(void) {
         "1:\n\t"
         "mrs  r0, psp\n"
         "2:\n\t"
+#if __ARM_ARCH_7M__ || __ARM_ARCH_7EM__
+        "ldr  r2, =board_fault_stack + " BOARD_STRINGIFY(BOARD_FAULT_STACK_BYTES) "\n\t"
+        "mov  sp, r2\n\t"
+#endif
         "ldr  r2, =board_report_hard_fault\n\t"
         "bx   r2\n\t"
         ".ltorg\n");

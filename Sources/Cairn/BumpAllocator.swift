@@ -29,8 +29,14 @@ public struct BumpAllocator: ~Copyable {
     /// An unconfigured allocator: every request fails until ``init(region:)``.
     public init() {}
 
+    /// An unconfigured allocator that already reports misuse to `handler`.
+    public init(misuseHandler handler: MisuseHandler) {
+        misuseHandler = handler
+    }
+
     /// An allocator over `region`, which must outlive it.
-    public init(region: UnsafeMutableRawBufferPointer) {
+    public init(region: UnsafeMutableRawBufferPointer, misuseHandler handler: MisuseHandler? = nil) {
+        misuseHandler = handler
         let start = region.baseAddress.map { address(of: $0) } ?? 0
         base = start
         end = start &+ UInt(region.count)

@@ -95,9 +95,10 @@ extension SlabAllocator {
     }
 
     /// Reports a write after free when the poison of a block is broken.
-    mutating func verifyPoison(_ block: UInt, from start: UInt, blockSize: UInt, page: UInt) {
+    /// `caller` is whoever made the call that noticed (0 for an allocation).
+    mutating func verifyPoison(_ block: UInt, from start: UInt, blockSize: UInt, page: UInt, caller: UInt = 0) {
         if !poisonIsIntact(block, from: start, blockSize: blockSize) {
-            reportMisuse(.writeAfterFree, block, Int(descriptor(page).pointee.state), 0)
+            reportMisuse(.writeAfterFree, block, Int(descriptor(page).pointee.state), caller)
         }
     }
 
@@ -136,15 +137,15 @@ extension SlabAllocator {
             quarantineCount &+= 1
             return nil
         }
-        checkLeavingQuarantine(UInt(evicted))
+        checkLeavingQuarantine(UInt(evicted), caller: caller)
         return UInt(evicted)
     }
 
     /// A block leaving quarantine must still be all poison.
-    mutating func checkLeavingQuarantine(_ offset: UInt) {
+    mutating func checkLeavingQuarantine(_ offset: UInt, caller: UInt = 0) {
         let page = offset &>> pageShift
         let blockSize = UInt(classRecord(UInt(descriptor(page).pointee.state)).pointee.blockSize)
-        verifyPoison(arenaBase &+ offset, from: 0, blockSize: blockSize, page: page)
+        verifyPoison(arenaBase &+ offset, from: 0, blockSize: blockSize, page: page, caller: caller)
     }
 
     /// Releases a block that left quarantine onto its page's free list.

@@ -70,6 +70,12 @@ public struct SlabAllocator: ~Copyable {
     /// An unconfigured allocator (all zeros): see ``configure(region:configuration:)``.
     public init() {}
 
+    /// An unconfigured allocator that already reports misuse to `handler`
+    /// (a bad free can come before the first allocation configures it).
+    public init(misuseHandler handler: MisuseHandler) {
+        misuseHandler = handler
+    }
+
     /// An allocator over `region` (which must outlive it), or `nil` when the
     /// configuration is invalid or the region cannot hold one page.
     public init?(region: UnsafeMutableRawBufferPointer, configuration: SlabConfiguration = SlabConfiguration()) {

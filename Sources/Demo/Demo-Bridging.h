@@ -6,6 +6,9 @@
 // checks that failed.
 int demo_c_exercise(void);
 
+// Prints the deepest stack use so far (the board paints the stack at reset).
+void demo_report_stack(void);
+
 // Ends the program with `status` (semihosting exit under QEMU).
 void demo_exit(int status) __attribute__((noreturn));
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "board.h"
+#include "stack_guard.h"
 #include "Demo-Bridging.h"
 
 int demo_c_exercise(void) {
@@ -23,6 +24,12 @@ int demo_c_exercise(void) {
     free(name);
     free(table);
     return failures;
+}
+
+void demo_report_stack(void) {
+    size_t reserved = (size_t)((uintptr_t)__stack_top - (uintptr_t)__stack_limit);
+    printf("  stack: %u of %u bytes used at most\n", (unsigned)board_stack_high_water(), (unsigned)reserved);
+    fflush(stdout);
 }
 
 void demo_exit(int status) {

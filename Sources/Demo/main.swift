@@ -64,6 +64,7 @@ struct Demo {
 
         let cFailures = demo_c_exercise()
         let intact = CairnHeap.printReport()
+        demo_report_stack()
         demo_exit(intact && cFailures == 0 ? 0 : 1)
     }
 }

@@ -5,7 +5,9 @@
 #if hasFeature(Embedded) && os(none)
 import CairnPlatform
 
-let reportMisuseAndMaybeStop: MisuseHandler = { kind, address, sizeClass, blockSize, caller in
+/// The firmware's ``MisuseHandler`` (a plain function, so that the global
+/// heap that names it is laid out at link time, with no initialiser).
+func reportMisuseAndMaybeStop(_ kind: UInt8, _ address: UInt, _ sizeClass: Int, _ blockSize: UInt, _ caller: UInt) {
     Console.write("cairn: ")
     switch MisuseKind(rawValue: kind) {
     case .foreignPointer: Console.write("free of a pointer outside the heap")

@@ -12,9 +12,10 @@ typealias PlatformAllocator = BumpAllocator
 typealias PlatformAllocator = SlabAllocator
 #endif
 
-/// All zeros until configured, so it lives in .bss and needs no
-/// initialiser code. Only the hooks touch it, each with interrupts masked.
-nonisolated(unsafe) var platformHeap = PlatformAllocator()
+/// Zeros but for the misuse reporter until configured, so it is laid out
+/// by the linker and needs no initialiser code. Only the hooks touch it,
+/// each with interrupts masked.
+nonisolated(unsafe) var platformHeap = PlatformAllocator(misuseHandler: reportMisuseAndMaybeStop)
 
 /// Configures `platformHeap` from the build settings. Returns false when the
 /// settings are unusable (the heap then fails every request).
@@ -25,7 +26,7 @@ func configurePlatformHeap() -> Bool {
     guard let storage = config.storage else { return false }
     let region = UnsafeMutableRawBufferPointer(start: storage, count: Int(config.storage_size))
     #if CAIRN_BUMP
-    platformHeap = BumpAllocator(region: region)
+    platformHeap = BumpAllocator(region: region, misuseHandler: reportMisuseAndMaybeStop)
     #else
     var configuration = SlabConfiguration(pageSize: UInt(config.page_size), largestClass: UInt(config.largest_class))
     if let classes = config.size_classes {
@@ -35,7 +36,6 @@ func configurePlatformHeap() -> Bool {
     }
     guard platformHeap.configure(region: region, configuration: configuration) else { return false }
     #endif
-    platformHeap.misuseHandler = reportMisuseAndMaybeStop
     return true
 }
 
