@@ -75,7 +75,7 @@ target-test-run: target-test-firmware
 # One sub-make per run, BOARD:ALLOCATOR:CHECKED: BUILD_DIR depends on all
 # three. Every run goes ahead even after a failure, and the summary names
 # the failures.
-ONTARGET_RUNS ?= $(foreach board,$(ONTARGET_BOARDS),$(board):slab:0) mps2-an386:bump:0
+ONTARGET_RUNS ?= $(foreach board,$(ONTARGET_BOARDS),$(board):slab:0 $(board):slab:1) mps2-an386:bump:0
 target-test-all: deps
 	@failed=""; \
 	for run in $(ONTARGET_RUNS); do \
