@@ -124,7 +124,8 @@ public struct BumpAllocator: ~Copyable {
         BumpMark(top: top)
     }
 
-    /// Frees every block allocated since `mark` was taken. Returns false and
+    /// Frees every block allocated since `mark` was taken (a block that grew
+    /// in place across the mark keeps only its bytes below the mark). Returns false and
     /// reports ``MisuseKind/invalidMark`` when `mark` lies above the current
     /// top or outside the arena (it was taken before a reset or a deeper
     /// rewind, or by another allocator).

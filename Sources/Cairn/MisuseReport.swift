@@ -8,7 +8,10 @@ public enum MisuseKind: UInt8 {
     /// `free` of an address inside the arena that is not the start of a block
     /// (an interior pointer, or a pointer into metadata or a free page).
     case notBlockStart = 2
-    /// `free` of a block that is already free.
+    /// `free` of a block that is already free. (Blocks carry no header: once
+    /// a freed block's whole page has gone back to the pool, or a freed run
+    /// has merged with a free neighbour, a second free of it is reported as
+    /// ``notBlockStart`` instead. Either way nothing changes.)
     case doubleFree = 3
     /// Checked builds: the canary after a block was overwritten.
     case bufferOverflow = 4

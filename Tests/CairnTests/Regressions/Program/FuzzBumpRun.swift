@@ -1,0 +1,318 @@
+// The fuzz program against a BumpAllocator. See FuzzProgram.swift for the
+// input format and the oracles.
+
+#if !CAIRN_FUZZER
+import Cairn
+#endif
+
+/// The reference bump: where the top is and which block may roll back,
+/// written from the documented rules, not from the allocator's code.
+struct BumpModel {
+    let base: UInt
+    let end: UInt
+    var top: UInt
+    /// Start of the newest block while it can still roll back, else nil.
+    var newest: UInt?
+    var peak: UInt
+    var failed: UInt = 0
+    var ignored: UInt = 0
+    var rollbacks: UInt = 0
+
+    init(base: UInt, end: UInt) {
+        self.base = base
+        self.end = end
+        top = base
+        peak = base
+    }
+
+    /// The start of the block `allocate` must return, or nil (counted).
+    mutating func allocate(_ byteCount: UInt, _ alignment: UInt) -> UInt? {
+        let extent = max(byteCount, 1)
+        guard alignment != 0, alignment & (alignment - 1) == 0,
+              top <= UInt.max - (alignment - 1)
+        else { failed += 1; return nil }
+        let start = (top + (alignment - 1)) / alignment * alignment
+        guard start <= end, extent <= end - start else { failed += 1; return nil }
+        top = start + extent
+        peak = max(peak, top)
+        newest = start
+        return start
+    }
+
+    enum FreeOutcome { case foreign, rolledBack, ignored }
+
+    mutating func free(_ address: UInt) -> FreeOutcome {
+        guard address >= base, address < end else { return .foreign }
+        if address == newest {
+            top = address
+            newest = nil
+            rollbacks += 1
+            return .rolledBack
+        }
+        ignored += 1
+        return .ignored
+    }
+
+    /// Grows or shrinks the newest block in place.
+    mutating func resize(_ address: UInt, _ byteCount: UInt) -> Bool {
+        let extent = max(byteCount, 1)
+        guard address == newest, extent <= end - address else { return false }
+        top = address + extent
+        peak = max(peak, top)
+        return true
+    }
+
+    func usable(_ address: UInt) -> UInt? {
+        address == newest ? top - address : nil
+    }
+}
+
+/// One fuzz input run against a bump allocator and its model.
+struct BumpRun: ~Copyable {
+    var bump: BumpAllocator
+    var model: BumpModel
+    let region: UnsafeMutableRawBufferPointer
+    let guards: FuzzGuards
+    let checkEvery: Int
+    let alwaysCheckUntil = 16
+    var live: [FuzzBlock] = []
+    var marks: [(mark: BumpMark, top: UInt)] = []
+    var nextTag: UInt32 = 1
+    var operation = 0
+
+    static func run(_ bytes: inout FuzzBytes, region: UnsafeMutableRawBufferPointer, guards: FuzzGuards,
+                    flags: UInt8) throws {
+        var state = BumpRun(region: region, guards: guards, flags: flags)
+        try state.check("after creation")
+        while !bytes.isAtEnd && state.operation < FuzzProgram.maximumOperations {
+            try state.step(&bytes)
+            state.operation += 1
+            if state.operation <= state.alwaysCheckUntil || state.operation % state.checkEvery == 0 {
+                try state.check("after operation \(state.operation)")
+            }
+        }
+        try state.check("at end")
+    }
+
+    init(region: UnsafeMutableRawBufferPointer, guards: FuzzGuards, flags: UInt8) {
+        bump = BumpAllocator(region: region)
+        bump.misuseHandler = FuzzMisuseLog.handler
+        let base = UInt(bitPattern: region.baseAddress)
+        model = BumpModel(base: base, end: base + UInt(region.count))
+        self.region = region
+        self.guards = guards
+        checkEvery = [1, 4, 16, 64][Int(flags >> 3) & 3]
+    }
+
+    /// Checks a result against the model's prediction, then tags and keeps it.
+    mutating func allocated(_ pointer: UnsafeMutableRawPointer?, expected: UInt?, size: UInt, alignment: UInt,
+                            zeroed: Bool = false, _ context: @autoclosure () -> String) throws {
+        let address = pointer.map { UInt(bitPattern: $0) }
+        try FuzzProgram.expect(address == expected,
+                               "\(context()): got \(address.map(hex) ?? "nil"), model \(expected.map(hex) ?? "nil")")
+        guard let address else { return }
+        try FuzzProgram.checkPlacement(address, size: size, alignment: alignment, region: region, live: live, context())
+        if zeroed {
+            let p = UnsafePointer<UInt8>(bitPattern: address)!
+            for i in 0..<Int(size) where p[i] != 0 {
+                throw FuzzFailure(description: "\(context()): calloc block \(hex(address)) not zero at \(i)")
+            }
+        }
+        let block = FuzzBlock(address: address, size: size, tag: nextTag, usable: 0, isRun: false)
+        nextTag &+= 1
+        FuzzProgram.writeTag(block)
+        live.append(block)
+    }
+
+    mutating func free(_ address: UInt, _ context: @autoclosure () -> String) throws {
+        CHeap.free(&bump, UnsafeMutableRawPointer(bitPattern: address))
+        if model.free(address) == .foreign {
+            try FuzzProgram.expectReports(1, "\(context()): free of foreign \(hex(address))")
+            try FuzzProgram.expect(FuzzMisuseLog.kind == MisuseKind.foreignPointer.rawValue
+                                   && FuzzMisuseLog.address == address,
+                                   "\(context()): foreign free reported as kind \(FuzzMisuseLog.kind) at \(hex(FuzzMisuseLog.address))")
+        }
+        try FuzzProgram.expectReports(0, "\(context()): free of \(hex(address))")
+    }
+
+    mutating func step(_ bytes: inout FuzzBytes) throws {
+        let opcode = bytes.byte()
+        let context = { [operation] in "op \(operation) (opcode \(opcode % 16))" }
+        let full = live.count >= FuzzProgram.maximumLiveBlocks
+        switch opcode % 16 {
+        case 0, 1, 11:
+            let size = bytes.size()
+            if full { return }
+            let alignment = CHeap.fundamentalAlignment
+            let expected = model.allocate(size, alignment)
+            try allocated(CHeap.malloc(&bump, byteCount: size), expected: expected, size: size, alignment: alignment,
+                          "\(context()) malloc(\(size))")
+        case 2:
+            let size = bytes.size()
+            let alignment = bytes.alignment()
+            if full { return }
+            let expected = model.allocate(size, alignment)
+            try allocated(bump.allocate(byteCount: size, alignment: alignment), expected: expected, size: size,
+                          alignment: alignment, "\(context()) allocate(\(size), align \(alignment))")
+        case 3, 4, 12:
+            let selector = Int(bytes.byte())
+            if live.isEmpty { return }
+            let block = live.remove(at: selector % live.count)
+            try FuzzProgram.verifyTag(block, "\(context()): before free")
+            try free(block.address, context())
+            // A bump allocator cannot tell a double free from any other
+            // free below the top: it is ignored (and counted), by design.
+            if opcode % 16 == 12 { try free(block.address, "\(context()) again") }
+        case 5:
+            let selector = Int(bytes.byte())
+            let size = bytes.size()
+            try realloc(selector: selector, size: size, "\(context()) realloc(\(size))")
+        case 6:
+            let alignment = bytes.alignment()
+            let size = bytes.size()
+            if full { return }
+            let sentinel = UnsafeMutableRawPointer(bitPattern: 0xDEAD_0000)
+            var out = sentinel
+            let error = CHeap.posixMemalign(&bump, &out, alignment: alignment, byteCount: size)
+            func label() -> String { "\(context()) posix_memalign(\(alignment), \(size))" }
+            guard alignment >= CHeap.pointerSize, alignment & (alignment - 1) == 0 else {
+                try FuzzProgram.expect(error == CHeap.EINVAL && out == sentinel, "\(label()): returned \(error)")
+                return
+            }
+            let expected = model.allocate(size, alignment)
+            try FuzzProgram.expect(error == (expected == nil ? CHeap.ENOMEM : 0), "\(label()): returned \(error)")
+            try allocated(error == 0 ? out : nil, expected: expected, size: size, alignment: alignment, label())
+        case 7:
+            let count = bytes.size()
+            let size = bytes.size()
+            if full { return }
+            let block = CHeap.calloc(&bump, count: count, size: size)
+            let (total, overflow) = count.multipliedReportingOverflow(by: size)
+            let expected = overflow ? nil : model.allocate(total, CHeap.fundamentalAlignment)
+            try allocated(block, expected: expected, size: total, alignment: CHeap.fundamentalAlignment, zeroed: true,
+                          "\(context()) calloc(\(count), \(size))")
+        case 8:
+            let alignment = bytes.alignment()
+            let size = bytes.size()
+            if full { return }
+            let (block, error) = CHeap.alignedAlloc(&bump, alignment: alignment, byteCount: size)
+            func label() -> String { "\(context()) aligned_alloc(\(alignment), \(size))" }
+            guard alignment != 0, alignment & (alignment - 1) == 0 else {
+                try FuzzProgram.expect(block == nil && error == CHeap.EINVAL, "\(label()): returned \(error)")
+                return
+            }
+            let expected = model.allocate(size, max(alignment, CHeap.pointerSize))
+            try FuzzProgram.expect(error == (expected == nil ? CHeap.ENOMEM : 0), "\(label()): returned \(error)")
+            try allocated(block, expected: expected, size: size, alignment: alignment, label())
+        case 9:
+            bump.reset()
+            model.top = model.base
+            model.newest = nil
+            live.removeAll()
+            marks.removeAll()
+        case 10:
+            if marks.count < 8 { marks.append((bump.mark(), model.top)) }
+        case 13:
+            let selector = Int(bytes.byte())
+            let offset = UInt(bytes.word())
+            guard let index = live.indices.first(where: { live[($0 + selector) % live.count].size >= 2 })
+            else { return }
+            let block = live[(index + selector) % live.count]
+            try free(block.address + 1 + offset % (block.size - 1), "\(context()) interior")
+        case 14:
+            let selector = bytes.byte()
+            let offset = bytes.word() << 8 | UInt(bytes.byte())
+            if selector & 0x80 == 0 {
+                try free(guards.foreignAddress(selector), context())
+            } else {
+                let wild = model.base + offset % UInt(region.count)
+                if live.contains(where: { wild >= $0.address && wild < $0.address + $0.extent }) { return }
+                try free(wild, "\(context()) non-block")
+            }
+        case 15:
+            let selector = Int(bytes.byte())
+            if marks.isEmpty { return }
+            try rewind(marks[selector % marks.count], context())
+        default:
+            break
+        }
+        try FuzzProgram.expectReports(0, context())
+    }
+
+    mutating func rewind(_ entry: (mark: BumpMark, top: UInt), _ context: @autoclosure () -> String) throws {
+        let valid = entry.top >= model.base && entry.top <= model.top
+        let done = bump.rewind(to: entry.mark)
+        try FuzzProgram.expect(done == valid, "\(context()): rewind to \(hex(entry.top)) with top \(hex(model.top)) returned \(done)")
+        guard valid else {
+            try FuzzProgram.expectReports(1, "\(context()): rewind to a stale mark")
+            try FuzzProgram.expect(FuzzMisuseLog.kind == MisuseKind.invalidMark.rawValue,
+                                   "\(context()): stale mark reported as kind \(FuzzMisuseLog.kind)")
+            return
+        }
+        model.top = entry.top
+        model.newest = nil
+        // Blocks taken after the mark are gone; a block that grew across
+        // the mark (realloc in place) keeps only what lies below it.
+        live.removeAll { $0.address >= entry.top }
+        for i in live.indices where live[i].address + live[i].extent > entry.top {
+            live[i].size = entry.top - live[i].address
+        }
+    }
+
+    mutating func realloc(selector: Int, size: UInt, _ label: @autoclosure () -> String) throws {
+        if live.isEmpty || selector == 0xFF {
+            if live.count >= FuzzProgram.maximumLiveBlocks { return }
+            let expected = model.allocate(size, CHeap.fundamentalAlignment)
+            return try allocated(CHeap.realloc(&bump, nil, byteCount: size), expected: expected, size: size,
+                                 alignment: CHeap.fundamentalAlignment, "\(label()) of NULL")
+        }
+        let index = selector % live.count
+        let old = live[index]
+        try FuzzProgram.verifyTag(old, "\(label()): before realloc")
+        let result = CHeap.realloc(&bump, UnsafeMutableRawPointer(bitPattern: old.address), byteCount: size)
+        try FuzzProgram.expectReports(0, label())
+        let address = result.map { UInt(bitPattern: $0) }
+        if model.resize(old.address, size) {
+            try FuzzProgram.expect(address == old.address, "\(label()) of newest \(hex(old.address)): got \(address.map(hex) ?? "nil")")
+            live.remove(at: index)
+            try FuzzProgram.verifyTag(old, count: min(old.extent, max(size, 1)), "\(label()): in place")
+            let block = FuzzBlock(address: old.address, size: size, tag: nextTag, usable: 0, isRun: false)
+            nextTag &+= 1
+            FuzzProgram.writeTag(block)
+            live.append(block)
+            return
+        }
+        if size == 0 {
+            // Zero bytes fit any live block, even one below the newest: it
+            // stays where it is, with nothing moved, allocated or freed.
+            try FuzzProgram.expect(address == old.address, "\(label()) of older \(hex(old.address)): got \(address.map(hex) ?? "nil")")
+            live[index].size = 0
+            return
+        }
+        let expected = model.allocate(size, CHeap.fundamentalAlignment)
+        try FuzzProgram.expect(address == expected, "\(label()) of \(hex(old.address)): got \(address.map(hex) ?? "nil"), model \(expected.map(hex) ?? "nil")")
+        guard let address else { return }
+        let moved = FuzzBlock(address: address, size: size, tag: old.tag, usable: 0, isRun: false)
+        try FuzzProgram.verifyTag(moved, count: min(old.size, size), "\(label()): moved contents")
+        _ = model.free(old.address)
+        try allocated(result, expected: address, size: size, alignment: CHeap.fundamentalAlignment, label())
+        live.remove(at: index)
+    }
+
+    func check(_ context: @autoclosure () -> String) throws {
+        try guards.check(context())
+        let s = bump.statistics
+        let m = model
+        try FuzzProgram.expect(s.capacity == m.end - m.base && s.bytesInUse == m.top - m.base
+                               && s.peakBytesInUse == m.peak - m.base && s.failedRequests == m.failed
+                               && s.ignoredFrees == m.ignored && s.rollbacks == m.rollbacks,
+                               "\(context()): statistics \(s), model top +\(m.top - m.base) peak +\(m.peak - m.base) failed \(m.failed) ignored \(m.ignored) rollbacks \(m.rollbacks)")
+        for block in live {
+            try FuzzProgram.verifyTag(block, context())
+            let pointer = UnsafeMutableRawPointer(bitPattern: block.address)!
+            let usable = bump.usableSize(of: pointer)
+            try FuzzProgram.expect(usable == model.usable(block.address) && bump.owns(pointer),
+                                   "\(context()): block \(hex(block.address)) usable \(usable.map(String.init) ?? "nil"), model \(model.usable(block.address).map(String.init) ?? "nil")")
+        }
+    }
+}

@@ -1,0 +1,274 @@
+// The allocator fuzz program: turns bytes into an allocator configuration and
+// a sequence of C-heap operations, runs them against the allocator and a
+// reference model, and returns the first disagreement.
+//
+// Two builds compile the files of this folder (this one, FuzzSlabRun.swift,
+// FuzzBumpRun.swift):
+// - the libFuzzer target (`make fuzz`, mk/fuzz.mk), which compiles them by
+//   path with the allocator sources and Fuzz/AllocatorFuzzer.swift into one
+//   module (`-D CAIRN_FUZZER`, so no `import Cairn`) and traps on a
+//   disagreement;
+// - the XCTest target, where `FuzzRegressionTests` replays fuzz findings
+//   from their bytes.
+//
+// The oracles, checked after each operation (the costly ones on a cadence):
+// - every returned block lies inside the region, is aligned as asked, and
+//   overlaps no live block;
+// - every live block holds a tag (its id and offset, hashed) written at
+//   allocation and verified in full before it is freed or reallocated and on
+//   every full check: two live blocks sharing memory show up here even when
+//   the allocator's structures look consistent;
+// - guard bytes around the region never change;
+// - a legal sequence reports no misuse; deliberate bad frees are reported
+//   with the expected kind and change nothing;
+// - slab: `checkIntegrity()` holds, statistics (live blocks, runs, reserved
+//   bytes, out-of-memory and misuse counts) and `usableSize` agree with the
+//   model, and a failed allocation really had no room (no spurious OOM);
+// - bump: addresses, statistics and rollbacks agree with a reference bump.
+//
+// Input format (missing bytes read as zero, so every input is valid):
+//
+//     flags  regionExp regionFrac  pageExp  largest  baseOffset  [classes]  ops...
+//
+// Each operation is an opcode byte followed by its arguments (see `step`).
+
+#if !CAIRN_FUZZER
+import Cairn
+#endif
+
+// MARK: - Misuse log
+
+/// Misuse reports seen since the last `take()`. A `@convention(c)` handler
+/// cannot capture, so they go to a global (the fuzzer and XCTest both run
+/// one program at a time).
+enum FuzzMisuseLog {
+    nonisolated(unsafe) static var count = 0
+    nonisolated(unsafe) static var kind: UInt8 = 0
+    nonisolated(unsafe) static var address: UInt = 0
+    nonisolated(unsafe) static var sizeClass = 0
+    nonisolated(unsafe) static var blockSize: UInt = 0
+
+    static let handler: MisuseHandler = { kind, address, sizeClass, blockSize, _ in
+        FuzzMisuseLog.count += 1
+        FuzzMisuseLog.kind = kind
+        FuzzMisuseLog.address = address
+        FuzzMisuseLog.sizeClass = sizeClass
+        FuzzMisuseLog.blockSize = blockSize
+    }
+
+    static func reset() { count = 0 }
+}
+
+// MARK: - Input decoding
+
+/// Reads the input front to back; past the end every byte is zero.
+struct FuzzBytes {
+    let data: UnsafeRawBufferPointer
+    var index = 0
+
+    var isAtEnd: Bool { index >= data.count }
+
+    mutating func byte() -> UInt8 {
+        guard index < data.count else { return 0 }
+        defer { index += 1 }
+        return data[index]
+    }
+
+    mutating func word() -> UInt {
+        UInt(byte()) << 8 | UInt(byte())
+    }
+
+    /// A request size: mostly small, sometimes pages, sometimes larger than
+    /// any region, sometimes hostile (near `UInt.max`).
+    mutating func size() -> UInt {
+        let first = byte()
+        let low = UInt(first & 0x3F)
+        switch first >> 6 {
+        case 0: return low
+        case 1: return low << 8 | UInt(byte())
+        case 2: return low << 16 | word()
+        default:
+            switch low & 7 {
+            case 0: return UInt.max
+            case 1: return UInt.max - UInt(byte())
+            case 2: return UInt.max / 2 + 1
+            case 3: return UInt(UInt32.max)
+            default: return UInt(byte()) << (low >> 3) // powers-of-two-ish sizes
+            }
+        }
+    }
+
+    /// An alignment: a power of two up to 64 KiB, now and then none (0 or a
+    /// non-power of two), which must be refused.
+    mutating func alignment() -> UInt {
+        let b = byte()
+        if b >= 0xF0 { return b == 0xF0 ? 0 : UInt(b) }
+        return 1 << UInt(b % 17)
+    }
+}
+
+/// A live block as the model knows it.
+struct FuzzBlock {
+    var address: UInt
+    /// Bytes asked for; `extent` is what the tag covers (a zero-byte request
+    /// still gets a unique block of at least one byte).
+    var size: UInt
+    var extent: UInt { max(size, 1) }
+    var tag: UInt32
+    /// Slab: bytes `usableSize` must report, and whether it is a page run.
+    var usable: UInt
+    var isRun: Bool
+}
+
+/// Byte `offset` of the tag pattern `tag`.
+@inline(__always)
+func fuzzTagByte(_ tag: UInt32, _ offset: UInt) -> UInt8 {
+    let mixed = (tag &* 0x9E37_79B1) ^ (UInt32(truncatingIfNeeded: offset) &* 0x85EB_CA77)
+    return UInt8(truncatingIfNeeded: (mixed ^ (mixed >> 15)) >> 8)
+}
+
+// MARK: - The program
+
+/// Thrown (as the description of the first disagreement) out of a run.
+struct FuzzFailure: Error, CustomStringConvertible {
+    var description: String
+}
+
+enum FuzzProgram {
+    static let maximumOperations = 3000
+    static let maximumLiveBlocks = 2048
+    static let guardBytes = 64
+    static let guardPattern: UInt8 = 0x5A
+
+    /// Runs `input`; returns nil when allocator and model agreed throughout,
+    /// else a description of the first disagreement.
+    static func run(_ input: UnsafeRawBufferPointer) -> String? {
+        var bytes = FuzzBytes(data: input)
+        let flags = bytes.byte()
+        let regionBytes = min(UInt(2048) << UInt(bytes.byte() % 8) + UInt(bytes.byte()) << 6, 256 * 1024)
+        let pageSize = UInt(64) << UInt(bytes.byte() % 7)
+        let largestByte = bytes.byte()
+        let baseOffset = Int(bytes.byte() % UInt8(guardBytes))
+
+        // Region with guard bytes on both sides, at an arbitrary offset from
+        // a page boundary (a firmware heap array is not page-aligned).
+        let total = baseOffset + Int(regionBytes) + guardBytes
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: total, alignment: 4096)
+        defer { raw.deallocate() }
+        raw.initializeMemory(as: UInt8.self, repeating: guardPattern, count: total)
+        let region = UnsafeMutableRawBufferPointer(start: raw + baseOffset, count: Int(regionBytes))
+        region.initializeMemory(as: UInt8.self, repeating: 0xA5)
+        let guards = FuzzGuards(raw: raw, total: total, regionStart: baseOffset, regionEnd: baseOffset + Int(regionBytes))
+
+        FuzzMisuseLog.reset()
+        do {
+            if flags & 1 == 0 {
+                // Explicit classes for one input in four, else the standard ones.
+                var classes: [UInt16] = []
+                var largest = max(8, UInt(largestByte) * pageSize / 128)
+                if largestByte == 0 { largest = 4 }  // below the smallest class: must be refused
+                if flags & 6 == 6 {
+                    let count = Int(bytes.byte() % 16) + 1
+                    var size: UInt = 0
+                    for _ in 0..<count {
+                        size += 4 * (UInt(bytes.byte() % 32) + 1)
+                        if size < 8 { size = 8 }
+                        if size > pageSize { break }
+                        classes.append(UInt16(size))
+                    }
+                    if classes.isEmpty { classes.append(8) }
+                }
+                try classes.withUnsafeBufferPointer { list in
+                    let configuration = list.isEmpty
+                        ? SlabConfiguration(pageSize: pageSize, largestClass: largest)
+                        : SlabConfiguration(pageSize: pageSize, sizeClasses: list)
+                    try SlabRun.run(&bytes, region: region, configuration: configuration,
+                                    refused: list.isEmpty && largest < 8, guards: guards, flags: flags)
+                }
+            } else {
+                try BumpRun.run(&bytes, region: region, guards: guards, flags: flags)
+            }
+        } catch let failure as FuzzFailure {
+            return failure.description
+        } catch {
+            return "\(error)"
+        }
+        return nil
+    }
+
+    /// Fills a block with its tag.
+    static func writeTag(_ block: FuzzBlock) {
+        let p = UnsafeMutablePointer<UInt8>(bitPattern: block.address)!
+        var i: UInt = 0
+        while i < block.extent {
+            p[Int(i)] = fuzzTagByte(block.tag, i)
+            i += 1
+        }
+    }
+
+    /// Checks the first `count` bytes of `block` against `tag`.
+    static func verifyTag(_ block: FuzzBlock, tag: UInt32? = nil, count: UInt? = nil, _ context: @autoclosure () -> String) throws {
+        let p = UnsafePointer<UInt8>(bitPattern: block.address)!
+        let tag = tag ?? block.tag
+        let n = count ?? block.extent
+        var i: UInt = 0
+        while i < n {
+            if p[Int(i)] != fuzzTagByte(tag, i) {
+                throw FuzzFailure(description: "\(context()): block \(hex(block.address)) (size \(block.size), tag \(tag)) changed at offset \(i)")
+            }
+            i += 1
+        }
+    }
+
+    /// A new block must lie in the region, be aligned and overlap no live block.
+    static func checkPlacement(_ address: UInt, size: UInt, alignment: UInt, region: UnsafeMutableRawBufferPointer,
+                               live: [FuzzBlock], _ context: @autoclosure () -> String) throws {
+        let start = UInt(bitPattern: region.baseAddress)
+        let end = start + UInt(region.count)
+        let extent = max(size, 1)
+        guard address >= start, address <= end, extent <= end - address else {
+            throw FuzzFailure(description: "\(context()): block \(hex(address))+\(size) outside region \(hex(start))..<\(hex(end))")
+        }
+        guard alignment == 0 || address % alignment == 0 else {
+            throw FuzzFailure(description: "\(context()): block \(hex(address)) not aligned to \(alignment)")
+        }
+        for other in live where address < other.address + other.extent && other.address < address + extent {
+            throw FuzzFailure(description: "\(context()): block \(hex(address))+\(size) overlaps live block \(hex(other.address))+\(other.size)")
+        }
+    }
+
+    static func expect(_ condition: Bool, _ message: @autoclosure () -> String) throws {
+        if !condition { throw FuzzFailure(description: message()) }
+    }
+
+    /// The misuse reports since the last call must be exactly `expected`.
+    static func expectReports(_ expected: Int, _ context: @autoclosure () -> String) throws {
+        let seen = FuzzMisuseLog.count
+        FuzzMisuseLog.reset()
+        try expect(seen == expected, "\(context()): \(seen) misuse report(s), expected \(expected) (last kind \(FuzzMisuseLog.kind) at \(hex(FuzzMisuseLog.address)))")
+    }
+}
+
+func hex(_ value: UInt) -> String { "0x" + String(value, radix: 16) }
+
+/// Guard bytes around the region: never written by anyone.
+struct FuzzGuards {
+    let raw: UnsafeMutableRawPointer
+    let total: Int
+    let regionStart: Int
+    let regionEnd: Int
+
+    func check(_ context: @autoclosure () -> String) throws {
+        let bytes = raw.assumingMemoryBound(to: UInt8.self)
+        for i in Array(0..<regionStart) + Array(regionEnd..<total) where bytes[i] != FuzzProgram.guardPattern {
+            throw FuzzFailure(description: "\(context()): guard byte at region \(i < regionStart ? "start-\(regionStart - i)" : "end+\(i - regionEnd)") overwritten")
+        }
+    }
+
+    /// An address outside the region (in a guard), for foreign frees.
+    func foreignAddress(_ selector: UInt8) -> UInt {
+        let p = UInt(bitPattern: raw)
+        if regionStart > 0 && selector & 1 == 0 { return p + UInt(selector) % UInt(regionStart) }
+        return p + UInt(regionEnd) + UInt(selector) % UInt(total - regionEnd)
+    }
+}

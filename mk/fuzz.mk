@@ -1,0 +1,93 @@
+# Fuzzing, sanitizers and the coverage floor (host only). Included by the
+# top-level Makefile after the other mk files; uses CAIRN_ROOT.
+#
+#   make fuzz [FUZZ_SECONDS=60] [FUZZ_FLAGS=...]  run libFuzzer on the allocators
+#   make fuzz-smoke                               short bounded run on the committed corpus (for `make test`)
+#   make fuzz-repro FUZZ_INPUT=file               replay one input (a crash artifact) with a readable trace
+#   make fuzz-corpus                              regenerate the seed corpus in Fuzz/corpus
+#   make test-asan                                host tests under AddressSanitizer
+#   make coverage                                 host tests with coverage; fails below coverage-floor.txt
+#
+# The fuzz target is one executable: the allocator sources (not Platform/,
+# which is target-only), the fuzz program shared with the regression tests
+# (Tests/CairnTests/Regressions/Program) and the libFuzzer entry point.
+# New corpus entries go to build/fuzz/corpus, crashes to build/fuzz/artifacts;
+# the committed seeds in Fuzz/corpus are only read.
+
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS ?=
+# Inputs up to a few hundred operations, from the start: libFuzzer's default
+# length control would keep them to a handful of operations for minutes.
+FUZZ_MAX_LEN ?= 1024
+FUZZ_LEN_FLAGS = -max_len=$(FUZZ_MAX_LEN) -len_control=0
+FUZZ_SMOKE_SECONDS ?= 25
+FUZZ_SMOKE_RUNS ?= 200000
+
+FUZZ_DIR := $(CAIRN_ROOT)/build/fuzz
+FUZZ_BIN := $(FUZZ_DIR)/allocator-fuzzer
+FUZZ_DEBUG_BIN := $(FUZZ_DIR)/allocator-fuzzer-debug
+FUZZ_SEEDS := $(CAIRN_ROOT)/Fuzz/corpus
+FUZZ_SOURCES := $(wildcard $(CAIRN_ROOT)/Sources/Cairn/*.swift) \
+    $(wildcard $(CAIRN_ROOT)/Tests/CairnTests/Regressions/Program/*.swift) \
+    $(CAIRN_ROOT)/Fuzz/AllocatorFuzzer.swift
+# lld: gold warns about every ASan symbol it cannot export. -g in both builds
+# for symbolised traces; the debug build (-Onone) keeps every check and frame.
+FUZZ_SWIFTC_FLAGS := -sanitize=fuzzer,address -parse-as-library -g -use-ld=lld \
+    -D CAIRN_FUZZER -module-name CairnFuzz
+# The Swift runtime's backtracer reads raw memory and trips ASan; libFuzzer
+# and ASan print the trace instead.
+FUZZ_ENV := SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0:abort_on_error=0
+
+.PHONY: fuzz fuzz-build fuzz-smoke fuzz-repro fuzz-corpus test-asan coverage
+
+$(FUZZ_BIN): $(FUZZ_SOURCES)
+	@mkdir -p $(@D)
+	$(SWIFTC) $(FUZZ_SWIFTC_FLAGS) -O -o $@ $(FUZZ_SOURCES)
+
+$(FUZZ_DEBUG_BIN): $(FUZZ_SOURCES)
+	@mkdir -p $(@D)
+	$(SWIFTC) $(FUZZ_SWIFTC_FLAGS) -Onone -o $@ $(FUZZ_SOURCES)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: $(FUZZ_BIN)
+	@mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/artifacts
+	$(FUZZ_ENV) $(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) $(FUZZ_LEN_FLAGS) -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_DIR)/artifacts/ $(FUZZ_FLAGS) $(FUZZ_DIR)/corpus $(FUZZ_SEEDS)
+
+# Bounded in time and runs; libFuzzer exits non-zero on the first finding.
+# New inputs go to a scratch directory, so the run starts from the seeds.
+fuzz-smoke: $(FUZZ_BIN)
+	@rm -rf $(FUZZ_DIR)/smoke-corpus && mkdir -p $(FUZZ_DIR)/smoke-corpus $(FUZZ_DIR)/artifacts
+	$(FUZZ_ENV) $(FUZZ_BIN) -max_total_time=$(FUZZ_SMOKE_SECONDS) -runs=$(FUZZ_SMOKE_RUNS) $(FUZZ_LEN_FLAGS) \
+	    -seed=1 -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/artifacts/ \
+	    $(FUZZ_DIR)/smoke-corpus $(FUZZ_SEEDS)
+
+fuzz-repro: $(FUZZ_DEBUG_BIN)
+	@test -n "$(FUZZ_INPUT)" || { echo "usage: make fuzz-repro FUZZ_INPUT=build/fuzz/artifacts/crash-..."; exit 2; }
+	$(FUZZ_ENV) $(FUZZ_DEBUG_BIN) $(FUZZ_INPUT)
+	@echo "as a regression test:"; $(CAIRN_ROOT)/Fuzz/bytes-to-swift.sh $(FUZZ_INPUT)
+
+fuzz-corpus:
+	python3 $(CAIRN_ROOT)/Fuzz/make-corpus.py $(FUZZ_SEEDS)
+
+# --- Sanitizers -----------------------------------------------------------------
+# A separate scratch path: the sanitized build does not throw away the normal
+# one. Leak detection is off because XCTest itself leaks (a weak reference
+# per test case, the test names) and LeakSanitizer would fail every run.
+# There is no UBSan run: this toolchain refuses `--sanitize=undefined` for
+# x86_64-unknown-linux-gnu ("unsupported option"); Swift's own overflow and
+# bounds traps stay on in the debug build the tests use.
+
+test-asan:
+	cd $(CAIRN_ROOT) && ASAN_OPTIONS=detect_leaks=0 swift test --sanitize=address --scratch-path .build-asan
+
+# --- Coverage floor ------------------------------------------------------------
+
+# The floor is checked even when a test fails (from what ran), and the target
+# fails if either did.
+coverage:
+	@cd $(CAIRN_ROOT) && rm -f .build-coverage/*/debug/codecov/*.profraw; \
+	swift test --enable-code-coverage --scratch-path .build-coverage; tests=$$?; \
+	scripts/coverage-floor.sh "$$(swift test --show-codecov-path --scratch-path .build-coverage)" || exit 1; \
+	exit $$tests
