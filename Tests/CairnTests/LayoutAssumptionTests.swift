@@ -1,0 +1,50 @@
+import XCTest
+@testable import Cairn
+
+/// Every layout assumption the slab makes, checked where a reader can see it.
+final class LayoutAssumptionTests: XCTestCase {
+    func testPageDescriptorIsSixteenBytesWithUseAndCapacityInOneWord() {
+        XCTAssertEqual(MemoryLayout<PageDescriptor>.stride, 16)
+        XCTAssertEqual(MemoryLayout<PageDescriptor>.offset(of: \.freeList), 0)
+        // `used` and `span` (capacity) sit in the same aligned word, read together on the fast paths.
+        XCTAssertEqual(MemoryLayout<PageDescriptor>.offset(of: \.used), 4)
+        XCTAssertEqual(MemoryLayout<PageDescriptor>.offset(of: \.span), 6)
+    }
+
+    func testSizeClassRecordIsSixteenBytes() {
+        XCTAssertEqual(MemoryLayout<SizeClassRecord>.stride, 16)
+        XCTAssertEqual(MemoryLayout<SizeClassRecord>.alignment, 4)
+    }
+
+    func testSentinelsCannotBeRealValues() {
+        // A page number is below maximumPageCount, so 0xFFFF is never one.
+        XCTAssertLessThan(SlabConfiguration.maximumPageCount, UInt(PageDescriptor.noPage))
+        // Arena offsets stay below 4 GiB - 1, so UInt32.max is never a block.
+        XCTAssertEqual(PageDescriptor.noBlock, UInt32.max)
+        // Class indices stay below the special page states.
+        XCTAssertLessThan(SlabConfiguration.maximumClassCount, Int(PageDescriptor.firstSpecialState))
+        XCTAssertLessThan(SlabConfiguration.maximumClassCount, Int(SlabAllocator.noClass))
+    }
+
+    func testSpanBinsCoverTheLargestPageCount() {
+        XCTAssertLessThan(floorLog2(SlabConfiguration.maximumPageCount), UInt(SlabLayout.binCount))
+    }
+
+    func testBlockStartTestMatchesDivisionForEveryOffsetOfSomeClasses() {
+        // (AddressArithmeticTests proves it for every class size; this checks
+        // the values the allocator actually stores.)
+        let heap = try! SlabFixture()
+        for index in 0..<heap.slab.sizeClassCount {
+            let record = heap.slab.classRecord(UInt(index)).pointee
+            let size = UInt32(record.blockSize)
+            for offset in UInt32(0)..<1024 {
+                XCTAssertEqual(offset &* record.reciprocal < record.reciprocal, offset % size == 0, "size \(size) offset \(offset)")
+            }
+        }
+    }
+
+    func testFreeBlocksHoldALinkAndAMarkSoTheSmallestClassIsTwoWords() throws {
+        let heap = try SlabFixture()
+        XCTAssertGreaterThanOrEqual(heap.slab.blockSize(ofClass: 0), 8)
+    }
+}
