@@ -14,14 +14,14 @@
 public struct BumpAllocator: ~Copyable {
     // All addresses. Invariant: base <= lastBlock <= top <= end, where
     // lastBlock == top when there is no block to roll back.
-    @usableFromInline var base: UInt = 0
-    @usableFromInline var end: UInt = 0
-    @usableFromInline var top: UInt = 0
-    @usableFromInline var lastBlock: UInt = 0
-    @usableFromInline var peakTop: UInt = 0
-    @usableFromInline var failedRequests: UInt = 0
-    @usableFromInline var ignoredFrees: UInt = 0
-    @usableFromInline var rollbacks: UInt = 0
+    var base: UInt = 0
+    var end: UInt = 0
+    var top: UInt = 0
+    var lastBlock: UInt = 0
+    var peakTop: UInt = 0
+    var failedRequests: UInt = 0
+    var ignoredFrees: UInt = 0
+    var rollbacks: UInt = 0
 
     /// Misuse reports (an invalid mark) go here; `nil` ignores them.
     public var misuseHandler: MisuseHandler? = nil
@@ -160,7 +160,7 @@ public struct BumpAllocator: ~Copyable {
 
 /// A position in a ``BumpAllocator``'s arena; see ``BumpAllocator/mark()``.
 public struct BumpMark: Equatable {
-    @usableFromInline let top: UInt
+    let top: UInt
 }
 
 /// What a ``BumpAllocator`` holds and has done.

@@ -16,7 +16,6 @@
 /// length, so that freeing a neighbour can merge with it in O(1). Pages in
 /// the middle of a free span keep a non-class state (never a class index), so
 /// a stray `free` into them is reported, never taken for a block.
-@usableFromInline
 struct PageDescriptor {
     /// Arena offset of this page's first free block, or ``noBlock``.
     /// Each free block holds the arena offset of the next in its first word.
@@ -48,7 +47,6 @@ struct PageDescriptor {
 }
 
 /// One size class: 16 bytes in the metadata area.
-@usableFromInline
 struct SizeClassRecord {
     var blockSize: UInt16
     var blocksPerPage: UInt16

@@ -6,7 +6,6 @@ extension SlabAllocator {
     /// The class has no page with a free block: take a fresh page from the
     /// pool, put it on the partial list and allocate from it.
     @inline(never)
-    @usableFromInline
     mutating func refillAndAllocate(ofClass sizeClass: UInt) -> UnsafeMutableRawPointer? {
         let record = classRecord(sizeClass)
         guard let page = takePagesReclaiming(1) else {
@@ -40,7 +39,6 @@ extension SlabAllocator {
     /// allocates from the kept page does not clear it. Invariant: every empty
     /// page of a class is that class's `emptyPage`.
     @inline(never)
-    @usableFromInline
     mutating func pageLostBlock(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>, usedBefore: UInt16) {
         if usedBefore == record.pointee.blocksPerPage {
             // Was full: it can serve again.
@@ -102,7 +100,6 @@ extension SlabAllocator {
 
     /// Takes `page` off the class's partial list.
     @inline(never)
-    @usableFromInline
     mutating func unlinkPartial(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>) {
         let d = descriptor(page)
         let next = d.pointee.next
@@ -122,7 +119,6 @@ extension SlabAllocator {
     /// free mark. The walk is bounded by the page's capacity, so even a free
     /// list corrupted by a stray write cannot make it loop.
     @inline(never)
-    @usableFromInline
     func isOnFreeList(block: UInt32, page: UInt) -> Bool {
         let d = descriptor(page)
         let limit = classRecord(UInt(d.pointee.state)).pointee.blocksPerPage
@@ -144,7 +140,6 @@ extension SlabAllocator {
 
     /// Passes a misuse to the handler. Nothing else changes.
     @inline(never)
-    @usableFromInline
     mutating func reportMisuse(_ kind: MisuseKind, _ address: UInt, _ sizeClass: Int, _ caller: UInt) {
         misuseCount &+= 1
         guard let handler = misuseHandler else { return }

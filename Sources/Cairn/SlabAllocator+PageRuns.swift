@@ -4,7 +4,6 @@
 extension SlabAllocator {
     /// Allocates a run of pages holding `byteCount` bytes at `alignment`.
     @inline(never)
-    @usableFromInline
     mutating func allocateRun(byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
                 // Round up to whole pages; a size within a page of UInt.max would
         // wrap, so it is refused before the addition.
@@ -44,7 +43,6 @@ extension SlabAllocator {
 
     /// Frees the run starting at `offset`, or reports why it cannot.
     @inline(never)
-    @usableFromInline
     mutating func deallocateRun(page: UInt, offset: UInt, caller: UInt) {
         let d = descriptor(page)
         let atPageStart = offset & pageMask == 0

@@ -6,7 +6,6 @@
 extension SlabAllocator {
     /// Takes `count` contiguous pages from the pool; gives back the empty
     /// pages that classes keep and tries again when the pool cannot serve.
-    @usableFromInline
     mutating func takePagesReclaiming(_ count: UInt) -> UInt? {
         if let start = takePages(count) { return start }
         #if CAIRN_CHECKED

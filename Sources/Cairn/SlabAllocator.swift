@@ -3,7 +3,9 @@
 ///
 /// The region given at creation is laid out as
 ///
-///     [ class table | span bins | size→class table | page side table | pages ... ]
+///     [ class table | span bins | size→class maps | page side table | pages ... ]
+///
+/// (see ``SlabLayout``).
 ///
 /// Pages are aligned to the page size. A page either belongs to one size
 /// class and is cut into equal blocks, or is part of a large run, or is free.
@@ -19,43 +21,44 @@
 ///   first-fit walk of one bin (at most P / n spans), plus O(n) to mark the
 ///   run's pages so that a stray free into them is recognised;
 /// - a free span is merged with its neighbours in O(1);
-/// - when the pool runs dry, the one empty page each class keeps is given
+/// - each class keeps at most one empty page (so an allocate/free pair at a
+///   page boundary moves no page); when the pool runs dry they are given
 ///   back: O(C).
 ///
 /// Noncopyable: two copies would hand out the same memory.
 public struct SlabAllocator: ~Copyable {
     // Geometry. All zero until configured, so an unconfigured allocator
     // fails every allocation and reports every free as foreign.
-    @usableFromInline var arenaBase: UInt = 0
-    @usableFromInline var arenaBytes: UInt = 0
-    @usableFromInline var pageShift: UInt = 0
+    var arenaBase: UInt = 0
+    var arenaBytes: UInt = 0
+    var pageShift: UInt = 0
     /// pageSize - 1.
-    @usableFromInline var pageMask: UInt = 0
-    @usableFromInline var pageCount: UInt = 0
+    var pageMask: UInt = 0
+    var pageCount: UInt = 0
     // Addresses of the metadata tables in the region.
-    @usableFromInline var descriptors: UInt = 0
-    @usableFromInline var classes: UInt = 0
-    @usableFromInline var classLookup: UInt = 0
-    @usableFromInline var classLookup8: UInt = 0
-    @usableFromInline var classLookup16: UInt = 0
-    @usableFromInline var binHeads: UInt = 0
+    var descriptors: UInt = 0
+    var classes: UInt = 0
+    var classLookup: UInt = 0
+    var classLookup8: UInt = 0
+    var classLookup16: UInt = 0
+    var binHeads: UInt = 0
     // Checked builds: ring of arena offsets of quarantined blocks.
-    @usableFromInline var quarantine: UInt = 0
-    @usableFromInline var quarantineSlots: UInt = 0
-    @usableFromInline var quarantineNext: UInt = 0
-    @usableFromInline var quarantineCount: UInt = 0
-    @usableFromInline var classCount: UInt = 0
+    var quarantine: UInt = 0
+    var quarantineSlots: UInt = 0
+    var quarantineNext: UInt = 0
+    var quarantineCount: UInt = 0
+    var classCount: UInt = 0
     /// Largest class size + 1; requests at or above go to page runs.
-    @usableFromInline var classLimit: UInt = 0
+    var classLimit: UInt = 0
     /// Bit `k` set when span bin `k` (spans of 2^k ..< 2^(k+1) pages) is non-empty.
-    @usableFromInline var nonEmptyBins: UInt32 = 0
+    var nonEmptyBins: UInt32 = 0
     // Counters kept on the slow paths only.
-    @usableFromInline var pagesInUse: UInt = 0
-    @usableFromInline var peakPagesInUse: UInt = 0
-    @usableFromInline var outOfMemoryCount: UInt = 0
-    @usableFromInline var largeRunCount: UInt = 0
-    @usableFromInline var misuseCount: UInt = 0
-    @usableFromInline var regionBytes: UInt = 0
+    var pagesInUse: UInt = 0
+    var peakPagesInUse: UInt = 0
+    var outOfMemoryCount: UInt = 0
+    var largeRunCount: UInt = 0
+    var misuseCount: UInt = 0
+    var regionBytes: UInt = 0
 
     /// Every detected misuse is passed here; `nil` ignores them. Either way
     /// the bad request changes nothing.
@@ -65,7 +68,7 @@ public struct SlabAllocator: ~Copyable {
     /// it on a block that is already free, and then confirms the double free
     /// by walking that page's free list; a live block that happens to hold
     /// the pattern costs a walk, never a false report.
-    @usableFromInline static let freeMark: UInt32 = 0xCA1B_F7EE
+    static let freeMark: UInt32 = 0xCA1B_F7EE
 
     /// An unconfigured allocator (all zeros): see ``configure(region:configuration:)``.
     public init() {}
@@ -110,7 +113,6 @@ public struct SlabAllocator: ~Copyable {
     }
 
     @inline(__always)
-    @usableFromInline
     mutating func allocateBlockOrRun(byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
         if let sizeClass = sizeClass(for: byteCount, alignment: alignment) {
             return allocateBlock(ofClass: sizeClass)
@@ -119,7 +121,7 @@ public struct SlabAllocator: ~Copyable {
     }
 
     /// Entry of a size→class map for sizes no class with that alignment holds.
-    @usableFromInline static let noClass: UInt8 = 0xFF
+    static let noClass: UInt8 = 0xFF
 
     /// The smallest class whose blocks hold `byteCount` bytes at `alignment`
     /// (a power of two), or `nil` when only a page run will do.
@@ -130,7 +132,6 @@ public struct SlabAllocator: ~Copyable {
     /// a map each, so the answer is one table read; at call sites with a
     /// constant alignment the choice of map folds away.
     @inline(__always)
-    @usableFromInline
     func sizeClass(for byteCount: UInt, alignment: UInt) -> UInt? {
         guard byteCount < classLimit else { return nil }
         let found: UInt8
@@ -149,7 +150,6 @@ public struct SlabAllocator: ~Copyable {
     /// Alignments above 16: the first class from the size's class up whose
     /// size is a multiple of the alignment. O(classes).
     @inline(never)
-    @usableFromInline
     func sizeClassSearch(for byteCount: UInt, alignment: UInt) -> UInt? {
         var sizeClass = UInt(entry(UInt8.self, at: classLookup &+ ((byteCount &+ 3) &>> 2)).pointee)
         while sizeClass < classCount {
@@ -161,7 +161,6 @@ public struct SlabAllocator: ~Copyable {
 
     /// The fast path: pop a block from the first partial page of the class.
     @inline(__always)
-    @usableFromInline
     mutating func allocateBlock(ofClass sizeClass: UInt) -> UnsafeMutableRawPointer? {
         let record = classRecord(sizeClass)
         let page = record.pointee.partialHead
@@ -171,7 +170,6 @@ public struct SlabAllocator: ~Copyable {
 
     /// Takes one block from `page`, which is on the class's partial list.
     @inline(__always)
-    @usableFromInline
     mutating func takeBlock(fromPage page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>) -> UnsafeMutableRawPointer {
         let d = descriptor(page)
         let block: UInt
@@ -238,7 +236,6 @@ public struct SlabAllocator: ~Copyable {
 
     /// Puts a validated block back on its page's free list.
     @inline(__always)
-    @usableFromInline
     mutating func releaseBlock(offset: UInt, page: UInt, _ d: UnsafeMutablePointer<PageDescriptor>,
                                _ record: UnsafeMutablePointer<SizeClassRecord>) {
         let block = arenaBase &+ offset
@@ -297,14 +294,12 @@ public struct SlabAllocator: ~Copyable {
 
     /// Descriptor of page `page`. Precondition: `page < pageCount`.
     @inline(__always)
-    @usableFromInline
     func descriptor(_ page: UInt) -> UnsafeMutablePointer<PageDescriptor> {
         entry(PageDescriptor.self, at: descriptors &+ page &* UInt(MemoryLayout<PageDescriptor>.stride))
     }
 
     /// Record of class `sizeClass`. Precondition: `sizeClass < classCount`.
     @inline(__always)
-    @usableFromInline
     func classRecord(_ sizeClass: UInt) -> UnsafeMutablePointer<SizeClassRecord> {
         entry(SizeClassRecord.self, at: classes &+ sizeClass &* UInt(MemoryLayout<SizeClassRecord>.stride))
     }
