@@ -18,7 +18,11 @@ include $(CAIRN_ROOT)/mk/boards.mk
 include $(CAIRN_ROOT)/mk/toolchain.mk
 ALLOCATOR ?= slab
 CHECKED ?= 0
-BUILD_DIR := $(CAIRN_ROOT)/build/$(BOARD)/$(ALLOCATOR)$(if $(filter 1,$(CHECKED)),-checked)-heap$(HEAP_SIZE)
+# One build directory per configuration, so that builds of different
+# configurations (a benchmark sweep, a checked test run) never share objects.
+cairn_comma := ,
+BUILD_DIR := $(CAIRN_ROOT)/build/$(BOARD)/$(ALLOCATOR)$(if $(filter 1,$(CHECKED)),-checked)-heap$(HEAP_SIZE)$(if \
+    $(filter slab,$(ALLOCATOR)),-page$(PAGE_SIZE)-class$(LARGEST_CLASS)$(if $(SIZE_CLASSES),-classes$(subst $(cairn_comma),_,$(SIZE_CLASSES))))
 include $(CAIRN_ROOT)/mk/rules.mk
 include $(CAIRN_ROOT)/mk/cairn.mk
 

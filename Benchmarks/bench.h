@@ -97,11 +97,21 @@ int bench_workload_realloc_moving(void);
 int bench_workload_churn(void);
 int bench_workload_mixed_churn(void);
 int bench_workload_bound(void);
+int bench_workload_run_bound(void);
 int bench_workload_swift(int total_only);
+/* Cairn builds only (bench_hooks.c): the hooks' own cost. */
+int bench_workload_hooks(void);
 
 /* Extra figure a workload reports (moves for realloc, total for Swift). */
 extern uint64_t bench_extra_value;
 extern const char *bench_extra_name;
+/* Further key=value figures for the RESULT line (at most 8 per run). */
+void bench_report(const char *key, uint64_t value);
+
+/* Lowest block address and highest block end (address + requested bytes)
+ * the workload was given, over every allocation: the address range it
+ * touched. 0 and 0 before the first. */
+extern uintptr_t bench_touched_low, bench_touched_high;
 
 /* Output without printf (newlib's stdio allocates its buffers). */
 void bench_put(const char *text);

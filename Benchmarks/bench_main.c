@@ -15,7 +15,9 @@ int bench_warm;
 uint64_t bench_extra_value;
 const char *bench_extra_name;
 
-static size_t requested_live, requested_peak;
+uintptr_t bench_touched_low, bench_touched_high;
+
+static size_t requested_live, requested_peak, requested_largest;
 static uint64_t overhead_bytes_x100;
 static int overhead_known;
 
@@ -49,7 +51,26 @@ void bench_series_add(struct bench_series *series, uint32_t instructions) {
     if (bench_warm && instructions > series->warm_worst) series->warm_worst = instructions;
 }
 
+/* Extra figures for the RESULT line. */
+enum { MAX_REPORTS = 8 };
+static struct { const char *key; uint64_t value; } reports[MAX_REPORTS];
+static unsigned report_count;
+
+void bench_report(const char *key, uint64_t value) {
+    if (report_count == MAX_REPORTS) return;
+    reports[report_count].key = key;
+    reports[report_count].value = value;
+    report_count++;
+}
+
+static void note_touched(const void *block, size_t bytes) {
+    uintptr_t low = (uintptr_t)block, high = low + bytes;
+    if (bench_touched_high == 0 || low < bench_touched_low) bench_touched_low = low;
+    if (high > bench_touched_high) bench_touched_high = high;
+}
+
 void bench_note_alloc(size_t bytes) {
+    if (bytes > requested_largest) requested_largest = bytes;
     requested_live += bytes;
     if (requested_live > requested_peak) requested_peak = requested_live;
 }
@@ -72,6 +93,7 @@ void *bench_malloc(size_t bytes) {
         bench_allocs.failures++;
     } else {
         bench_note_alloc(bytes);
+        note_touched(block, bytes);
     }
     return block;
 }
@@ -91,6 +113,7 @@ void *bench_realloc(void *block, size_t old_bytes, size_t bytes) {
     } else {
         bench_note_free(old_bytes);
         bench_note_alloc(bytes);
+        note_touched(moved, bytes);
     }
     return moved;
 }
@@ -151,6 +174,8 @@ static const struct workload workloads[] = {
     { "swift", swift_per_call },
     { "swift-total", swift_total },
     { "bound", bench_workload_bound },
+    { "run-bound", bench_workload_run_bound },
+    { "hooks", bench_workload_hooks },
 };
 
 /* Sets the allocator up without leaving a block behind: an impossible
@@ -186,10 +211,16 @@ int main(void) {
         put_series("realloc", &bench_reallocs);
         bench_put_field(" peak_requested", requested_peak);
         bench_put_field(" peak_arena", bench_heap_peak_bytes());
+        bench_put_field(" largest_request", requested_largest);
+        bench_put_field(" touched", bench_touched_high - bench_touched_low);
         if (overhead_known) bench_put_field(" overhead_x100", overhead_bytes_x100);
         if (bench_extra_name != NULL) {
             bench_put(" ");
             bench_put_field(bench_extra_name, bench_extra_value);
+        }
+        for (unsigned r = 0; r < report_count; r++) {
+            bench_put(" ");
+            bench_put_field(reports[r].key, reports[r].value);
         }
         bench_put("\n");
         return status;

@@ -20,11 +20,13 @@ enum { PAIR_ROUNDS = 500, LIST_BLOCKS = 64, LIST_ROUNDS = 10, REALLOC_ROUNDS = 1
 enum { CHURN_SLOTS = 32, CHURN_STEPS = 2000, CHURN_MAX = 128 };
 enum { MIXED_SMALL_MAX = 32, MIXED_LARGE_MIN = 128, MIXED_LARGE_MAX = 512 };
 enum { BOUND_LIVE = 320 };
+enum { RUN_LIVE = 2048, RUN_LARGEST = 1024 };
 #else
 enum { PAIR_ROUNDS = 1000, LIST_BLOCKS = 100, LIST_ROUNDS = 20, REALLOC_ROUNDS = 100 };
 enum { CHURN_SLOTS = 256, CHURN_STEPS = 10000, CHURN_MAX = 256 };
 enum { MIXED_SMALL_MAX = 64, MIXED_LARGE_MIN = 256, MIXED_LARGE_MAX = 2048 };
 enum { BOUND_LIVE = 16384 };
+enum { RUN_LIVE = 65536, RUN_LARGEST = 32768 };
 #endif
 enum { CHURN_MIN = 8 };
 /* Printed with the results, so a run can be replayed. */
@@ -253,5 +255,79 @@ int bench_workload_bound(void) {
     bench_extra_name = "kept_blocks";
     bench_extra_value = kept_total;
     /* The kept blocks stay allocated: the run ends here. */
+    return 0;
+}
+
+/* --- Worst-case memory for page runs: the run adversary ------------------------
+ * Live bytes never exceed RUN_LIVE, and every block is a page run: 1, 2,
+ * 4, ... pages, up to RUN_LARGEST bytes. Before each new size of b bytes it
+ * frees every live block, in address order, whose freeing leaves the hole
+ * around it (from the end of the last block kept to the start of the next
+ * live one, or from the lowest address used) shorter than b, then
+ * allocates blocks of b bytes until the live budget is spent. No hole can
+ * then take a new block, so an allocator whose free spans are merged at
+ * once must place every one beyond what it used before, while the kept
+ * blocks, ever fewer per byte of address space, pin the holes. This is
+ * Robson's construction for first fit in its simplest form, applied to
+ * Cairn's power-of-two span bins; it is not newlib's worst case. What it
+ * measures is the address range the blocks reached (bench_touched_*). */
+
+enum { RUN_MAX_BLOCKS = RUN_LIVE / CAIRN_PAGE_SIZE + 1 };
+
+struct run_block {
+    uint8_t *block;
+    size_t bytes;
+};
+
+static struct run_block run_blocks[RUN_MAX_BLOCKS];
+
+/* Insertion sort by address: at most RUN_MAX_BLOCKS entries per pass. */
+static void sort_run_blocks(unsigned count) {
+    for (unsigned i = 1; i < count; i++) {
+        struct run_block b = run_blocks[i];
+        unsigned j = i;
+        while (j > 0 && run_blocks[j - 1].block > b.block) {
+            run_blocks[j] = run_blocks[j - 1];
+            j--;
+        }
+        run_blocks[j] = b;
+    }
+}
+
+int bench_workload_run_bound(void) {
+    unsigned count = 0;
+    size_t live = 0;
+    bench_warm = 1;
+    for (size_t bytes = CAIRN_PAGE_SIZE; bytes <= RUN_LARGEST; bytes *= 2) {
+        /* Free pass: every hole stays shorter than `bytes`. The last block
+         * is always kept: freeing it would join the never-used end. */
+        sort_run_blocks(count);
+        uintptr_t kept_end = bench_touched_low;
+        unsigned kept = 0;
+        for (unsigned i = 0; i < count; i++) {
+            struct run_block b = run_blocks[i];
+            if (i + 1 < count && (uintptr_t)run_blocks[i + 1].block - kept_end < bytes) {
+                if (!intact(b.block, b.bytes)) return 80;
+                bench_free(b.block, b.bytes);
+                live -= b.bytes;
+                continue;
+            }
+            run_blocks[kept++] = b;
+            kept_end = (uintptr_t)b.block + b.bytes;
+        }
+        count = kept;
+        while (live + bytes <= RUN_LIVE && count < RUN_MAX_BLOCKS) {
+            uint8_t *block = bench_malloc(bytes);
+            if (block == NULL) break;
+            fill(block, bytes);
+            run_blocks[count].block = block;
+            run_blocks[count].bytes = bytes;
+            count++;
+            live += bytes;
+        }
+    }
+    bench_checkpoint(count);
+    bench_extra_name = "kept_blocks";
+    bench_extra_value = count;
     return 0;
 }

@@ -14,7 +14,8 @@
 #   make bench-paths    what bench-firmware builds, one "name path" a line
 #
 # Every benchmark firmware is built from the same sources (Benchmarks/);
-# only the allocator differs. The newlib builds link no Cairn object: board
+# only the allocator differs, and the Cairn builds add bench_hooks.c (the
+# hooks' own cost, measured against the Swift entry points they call). The newlib builds link no Cairn object: board
 # objects, workloads and newlib, with the bench's own _sbrk.
 
 BENCH_DIR := $(CAIRN_ROOT)/Benchmarks
@@ -44,6 +45,12 @@ BENCH_COMMON_OBJECTS = $(addprefix $(BENCH_BUILD)/,$(addsuffix .o,$(BENCH_COMMON
 # Own rules rather than rules.mk's: the extra flags must not reach the
 # flags stamp that every other object depends on.
 $(BENCH_BUILD)/%.o: $(BENCH_DIR)/%.c $(BENCH_DIR)/bench.h $(CAIRN_FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(TARGET_CC) $(BENCH_CFLAGS) -c -o $@ $<
+
+# bench_hooks.c includes the hooks' critical-section header by path.
+$(BENCH_BUILD)/bench_hooks.o: $(BENCH_DIR)/bench_hooks.c $(BENCH_DIR)/bench.h \
+    $(CAIRN_ROOT)/Sources/CairnPlatform/cairn_critical.h $(CAIRN_FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(TARGET_CC) $(BENCH_CFLAGS) -c -o $@ $<
 
@@ -100,7 +107,7 @@ BENCH_CAIRN_ELF = $(BENCH_BUILD)/bench-cairn-$(ALLOCATOR).elf
 BENCH_NANO_ELF = $(BENCH_BUILD)/bench-newlib-nano.elf
 BENCH_NEWLIB_ELF = $(BENCH_BUILD)/bench-newlib.elf
 
-$(BENCH_CAIRN_ELF): $(BENCH_WORKLOAD_OBJECTS) $(BENCH_BUILD)/heap_cairn.o $(CAIRN_OBJECTS) $(BOARD_OBJECTS) $(CAIRN_LDSCRIPTS)
+$(BENCH_CAIRN_ELF): $(BENCH_WORKLOAD_OBJECTS) $(BENCH_BUILD)/heap_cairn.o $(BENCH_BUILD)/bench_hooks.o $(CAIRN_OBJECTS) $(BOARD_OBJECTS) $(CAIRN_LDSCRIPTS)
 	$(call bench_link,)
 
 $(BENCH_NANO_ELF): $(BENCH_WORKLOAD_OBJECTS) $(BENCH_BUILD)/heap_newlib_nano.o $(BENCH_BUILD)/newlib_support.o \

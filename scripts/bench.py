@@ -29,7 +29,11 @@ WORKLOADS = [
     ("6", "mixed-churn", "random churn, 1 in 16 large", "alloc+free", False),
     ("7", "swift", "Embedded Swift (posix_memalign/free)", "alloc+free", False),
     ("8", "bound", "worst-case memory adversary", "alloc+free", False),
+    ("9", "run-bound", "page-run adversary", "alloc+free", False),
 ]
+# Runs outside the workload table: the hooks' own cost (Cairn builds only).
+HOOK_RUN = "hooks"
+HOOK_ALLOCATORS = ["cairn-slab", "cairn-bump"]
 EXTRA_RUNS = {"swift": ["swift-total"]}
 BEGIN = "<!-- bench:results:begin -->"
 END = "<!-- bench:results:end -->"
@@ -121,6 +125,23 @@ def class_bound_pages(live, page, largest, alignment):
     return pages
 
 
+def run_bound_pages(live, page, largest):
+    """The page-run conjecture (BENCHMARKS.md): (M / S + 1) * (ceil(log2(n / S)) + 1)."""
+    pages = max(1, -(-largest // page))
+    return (live // page + 1) * ((pages - 1).bit_length() + 1)
+
+
+def hook_costs(result):
+    """Per-call averages of the hooks run: instructions of each callee."""
+    rounds = int(result["hook_rounds"])
+    avg = {k: int(result[f"{k}_total"]) / rounds
+           for k in ("empty", "critical", "hook_malloc", "hook_free", "direct_malloc", "direct_free")}
+    avg["section"] = avg["critical"] - avg["empty"]
+    avg["malloc_hook"] = avg["hook_malloc"] - avg["direct_malloc"]
+    avg["free_hook"] = avg["hook_free"] - avg["direct_free"]
+    return avg
+
+
 def board_config(board):
     text = open(os.path.join(ROOT, "mk", f"board-{board}.mk")).read()
     get = lambda key: int(re.search(rf"^{key} \?= (\d+)", text, re.M).group(1))
@@ -185,7 +206,7 @@ def target_cell(row, targets):
     return "met" if not missed else "missed: " + "; ".join(t[0].split(" ", 1)[1] for t in missed)
 
 
-def tables(rows, sizes, swift, bounds, targets, command):
+def tables(rows, sizes, swift, bounds, run_bounds, hooks, targets, command):
     lines = []
     for board in BOARDS:
         lines.append(f"### {board}\n")
@@ -211,6 +232,19 @@ def tables(rows, sizes, swift, bounds, targets, command):
         lines.append("First call (an impossible malloc, which sets the allocator up):  " +
                      ", ".join(f"{r['allocator']} {r['setup']}" for r in rows
                                if r["board"] == board and r["id"] == "1") + " instructions.\n")
+        mine = [(alloc, h) for (b, alloc), h in hooks.items() if b == board]
+        if mine:
+            lines.append("Critical section and hook cost (instructions per call, warm 16-byte pair; "
+                         + ("exact" if board == "mps2-an386" else "averages, each call ±1") + "):\n")
+            lines.append("| allocator | empty function | critical section only | critical section | "
+                         "malloc (hook) | cairn_swift_malloc | malloc hook adds | "
+                         "free (hook) | cairn_swift_free | free hook adds |")
+            lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+            for alloc, h in sorted(mine, key=lambda x: ALLOCATORS.index(x[0])):
+                lines.append(f"| {alloc} | {h['empty']:.1f} | {h['critical']:.1f} | **{h['section']:.1f}** | "
+                             f"{h['hook_malloc']:.1f} | {h['direct_malloc']:.1f} | **{h['malloc_hook']:.1f}** | "
+                             f"{h['hook_free']:.1f} | {h['direct_free']:.1f} | **{h['free_hook']:.1f}** |")
+            lines.append("")
     lines.append("### Flash each allocator adds\n")
     lines.append("Bytes of flash (.vectors, .text, .rodata, .init_array, .data) over the same program "
                  "with no allocator call.\n")
@@ -227,6 +261,17 @@ def tables(rows, sizes, swift, bounds, targets, command):
     for board, b in bounds.items():
         lines.append(f"| {board} | {b['live']} | {b['bound']} B ({b['bound'] // b['page']} pages) | "
                      f"{b.get('cairn-slab', '—')} B | {b.get('newlib-nano', '—')} B | {b.get('newlib', '—')} B |")
+    lines.append("")
+    lines.append("### Worst-case memory for page runs: conjecture against the adversary (workload 9)\n")
+    lines.append("Arena reached: Cairn, the highest page its blocks reached, from the first; newlib, the "
+                 "`_sbrk` high-water mark.\n")
+    lines.append("| board | live bytes M | largest block n | page-run conjecture | Cairn slab reached | "
+                 "newlib-nano | newlib |")
+    lines.append("|---|---:|---:|---:|---:|---:|---:|")
+    for board, b in run_bounds.items():
+        lines.append(f"| {board} | {b['live']} | {b['largest']} | {b['bound']} B ({b['bound'] // b['page']} pages) | "
+                     + " | ".join(f"{b[a]} B" if a in b else "—" for a in ("cairn-slab", "newlib-nano", "newlib"))
+                     + " |")
     lines.append("")
     lines.append("### Targets (Cortex-M4, mps2-an386)\n")
     lines.append("| target | measured | verdict |")
@@ -306,6 +351,8 @@ def main():
                     continue
                 for run_name in [name] + EXTRA_RUNS.get(name, []):
                     jobs.append((board, alloc, run_name, firmware[(board, alloc)]))
+        for alloc in HOOK_ALLOCATORS:
+            jobs.append((board, alloc, HOOK_RUN, firmware[(board, alloc)]))
     print(f"bench: {len(jobs)} runs under QEMU -icount", flush=True)
     results = {}
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
@@ -313,7 +360,7 @@ def main():
         for future in concurrent.futures.as_completed(futures):
             results[futures[future]] = future.result()
 
-    rows, problems, swift, bounds = [], [], {}, {}
+    rows, problems, swift, bounds, run_bounds, hooks = [], [], {}, {}, {}, {}
     for board in boards:
         cfg = board_config(board)
         for wid, name, title, series, bump_ok in WORKLOADS:
@@ -326,6 +373,12 @@ def main():
                     continue
                 row = summarise(result, series)
                 row.update(board=board, allocator=alloc, id=wid, title=title)
+                if name == "run-bound" and alloc.startswith("cairn"):
+                    # Page runs: the arena the program needs is how far its
+                    # blocks reached, not how many pages were out at once.
+                    page = cfg["page"]
+                    row["peak_arena"] = -(-int(result["touched"]) // page) * page
+                    row["ratio"] = row["peak_arena"] / row["peak_requested"]
                 rows.append(row)
                 if name == "swift":
                     total = results.get((board, alloc, "swift-total"), {})
@@ -337,6 +390,19 @@ def main():
                     b = bounds.setdefault(board, {"live": row["peak_requested"], "page": cfg["page"]})
                     b["bound"] = cfg["page"] * class_bound_pages(b["live"], cfg["page"], cfg["largest"], 8)
                     b[alloc] = row["peak_arena"]
+                if name == "run-bound":
+                    b = run_bounds.setdefault(board, {"live": row["peak_requested"], "page": cfg["page"],
+                                                      "largest": int(result["largest_request"])})
+                    b["bound"] = cfg["page"] * run_bound_pages(b["live"], cfg["page"], b["largest"])
+                    b[alloc] = row["peak_arena"]
+        for alloc in HOOK_ALLOCATORS:
+            result = results.get((board, alloc, HOOK_RUN))
+            if result is None:
+                continue
+            if "error" in result or result["exit"] != 0 or "hook_rounds" not in result:
+                problems.append(f"{board} {alloc} {HOOK_RUN}: exit {result['exit']} {result.get('error', '')}")
+                continue
+            hooks[(board, alloc)] = hook_costs(result)
     sizes = {}
     for board in boards:
         none = firmware.get((board, "size-none"))
@@ -348,7 +414,7 @@ def main():
 
     targets = evaluate_targets(rows, sizes)
     command = "make bench"
-    text = tables(rows, sizes, swift, bounds, targets, command)
+    text = tables(rows, sizes, swift, bounds, run_bounds, hooks, targets, command)
     print(text)
     for p in problems:
         print("bench: FAILED RUN " + p)
