@@ -121,9 +121,12 @@ void *bench_realloc(void *block, size_t old_bytes, size_t bytes) {
 /* --- Command line ---------------------------------------------------------- */
 
 /* SYS_GET_CMDLINE: QEMU answers with the ELF path, a space and the -append
- * text. Returns the last word, or "" when there is none. */
+ * text. Returns the last word, or "" when there is none. The whole line
+ * (with a path as long as the clone's) is read into a stack buffer, which
+ * costs no static RAM on the 16 KiB board; only the word is kept. */
 static const char *workload_name(void) {
-    static char line[96];
+    static char word[24];
+    char line[320];
     struct { char *buffer; int length; } block = { line, sizeof line - 1 };
     register uintptr_t r0 __asm("r0") = 0x15;
     register void *r1 __asm("r1") = &block;
@@ -134,7 +137,10 @@ static const char *workload_name(void) {
     for (const char *c = line; *c; c++) {
         if (*c == ' ') last = c + 1;
     }
-    return last;
+    size_t n = 0;
+    while (last[n] != 0 && n < sizeof word - 1) { word[n] = last[n]; n++; }
+    word[n] = 0;
+    return word;
 }
 
 static void put_series(const char *name, const struct bench_series *s) {
