@@ -155,6 +155,23 @@ extension SlabAllocator {
         releaseBlock(offset: offset, page: page, d, classRecord(UInt(d.pointee.state)))
     }
 
+    /// Bytes of the blocks waiting in quarantine (of one class, or of all).
+    func quarantinedBytes(ofClass sizeClass: UInt?) -> UInt {
+        var bytes: UInt = 0
+        var slot: UInt = 0
+        while slot < quarantineSlots {
+            let offset = loadWord(quarantine &+ slot &* 4)
+            if offset != PageDescriptor.noBlock {
+                let state = UInt(descriptor(UInt(offset) &>> pageShift).pointee.state)
+                if sizeClass == nil || sizeClass == state {
+                    bytes &+= UInt(classRecord(state).pointee.blockSize)
+                }
+            }
+            slot &+= 1
+        }
+        return bytes
+    }
+
     /// Empties the quarantine (memory is short). True when any block left.
     mutating func flushQuarantine() -> Bool {
         var released = false

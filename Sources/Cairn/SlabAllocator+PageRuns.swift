@@ -49,6 +49,11 @@ extension SlabAllocator {
         let address = arenaBase &+ offset
         switch d.pointee.state {
         case PageDescriptor.largeRun where atPageStart:
+            #if CAIRN_CHECKED
+            guard canaryIsIntact(address, page: page, state: PageDescriptor.largeRun) else {
+                return reportMisuse(.bufferOverflow, address, -1, caller)
+            }
+            #endif
             let pages = UInt(d.pointee.span)
             largeRunCount &-= 1
             pagesInUse &-= pages

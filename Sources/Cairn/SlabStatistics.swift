@@ -64,6 +64,9 @@ extension SlabAllocator {
             if UInt(d.pointee.state) == UInt(index) { inUse &+= UInt(d.pointee.used) }
             page &+= 1
         }
+        #if CAIRN_CHECKED
+        inUse &-= quarantinedBytes(ofClass: UInt(index)) / UInt(record.pointee.blockSize)
+        #endif
         return SizeClassStatistics(blockSize: UInt(record.pointee.blockSize),
                                    blocksPerPage: UInt(record.pointee.blocksPerPage),
                                    pages: UInt(record.pointee.pages), blocksInUse: inUse)
@@ -99,6 +102,9 @@ extension SlabAllocator {
         // Quarantined blocks still count as used on their pages, but they
         // are free to the caller.
         result.liveBlocks &-= quarantineCount
+        #if CAIRN_CHECKED
+        result.bytesReserved &-= quarantinedBytes(ofClass: nil)
+        #endif
         return result
     }
 }

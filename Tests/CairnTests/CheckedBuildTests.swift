@@ -90,3 +90,17 @@ final class CheckedBuildTests: XCTestCase {
     }
 }
 #endif
+
+#if CAIRN_CHECKED
+extension CheckedBuildTests {
+    func testWritePastTheEndOfAPageRunIsReportedOnFreeAndTheRunStaysAllocated() throws {
+        let heap = try SlabFixture()
+        let run = try XCTUnwrap(heap.slab.allocate(byteCount: 5000, alignment: 8))
+        run.storeBytes(of: UInt8(0x42), toByteOffset: 5000, as: UInt8.self)
+        heap.slab.deallocate(run)
+        XCTAssertEqual(MisuseRecorder.kinds, [.bufferOverflow])
+        XCTAssertEqual(MisuseRecorder.reports.first?.address, run.address)
+        XCTAssertEqual(heap.slab.statistics.largeRuns, 1)
+    }
+}
+#endif

@@ -275,7 +275,7 @@ struct BumpRun: ~Copyable {
         if model.resize(old.address, size) {
             try FuzzProgram.expect(address == old.address, "\(label()) of newest \(hex(old.address)): got \(address.map(hex) ?? "nil")")
             live.remove(at: index)
-            try FuzzProgram.verifyTag(old, count: min(old.extent, max(size, 1)), "\(label()): in place")
+            try FuzzProgram.verifyTag(old, count: min(old.tagged, max(size, 1)), "\(label()): in place")
             let block = FuzzBlock(address: old.address, size: size, tag: nextTag, usable: 0, isRun: false)
             nextTag &+= 1
             FuzzProgram.writeTag(block)

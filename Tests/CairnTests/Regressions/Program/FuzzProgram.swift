@@ -8,8 +8,13 @@
 //   path with the allocator sources and Fuzz/AllocatorFuzzer.swift into one
 //   module (`-D CAIRN_FUZZER`, so no `import Cairn`) and traps on a
 //   disagreement;
-// - the XCTest target, where `FuzzRegressionTests` replays fuzz findings
+// - the XCTest target, where `FuzzRegressions` replays fuzz findings
 //   from their bytes.
+// Both also build with `-D CAIRN_CHECKED` (`make fuzz-checked`, and
+// `swift test -Xswiftc -DCAIRN_CHECKED`): the model then expects the checked
+// allocator (4 bytes of canary per block, the requested size as usable size,
+// freed class blocks held in quarantine) and the program adds misuse that
+// only a checked build catches.
 //
 // The oracles, checked after each operation (the costly ones on a cadence):
 // - every returned block lies inside the region, is aligned as asked, and
@@ -24,12 +29,23 @@
 // - slab: `checkIntegrity()` holds, statistics (live blocks, runs, reserved
 //   bytes, out-of-memory and misuse counts) and `usableSize` agree with the
 //   model, and a failed allocation really had no room (no spurious OOM);
+// - slab, checked build: the quarantine holds the blocks the model says (a
+//   FIFO of the last `quarantineSlots` freed class blocks, emptied only by an
+//   allocation short of memory, and always before one fails); a byte written
+//   past the requested size is reported as `bufferOverflow` when the block is
+//   freed, and the free is refused (the block stays allocated); a byte
+//   written into a quarantined block makes `checkIntegrity()` name
+//   `freeBlockOverwritten` and is reported as `writeAfterFree` when the block
+//   leaves quarantine; a second free while in quarantine is a `doubleFree`;
 // - bump: addresses, statistics and rollbacks agree with a reference bump.
 //
 // Input format (missing bytes read as zero, so every input is valid):
 //
 //     flags  regionExp regionFrac  pageExp  largest  baseOffset  [classes]  ops...
 //
+// flags: bit 0 bump (else slab), bits 1-2 both set: explicit classes, bits
+// 3-4 full-check cadence, bits 5-7 the quarantine slots of a checked slab
+// (`FuzzProgram.quarantineSlots`).
 // Each operation is an opcode byte followed by its arguments (see `step`).
 
 #if !CAIRN_FUZZER
@@ -110,14 +126,27 @@ struct FuzzBytes {
 /// A live block as the model knows it.
 struct FuzzBlock {
     var address: UInt
-    /// Bytes asked for; `extent` is what the tag covers (a zero-byte request
-    /// still gets a unique block of at least one byte).
+    /// Bytes asked for; `extent` is the memory the block owns for placement
+    /// checks (a zero-byte request still gets a unique block of at least one
+    /// byte).
     var size: UInt
     var extent: UInt { max(size, 1) }
+    /// Bytes the tag covers: the extent, but in a checked build only the
+    /// bytes asked for (a byte past them is the canary).
+    var tagged: UInt {
+        #if CAIRN_CHECKED
+        size
+        #else
+        extent
+        #endif
+    }
     var tag: UInt32
     /// Slab: bytes `usableSize` must report, and whether it is a page run.
     var usable: UInt
     var isRun: Bool
+    /// Slab: bytes the block takes from its page (its class's block size, or
+    /// its run's pages). The same as `usable`, except in a checked build.
+    var reserved: UInt = 0
 }
 
 /// Byte `offset` of the tag pattern `tag`.
@@ -139,6 +168,10 @@ enum FuzzProgram {
     static let maximumLiveBlocks = 2048
     static let guardBytes = 64
     static let guardPattern: UInt8 = 0x5A
+    /// Quarantine slots of a checked slab, by flags bits 5-7: the default
+    /// (8) for most inputs, none, and short and long quarantines. A release
+    /// build has no quarantine and ignores the setting.
+    static let quarantineSlots: [UInt] = [8, 0, 1, 2, 3, 5, 8, 16]
 
     /// Runs `input`; returns nil when allocator and model agreed throughout,
     /// else a description of the first disagreement.
@@ -179,9 +212,10 @@ enum FuzzProgram {
                     if classes.isEmpty { classes.append(8) }
                 }
                 try classes.withUnsafeBufferPointer { list in
-                    let configuration = list.isEmpty
+                    var configuration = list.isEmpty
                         ? SlabConfiguration(pageSize: pageSize, largestClass: largest)
                         : SlabConfiguration(pageSize: pageSize, sizeClasses: list)
+                    configuration.quarantineSlots = quarantineSlots[Int(flags >> 5)]
                     try SlabRun.run(&bytes, region: region, configuration: configuration,
                                     refused: list.isEmpty && largest < 8, guards: guards, flags: flags)
                 }
@@ -200,7 +234,7 @@ enum FuzzProgram {
     static func writeTag(_ block: FuzzBlock) {
         let p = UnsafeMutablePointer<UInt8>(bitPattern: block.address)!
         var i: UInt = 0
-        while i < block.extent {
+        while i < block.tagged {
             p[Int(i)] = fuzzTagByte(block.tag, i)
             i += 1
         }
@@ -210,7 +244,7 @@ enum FuzzProgram {
     static func verifyTag(_ block: FuzzBlock, tag: UInt32? = nil, count: UInt? = nil, _ context: @autoclosure () -> String) throws {
         let p = UnsafePointer<UInt8>(bitPattern: block.address)!
         let tag = tag ?? block.tag
-        let n = count ?? block.extent
+        let n = count ?? block.tagged
         var i: UInt = 0
         while i < n {
             if p[Int(i)] != fuzzTagByte(tag, i) {
