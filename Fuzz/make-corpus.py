@@ -14,8 +14,17 @@ import sys
 MALLOC, ALLOCATE, FREE, REALLOC, MEMALIGN, CALLOC, ALIGNED_ALLOC = 0, 2, 3, 5, 6, 7, 8
 SLAB_FREE_ALL, SLAB_THIN_OR_RECONFIGURE, SLAB_BURST = 9, 10, 11
 SLAB_DOUBLE_FREE, SLAB_INTERIOR_FREE, BAD_FREE, SLAB_CHECK = 12, 13, 14, 15
+# Checked builds only (a release build reads them as SLAB_DOUBLE_FREE):
+# one byte past a live block then free; write into a quarantined block
+# (takes an offset byte).
+CHECKED_OVERFLOW, CHECKED_WRITE_AFTER_FREE = 0x10 | 12, 0x20 | 12
 BUMP_RESET, BUMP_MARK, BUMP_DOUBLE_FREE, BUMP_REWIND = 9, 10, 12, 15
 BUMP, EXPLICIT_CLASSES = 0x01, 0x06
+
+
+def quarantine(slots):
+    """Flags bits 5-7: quarantine slots of a checked slab (FuzzProgram.quarantineSlots)."""
+    return [8, 0, 1, 2, 3, 5, 8, 16].index(slots) << 5
 
 
 def size(n):
@@ -75,6 +84,14 @@ SEEDS = {
         [MALLOC] + size(40), [MALLOC] + size(40), [MALLOC] + size(2000), [SLAB_DOUBLE_FREE, 0],
         [SLAB_INTERIOR_FREE, 0, 0, 3], [SLAB_INTERIOR_FREE, 0x81, 1, 0], [BAD_FREE, 0x02, 0, 0, 0],
         [BAD_FREE, 0x81, 0, 0x10, 0x04], [SLAB_DOUBLE_FREE, 1], [MALLOC] + size(40), [SLAB_CHECK]),
+    # Checked build: overflow of class blocks and runs, writes after free
+    # (pushed out of quarantine, or out by a full heap), double free in
+    # quarantine; one quarantine slot, so the full heap comes soon.
+    "slab-checked": header(flags=quarantine(1), region_exp=0, page_exp=0, largest=128) + ops(
+        [MALLOC] + size(24), [MALLOC] + size(5), [CHECKED_OVERFLOW, 1], [CHECKED_WRITE_AFTER_FREE, 1, 12],
+        [MALLOC] + size(40), [SLAB_DOUBLE_FREE, 1], [MALLOC] + size(200), [CHECKED_OVERFLOW, 1],
+        [SLAB_BURST, 31] + size(8), [SLAB_BURST, 31] + size(8), [CHECKED_WRITE_AFTER_FREE, 0, 9],
+        [CHECKED_WRITE_AFTER_FREE, 3, 2], [SLAB_CHECK]),
     # Bump: marks, rewinds (one stale), newest-block realloc and rollback.
     "bump-marks": header(flags=BUMP, region_exp=1, offset=7) + ops(
         [MALLOC] + size(10), [BUMP_MARK], [MALLOC] + size(100), [REALLOC, 1] + size(300),

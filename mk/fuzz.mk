@@ -2,8 +2,9 @@
 # top-level Makefile after the other mk files; uses CAIRN_ROOT.
 #
 #   make fuzz [FUZZ_SECONDS=60] [FUZZ_FLAGS=...]  run libFuzzer on the allocators
-#   make fuzz-smoke                               short bounded run on the committed corpus (for `make test`)
-#   make fuzz-repro FUZZ_INPUT=file               replay one input (a crash artifact) with a readable trace
+#   make fuzz-checked [FUZZ_SECONDS=60] ...       the same on the checked build (-D CAIRN_CHECKED)
+#   make fuzz-smoke                               short bounded runs of both builds on the committed corpus (for `make test`)
+#   make fuzz-repro FUZZ_INPUT=file [CHECKED=1]   replay one input (a crash artifact) with a readable trace
 #   make fuzz-corpus                              regenerate the seed corpus in Fuzz/corpus
 #   make test-asan                                host tests under AddressSanitizer
 #   make coverage                                 host tests with coverage; fails below coverage-floor.txt
@@ -11,8 +12,11 @@
 # The fuzz target is one executable: the allocator sources (not Platform/,
 # which is target-only), the fuzz program shared with the regression tests
 # (Tests/CairnTests/Regressions/Program) and the libFuzzer entry point.
-# New corpus entries go to build/fuzz/corpus, crashes to build/fuzz/artifacts;
-# the committed seeds in Fuzz/corpus are only read.
+# New corpus entries go to build/fuzz/corpus (checked: corpus-checked),
+# crashes to build/fuzz/artifacts (checked ones named checked-crash-...);
+# the committed seeds in Fuzz/corpus are only read. A checked input is a
+# different program (the model expects the checked allocator and decodes its
+# misuse operations), so replay a checked artifact with CHECKED=1.
 
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS ?=
@@ -20,12 +24,16 @@ FUZZ_FLAGS ?=
 # length control would keep them to a handful of operations for minutes.
 FUZZ_MAX_LEN ?= 1024
 FUZZ_LEN_FLAGS = -max_len=$(FUZZ_MAX_LEN) -len_control=0
-FUZZ_SMOKE_SECONDS ?= 25
+# Per build: fuzz-smoke runs the release and the checked fuzzer one after the
+# other, so it takes about twice this (plus building them).
+FUZZ_SMOKE_SECONDS ?= 18
 FUZZ_SMOKE_RUNS ?= 200000
 
 FUZZ_DIR := $(CAIRN_ROOT)/build/fuzz
 FUZZ_BIN := $(FUZZ_DIR)/allocator-fuzzer
 FUZZ_DEBUG_BIN := $(FUZZ_DIR)/allocator-fuzzer-debug
+FUZZ_CHECKED_BIN := $(FUZZ_DIR)/allocator-fuzzer-checked
+FUZZ_CHECKED_DEBUG_BIN := $(FUZZ_DIR)/allocator-fuzzer-checked-debug
 FUZZ_SEEDS := $(CAIRN_ROOT)/Fuzz/corpus
 FUZZ_SOURCES := $(wildcard $(CAIRN_ROOT)/Sources/Cairn/*.swift) \
     $(wildcard $(CAIRN_ROOT)/Tests/CairnTests/Regressions/Program/*.swift) \
@@ -38,7 +46,7 @@ FUZZ_SWIFTC_FLAGS := -sanitize=fuzzer,address -parse-as-library -g -use-ld=lld \
 # and ASan print the trace instead.
 FUZZ_ENV := SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0:abort_on_error=0
 
-.PHONY: fuzz fuzz-build fuzz-smoke fuzz-repro fuzz-corpus test-asan coverage
+.PHONY: fuzz fuzz-checked fuzz-build fuzz-smoke fuzz-repro fuzz-corpus test-asan coverage
 
 $(FUZZ_BIN): $(FUZZ_SOURCES)
 	@mkdir -p $(@D)
@@ -48,25 +56,49 @@ $(FUZZ_DEBUG_BIN): $(FUZZ_SOURCES)
 	@mkdir -p $(@D)
 	$(SWIFTC) $(FUZZ_SWIFTC_FLAGS) -Onone -o $@ $(FUZZ_SOURCES)
 
-fuzz-build: $(FUZZ_BIN)
+$(FUZZ_CHECKED_BIN): $(FUZZ_SOURCES)
+	@mkdir -p $(@D)
+	$(SWIFTC) $(FUZZ_SWIFTC_FLAGS) -D CAIRN_CHECKED -O -o $@ $(FUZZ_SOURCES)
+
+$(FUZZ_CHECKED_DEBUG_BIN): $(FUZZ_SOURCES)
+	@mkdir -p $(@D)
+	$(SWIFTC) $(FUZZ_SWIFTC_FLAGS) -D CAIRN_CHECKED -Onone -o $@ $(FUZZ_SOURCES)
+
+fuzz-build: $(FUZZ_BIN) $(FUZZ_CHECKED_BIN)
+
+# $(call fuzz-run,binary,corpus directory,artifact prefix)
+fuzz-run = mkdir -p $(FUZZ_DIR)/$(2) $(FUZZ_DIR)/artifacts && \
+    $(FUZZ_ENV) $(1) -max_total_time=$(FUZZ_SECONDS) $(FUZZ_LEN_FLAGS) -print_final_stats=1 \
+    -artifact_prefix=$(FUZZ_DIR)/artifacts/$(3) $(FUZZ_FLAGS) $(FUZZ_DIR)/$(2) $(FUZZ_SEEDS)
 
 fuzz: $(FUZZ_BIN)
-	@mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/artifacts
-	$(FUZZ_ENV) $(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) $(FUZZ_LEN_FLAGS) -print_final_stats=1 \
-	    -artifact_prefix=$(FUZZ_DIR)/artifacts/ $(FUZZ_FLAGS) $(FUZZ_DIR)/corpus $(FUZZ_SEEDS)
+	$(call fuzz-run,$(FUZZ_BIN),corpus,)
 
-# Bounded in time and runs; libFuzzer exits non-zero on the first finding.
-# New inputs go to a scratch directory, so the run starts from the seeds.
-fuzz-smoke: $(FUZZ_BIN)
-	@rm -rf $(FUZZ_DIR)/smoke-corpus && mkdir -p $(FUZZ_DIR)/smoke-corpus $(FUZZ_DIR)/artifacts
-	$(FUZZ_ENV) $(FUZZ_BIN) -max_total_time=$(FUZZ_SMOKE_SECONDS) -runs=$(FUZZ_SMOKE_RUNS) $(FUZZ_LEN_FLAGS) \
-	    -seed=1 -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/artifacts/ \
-	    $(FUZZ_DIR)/smoke-corpus $(FUZZ_SEEDS)
+fuzz-checked: $(FUZZ_CHECKED_BIN)
+	$(call fuzz-run,$(FUZZ_CHECKED_BIN),corpus-checked,checked-)
 
-fuzz-repro: $(FUZZ_DEBUG_BIN)
-	@test -n "$(FUZZ_INPUT)" || { echo "usage: make fuzz-repro FUZZ_INPUT=build/fuzz/artifacts/crash-..."; exit 2; }
-	$(FUZZ_ENV) $(FUZZ_DEBUG_BIN) $(FUZZ_INPUT)
-	@echo "as a regression test:"; $(CAIRN_ROOT)/Fuzz/bytes-to-swift.sh $(FUZZ_INPUT)
+# Bounded in time and runs, release build then checked build; libFuzzer
+# exits non-zero on the first finding, and so does the target. New inputs go
+# to scratch directories, so each run starts from the seeds.
+# $(call fuzz-smoke-run,binary,name)
+fuzz-smoke-run = rm -rf $(FUZZ_DIR)/smoke-corpus$(2) && mkdir -p $(FUZZ_DIR)/smoke-corpus$(2) $(FUZZ_DIR)/artifacts && \
+    $(FUZZ_ENV) $(1) -max_total_time=$(FUZZ_SMOKE_SECONDS) -runs=$(FUZZ_SMOKE_RUNS) $(FUZZ_LEN_FLAGS) \
+    -seed=1 -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/artifacts/smoke$(2)- \
+    $(FUZZ_DIR)/smoke-corpus$(2) $(FUZZ_SEEDS)
+
+fuzz-smoke: $(FUZZ_BIN) $(FUZZ_CHECKED_BIN)
+	@echo "fuzz-smoke: release build"
+	$(call fuzz-smoke-run,$(FUZZ_BIN),)
+	@echo "fuzz-smoke: checked build"
+	$(call fuzz-smoke-run,$(FUZZ_CHECKED_BIN),-checked)
+
+FUZZ_REPRO_BIN := $(if $(filter 1,$(CHECKED)),$(FUZZ_CHECKED_DEBUG_BIN),$(FUZZ_DEBUG_BIN))
+
+fuzz-repro: $(FUZZ_REPRO_BIN)
+	@test -n "$(FUZZ_INPUT)" || { echo "usage: make fuzz-repro FUZZ_INPUT=build/fuzz/artifacts/crash-... [CHECKED=1]"; exit 2; }
+	$(FUZZ_ENV) $(FUZZ_REPRO_BIN) $(FUZZ_INPUT)
+	@echo "as a regression test$(if $(filter 1,$(CHECKED)), (checked build: inside #if CAIRN_CHECKED)):"; \
+	    $(CAIRN_ROOT)/Fuzz/bytes-to-swift.sh $(FUZZ_INPUT)
 
 fuzz-corpus:
 	python3 $(CAIRN_ROOT)/Fuzz/make-corpus.py $(FUZZ_SEEDS)

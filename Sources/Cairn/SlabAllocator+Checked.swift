@@ -39,6 +39,7 @@ extension SlabAllocator {
         let block = address(of: pointer)
         let page = (block &- arenaBase) &>> pageShift
         arm(block, page: page, state: descriptor(page).pointee.state, size: byteCount)
+        requestedBytes &+= byteCount
         return pointer
     }
 
@@ -123,10 +124,13 @@ extension SlabAllocator {
             reportMisuse(.doubleFree, block, Int(state), caller)
             return nil
         }
-        guard canaryIsIntact(block, page: page, state: state) else {
+        guard let size = requestedSize(ofLiveBlock: block, page: page, state: state),
+              canaryIsIntact(block, page: page, state: state)
+        else {
             reportMisuse(.bufferOverflow, block, Int(state), caller)
             return nil
         }
+        requestedBytes &-= size
         fillBytes(block, Self.poisonByte, UInt(record.pointee.blockSize))
         guard quarantineSlots != 0 else { return offset }
         let slot = quarantine &+ quarantineNext &* 4
@@ -201,7 +205,9 @@ extension SlabAllocator {
         } else if needed > UInt(classRecord(UInt(state)).pointee.blockSize) {
             return false
         }
+        requestedBytes &-= requestedSize(ofLiveBlock: block, page: page, state: state) ?? 0
         arm(block, page: page, state: state, size: byteCount)
+        requestedBytes &+= byteCount
         return true
     }
 

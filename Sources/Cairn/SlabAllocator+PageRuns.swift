@@ -53,6 +53,7 @@ extension SlabAllocator {
             guard canaryIsIntact(address, page: page, state: PageDescriptor.largeRun) else {
                 return reportMisuse(.bufferOverflow, address, -1, caller)
             }
+            requestedBytes &-= UInt(d.pointee.freeList)
             #endif
             let pages = UInt(d.pointee.span)
             largeRunCount &-= 1

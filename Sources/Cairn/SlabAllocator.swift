@@ -59,6 +59,9 @@ public struct SlabAllocator: ~Copyable {
     var largeRunCount: UInt = 0
     var misuseCount: UInt = 0
     var regionBytes: UInt = 0
+    /// Checked builds: bytes the caller asked for, summed over live blocks
+    /// (a release build keeps no header and no count, so it cannot know).
+    var requestedBytes: UInt = 0
 
     /// Every detected misuse is passed here; `nil` ignores them. Either way
     /// the bad request changes nothing.

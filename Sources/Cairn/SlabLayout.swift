@@ -99,6 +99,7 @@ extension SlabAllocator {
         outOfMemoryCount = 0
         largeRunCount = 0
         misuseCount = 0
+        requestedBytes = 0
 
         let pageSize = configuration.pageSize
         _ = configuration.forEachClass { index, size in

@@ -23,6 +23,11 @@ public struct SlabStatistics: Equatable {
     /// Bytes reserved for live blocks: block sizes of live class blocks plus
     /// whole pages of live runs.
     public var bytesReserved: UInt
+    /// Bytes the caller asked for, over live blocks: known in checked builds
+    /// (each block records its request); `nil` in release builds, whose
+    /// blocks carry nothing but the caller's bytes. Compare with
+    /// ``bytesReserved`` for the internal waste of the size classes.
+    public var bytesRequested: UInt?
     /// Longest run of free pages: the largest block that fits right now.
     public var largestFreeSpanPages: UInt
     /// Allocations that failed for want of memory.
@@ -77,7 +82,7 @@ extension SlabAllocator {
         var result = SlabStatistics(
             regionBytes: regionBytes, capacity: arenaBytes, pageSize: pageSize, pageCount: pageCount,
             freePages: 0, classPages: 0, runPages: 0, peakPagesInUse: peakPagesInUse,
-            largeRuns: largeRunCount, liveBlocks: 0, bytesReserved: 0, largestFreeSpanPages: 0,
+            largeRuns: largeRunCount, liveBlocks: 0, bytesReserved: 0, bytesRequested: nil, largestFreeSpanPages: 0,
             outOfMemoryCount: outOfMemoryCount, misuseCount: misuseCount)
         var page: UInt = 0
         while page < pageCount {
@@ -104,6 +109,7 @@ extension SlabAllocator {
         result.liveBlocks &-= quarantineCount
         #if CAIRN_CHECKED
         result.bytesReserved &-= quarantinedBytes(ofClass: nil)
+        result.bytesRequested = requestedBytes
         #endif
         return result
     }

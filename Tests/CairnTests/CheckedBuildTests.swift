@@ -104,3 +104,29 @@ extension CheckedBuildTests {
     }
 }
 #endif
+
+#if CAIRN_CHECKED
+extension CheckedBuildTests {
+    func testRequestedBytesFollowAllocationsResizesAndFrees() throws {
+        let heap = try SlabFixture()
+        XCTAssertEqual(heap.slab.statistics.bytesRequested, 0)
+        let a = try XCTUnwrap(heap.slab.allocate(byteCount: 13, alignment: 8))
+        let run = try XCTUnwrap(heap.slab.allocate(byteCount: 3000, alignment: 8))
+        XCTAssertEqual(heap.slab.statistics.bytesRequested, 3013)
+        XCTAssertTrue(heap.slab.resizeInPlace(a, byteCount: 5))
+        XCTAssertEqual(heap.slab.statistics.bytesRequested, 3005)
+        heap.slab.deallocate(run)
+        heap.slab.deallocate(a)
+        XCTAssertEqual(heap.slab.statistics.bytesRequested, 0)
+        XCTAssertEqual(MisuseRecorder.kinds, [])
+    }
+}
+#else
+extension SlabAllocatorTests {
+    func testRequestedBytesAreUnknownInTheReleaseBuild() throws {
+        let heap = try SlabFixture()
+        _ = heap.slab.allocate(byteCount: 13, alignment: 8)
+        XCTAssertNil(heap.slab.statistics.bytesRequested)
+    }
+}
+#endif
