@@ -227,7 +227,9 @@ extension SlabAllocator {
             } else if isQuarantined(UInt(offset)) {
                 if !poisonIsIntact(block, from: 0, blockSize: blockSize) { return .freeBlockOverwritten }
             } else if !canaryIsIntact(block, page: page, state: d.pointee.state) {
-                return .blockCanary
+                // A free block whose link was overwritten no longer looks
+                // free: the list walk tells it from a live block.
+                return isOnFreeList(block: offset, page: page) ? .freeBlockOverwritten : .blockCanary
             }
             inPage &+= blockSize
         }
