@@ -176,6 +176,25 @@ extension SlabAllocator {
         return bytes
     }
 
+    /// Poisons whole pages going back to the pool: a later write into them
+    /// is caught when they are taken again.
+    func poisonPages(start: UInt, count: UInt) {
+        fillBytes(pageAddress(start), Self.poisonByte, count &<< pageShift)
+    }
+
+    /// Pages taken from the pool must still be all poison; reports a write
+    /// after free (at the first page written to) otherwise.
+    mutating func verifyPagesPoison(start: UInt, count: UInt) {
+        var page = start
+        while page < start &+ count {
+            if !poisonIsIntact(pageAddress(page), from: 0, blockSize: pageMask &+ 1) {
+                reportMisuse(.writeAfterFree, pageAddress(page), -1, 0)
+                return
+            }
+            page &+= 1
+        }
+    }
+
     /// Empties the quarantine (memory is short). True when any block left.
     mutating func flushQuarantine() -> Bool {
         var released = false

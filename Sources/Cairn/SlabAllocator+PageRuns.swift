@@ -89,6 +89,9 @@ extension SlabAllocator {
         removeSpan(start: next)
         let taken = wanted &- have
         if spanPages > taken { insertSpan(start: next &+ taken, count: spanPages &- taken) }
+        #if CAIRN_CHECKED
+        verifyPagesPoison(start: next, count: taken)
+        #endif
         markRun(start: page, pages: wanted)
         notePagesTaken(taken)
         return true

@@ -43,6 +43,9 @@ extension SlabAllocator {
         let length = UInt(descriptor(start).pointee.span)
         removeSpan(start: start)
         if length > count { insertSpan(start: start &+ count, count: length &- count) }
+        #if CAIRN_CHECKED
+        verifyPagesPoison(start: start, count: count)
+        #endif
         return start
     }
 
@@ -53,6 +56,9 @@ extension SlabAllocator {
         // a stray free into them must find no class there.
         descriptor(start).pointee.state = PageDescriptor.largeRunInterior
         descriptor(start &+ count &- 1).pointee.state = PageDescriptor.largeRunInterior
+        #if CAIRN_CHECKED
+        poisonPages(start: start, count: count)
+        #endif
         var first = start
         var length = count
         if first > 0 {

@@ -134,6 +134,9 @@ extension SlabAllocator {
             storeWord(PageDescriptor.noBlock, quarantine &+ slot &* 4)
             slot &+= 1
         }
+        #if CAIRN_CHECKED
+        poisonPages(start: 0, count: pageCount)
+        #endif
         insertSpan(start: 0, count: pageCount)
         return true
     }

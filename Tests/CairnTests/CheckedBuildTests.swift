@@ -130,3 +130,17 @@ extension SlabAllocatorTests {
     }
 }
 #endif
+
+#if CAIRN_CHECKED
+extension CheckedBuildTests {
+    func testWriteIntoAFreedPageRunIsReportedWhenItsPagesAreTakenAgain() throws {
+        let heap = try SlabFixture()
+        let run = try XCTUnwrap(heap.slab.allocate(byteCount: 3000, alignment: 8))
+        heap.slab.deallocate(run)
+        run.storeBytes(of: UInt8(0x42), toByteOffset: 100, as: UInt8.self)  // dangling write
+        _ = heap.slab.allocate(byteCount: 3000, alignment: 8)
+        XCTAssertEqual(MisuseRecorder.kinds, [.writeAfterFree])
+        XCTAssertEqual(MisuseRecorder.reports.first?.address, run.address)
+    }
+}
+#endif
