@@ -30,7 +30,7 @@ BOARDS := mps2-an386 microbit
 QEMU_TIMEOUT ?= 60
 
 .DEFAULT_GOAL := run
-.PHONY: run test deps demo debug clean check-no-allocations host-test
+.PHONY: run test deps demo debug clean check-no-allocations host-test board-test
 
 deps:
 	@$(CAIRN_ROOT)/scripts/ensure-deps.sh
@@ -86,6 +86,12 @@ include $(CAIRN_ROOT)/mk/fuzz.mk
 # --- Tests --------------------------------------------------------------------
 
 # Host XCTest in the release build and in the checked build (own scratch path).
+# The board layer alone (with a throw-away allocator of its own): startup,
+# console, exit status, HardFault report and exit 101 on both boards, and
+# the link refusing a heap that does not fit in RAM.
+board-test: deps
+	$(CAIRN_ROOT)/Tests/Target/BoardSmoke/check.sh
+
 host-test:
 	swift test
 	swift test --scratch-path .build-checked -Xswiftc -DCAIRN_CHECKED
@@ -93,6 +99,7 @@ host-test:
 # Everything, in the order a failure is cheapest to find. Benchmarks are not
 # run here (bench-smoke only proves the harness and its counter).
 test: deps host-test check-no-allocations
+	$(MAKE) --no-print-directory board-test
 	$(MAKE) --no-print-directory target-test
 	$(MAKE) --no-print-directory lib-test BOARD=mps2-an386
 	$(MAKE) --no-print-directory lib-test BOARD=microbit
