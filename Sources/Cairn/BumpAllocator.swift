@@ -57,7 +57,7 @@ public struct BumpAllocator: ~Copyable {
         // address space, nor can `start + size`: both are checked.
         guard isPowerOfTwo(alignment),
               let start = roundUp(top, toMultipleOf: alignment),
-              let newTop = checkedAdd(start, byteCount | UInt(byteCount == 0 ? 1 : 0)),
+              let newTop = checkedAdd(start, Self.atLeastOneByte(byteCount)),
               newTop <= end
         else {
             failedRequests &+= 1
@@ -98,7 +98,7 @@ public struct BumpAllocator: ~Copyable {
     public mutating func resizeInPlace(_ pointer: UnsafeMutableRawPointer, byteCount: UInt) -> Bool {
         let p = address(of: pointer)
         guard p == lastBlock, lastBlock != top,
-              let newTop = checkedAdd(p, byteCount | UInt(byteCount == 0 ? 1 : 0)),
+              let newTop = checkedAdd(p, Self.atLeastOneByte(byteCount)),
               newTop <= end
         else { return false }
         top = newTop
@@ -109,8 +109,12 @@ public struct BumpAllocator: ~Copyable {
     /// Bytes from `pointer` to the top: how much a moving `realloc` may copy
     /// without reading past what was handed out. Zero outside the used part.
     public func bytesBelowTop(from pointer: UnsafeMutableRawPointer) -> UInt {
-        let p = address(of: pointer)
-        return p >= base && p < top ? top &- p : 0
+        owns(pointer) ? top &- address(of: pointer) : 0
+    }
+
+    /// A zero-byte request takes one byte, so that every block is distinct.
+    private static func atLeastOneByte(_ byteCount: UInt) -> UInt {
+        byteCount | UInt(byteCount == 0 ? 1 : 0)
     }
 
     /// Frees every block.

@@ -150,7 +150,8 @@ extension SlabAllocator {
     func fillLookup(_ table: UInt, granule: UInt) {
         var slot: UInt = 0
         var sizeClass: UInt = 0
-        while slot <= largestClassSize / granule &+ (largestClassSize % granule == 0 ? 0 : 1) {
+        // Up to ceil(largest / granule): the entry a request of the largest size reads.
+        while slot <= (largestClassSize &+ granule &- 1) / granule {
             while sizeClass < classCount {
                 let blockSize = UInt(classRecord(sizeClass).pointee.blockSize)
                 if blockSize >= slot &* granule && blockSize % granule == 0 { break }
