@@ -20,7 +20,7 @@
 
 #include "bench.h"
 #include "cairn.h"
-#include "../Sources/CairnPlatform/cairn_critical.h"
+#include "../Sources/CairnPlatform/include/cairn_critical.h"
 
 enum { HOOK_ROUNDS = 200, HOOK_BYTES = 16 };
 

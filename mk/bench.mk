@@ -50,7 +50,7 @@ $(BENCH_BUILD)/%.o: $(BENCH_DIR)/%.c $(BENCH_DIR)/bench.h $(CAIRN_FLAGS_STAMP)
 
 # bench_hooks.c includes the hooks' critical-section header by path.
 $(BENCH_BUILD)/bench_hooks.o: $(BENCH_DIR)/bench_hooks.c $(BENCH_DIR)/bench.h \
-    $(CAIRN_ROOT)/Sources/CairnPlatform/cairn_critical.h $(CAIRN_FLAGS_STAMP)
+    $(CAIRN_ROOT)/Sources/CairnPlatform/include/cairn_critical.h $(CAIRN_FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(TARGET_CC) $(BENCH_CFLAGS) -c -o $@ $<
 

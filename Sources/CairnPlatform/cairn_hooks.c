@@ -1,8 +1,8 @@
 /* The C library's allocation functions, backed by Cairn.
  *
- * Each hook masks interrupts around one call into Swift (so every hook is
- * safe from an interrupt handler), passes its own return address for fault
- * reports, and sets errno where the C rule says so. newlib's reentrant _r
+ * Each hook forwards to a Swift entry point that masks interrupts around
+ * the operation (so every hook is safe from an interrupt handler), passing
+ * its own return address for fault reports. newlib's reentrant _r
  * entry points are defined too, so that newlib's own allocations (printf
  * buffers, strdup) come from the same heap, and newlib's malloc is never
  * linked.
@@ -18,110 +18,65 @@
 #include <stdlib.h>
 
 #include "cairn.h"
-#include "cairn_critical.h"
 
 #define CALLER ((uintptr_t)__builtin_return_address(0))
 
+/* The hooks only forward: each Swift entry point masks interrupts itself
+ * (cairn_critical.h, inlined into it), so with its caller's address as the
+ * last argument a hook compiles to a tail branch. Swift sets errno through
+ * cairn_set_errno on the failure paths; in newlib's single-threaded build
+ * that is the same word as the _r variants' r->_errno. */
+void cairn_set_errno(int code) { errno = code; }
+
 int posix_memalign(void **out, size_t alignment, size_t size) {
-    uint32_t saved = cairn_enter();
-    int result = cairn_swift_posix_memalign(out, alignment, size, CALLER);
-    cairn_leave(saved);
-    return result;
+    return cairn_swift_posix_memalign(out, alignment, size, CALLER);
 }
 
-void free(void *pointer) {
-    uint32_t saved = cairn_enter();
-    cairn_swift_free(pointer, CALLER);
-    cairn_leave(saved);
+void free(void *pointer) { cairn_swift_free(pointer, CALLER); }
+
+void *malloc(size_t size) { return cairn_swift_malloc(size, CALLER); }
+
+void *calloc(size_t count, size_t size) { return cairn_swift_calloc(count, size, CALLER); }
+
+void *realloc(void *pointer, size_t size) { return cairn_swift_realloc(pointer, size, CALLER); }
+
+void *aligned_alloc(size_t alignment, size_t size) {
+    return cairn_swift_aligned_alloc(alignment, size, CALLER);
 }
 
-void *malloc(size_t size) {
-    uint32_t saved = cairn_enter();
-    void *block = cairn_swift_malloc(size, CALLER);
-    cairn_leave(saved);
-    if (block == NULL) errno = ENOMEM;
-    return block;
-}
+void *memalign(size_t alignment, size_t size) { return cairn_swift_aligned_alloc(alignment, size, CALLER); }
 
-void *calloc(size_t count, size_t size) {
-    uint32_t saved = cairn_enter();
-    void *block = cairn_swift_calloc(count, size, CALLER);
-    cairn_leave(saved);
-    if (block == NULL) errno = ENOMEM;
-    return block;
-}
+size_t malloc_usable_size(void *pointer) { return cairn_swift_usable_size(pointer); }
 
-void *realloc(void *pointer, size_t size) {
-    uint32_t saved = cairn_enter();
-    void *block = cairn_swift_realloc(pointer, size, CALLER);
-    cairn_leave(saved);
-    if (block == NULL) errno = ENOMEM;
-    return block;
-}
-
-static void *aligned(size_t alignment, size_t size, uintptr_t caller) {
-    int error = 0;
-    uint32_t saved = cairn_enter();
-    void *block = cairn_swift_aligned_alloc(alignment, size, &error, caller);
-    cairn_leave(saved);
-    if (block == NULL) errno = error;
-    return block;
-}
-
-void *aligned_alloc(size_t alignment, size_t size) { return aligned(alignment, size, CALLER); }
-void *memalign(size_t alignment, size_t size) { return aligned(alignment, size, CALLER); }
-
-size_t malloc_usable_size(void *pointer) {
-    uint32_t saved = cairn_enter();
-    size_t size = cairn_swift_usable_size(pointer);
-    cairn_leave(saved);
-    return size;
-}
-
-/* newlib's reentrant entry points: the same functions, errno in `r`. */
+/* newlib's reentrant entry points: the same functions. */
 void *_malloc_r(struct _reent *r, size_t size) {
-    uint32_t saved = cairn_enter();
-    void *block = cairn_swift_malloc(size, CALLER);
-    cairn_leave(saved);
-    if (block == NULL) r->_errno = ENOMEM;
-    return block;
+    (void)r;
+    return cairn_swift_malloc(size, CALLER);
 }
 
 void _free_r(struct _reent *r, void *pointer) {
     (void)r;
-    uint32_t saved = cairn_enter();
     cairn_swift_free(pointer, CALLER);
-    cairn_leave(saved);
 }
 
 void *_calloc_r(struct _reent *r, size_t count, size_t size) {
-    uint32_t saved = cairn_enter();
-    void *block = cairn_swift_calloc(count, size, CALLER);
-    cairn_leave(saved);
-    if (block == NULL) r->_errno = ENOMEM;
-    return block;
+    (void)r;
+    return cairn_swift_calloc(count, size, CALLER);
 }
 
 void *_realloc_r(struct _reent *r, void *pointer, size_t size) {
-    uint32_t saved = cairn_enter();
-    void *block = cairn_swift_realloc(pointer, size, CALLER);
-    cairn_leave(saved);
-    if (block == NULL) r->_errno = ENOMEM;
-    return block;
+    (void)r;
+    return cairn_swift_realloc(pointer, size, CALLER);
 }
 
 void *_memalign_r(struct _reent *r, size_t alignment, size_t size) {
-    int error = 0;
-    uint32_t saved = cairn_enter();
-    void *block = cairn_swift_aligned_alloc(alignment, size, &error, CALLER);
-    cairn_leave(saved);
-    if (block == NULL) r->_errno = error;
-    return block;
+    (void)r;
+    return cairn_swift_aligned_alloc(alignment, size, CALLER);
 }
 
 size_t _malloc_usable_size_r(struct _reent *r, void *pointer) {
     (void)r;
-    return malloc_usable_size(pointer);
+    return cairn_swift_usable_size(pointer);
 }
 
 /* newlib keeps mallinfo, malloc_stats, mallopt and malloc_trim in objects
@@ -166,26 +121,12 @@ int _malloc_trim_r(struct _reent *r, size_t pad) {
 
 int malloc_trim(size_t pad) { return _malloc_trim_r(_REENT, pad); }
 
-/* The report and the check run with interrupts masked too: they walk
- * structures an interrupt could otherwise change under them. */
-int cairn_print_report(void) {
-    uint32_t saved = cairn_enter();
-    int result = cairn_swift_print_report();
-    cairn_leave(saved);
-    return result;
-}
+/* The report and the check run with interrupts masked too (inside Swift):
+ * they walk structures an interrupt could otherwise change under them. */
+int cairn_print_report(void) { return cairn_swift_print_report(); }
 
-int cairn_check_integrity(void) {
-    uint32_t saved = cairn_enter();
-    int result = cairn_swift_check_integrity();
-    cairn_leave(saved);
-    return result;
-}
+int cairn_check_integrity(void) { return cairn_swift_check_integrity(); }
 
-void cairn_get_stats(struct cairn_heap_stats *out) {
-    uint32_t saved = cairn_enter();
-    cairn_swift_get_stats(out);
-    cairn_leave(saved);
-}
+void cairn_get_stats(struct cairn_heap_stats *out) { cairn_swift_get_stats(out); }
 
 #endif

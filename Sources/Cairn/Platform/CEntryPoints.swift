@@ -1,17 +1,22 @@
 // The Swift side of the C allocation hooks. cairn_hooks.c defines the
-// standard names (malloc, free, posix_memalign, ...) with interrupts masked
-// and calls these; each applies the C rule from CHeap to the platform heap.
+// standard names (malloc, free, posix_memalign, ...) as tail branches to
+// these; each masks interrupts (cairn_critical.h, inlined here) and applies
+// the C rule from CHeap to the platform heap.
 //
 // Only posix_memalign (the Embedded Swift runtime's one call), malloc and
 // free get the allocator's fast path inlined. Everything rarer goes through
 // `OutOfLineHeap`, whose methods are single out-of-line copies: the flash a
-// firmware pays for stays close to one copy of the algorithm.
+// firmware pays for stays close to one copy of the algorithm. Failures
+// leave through `allocationFailed`, which configures the heap on first use
+// and sets errno.
 #if hasFeature(Embedded) && os(none)
 import CairnPlatform
 
 @_cdecl("cairn_swift_posix_memalign")
 func cairnPosixMemalign(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>, _ alignment: UInt, _ size: UInt,
                         _ caller: UInt) -> Int32 {
+    let saved = cairn_enter()
+    defer { cairn_leave(saved) }
     let result = CHeap.posixMemalign(&platformHeap, out, alignment: alignment, byteCount: size)
     if result != CHeap.ENOMEM { return result }
     var heap = OutOfLineHeap()
@@ -20,46 +25,71 @@ func cairnPosixMemalign(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>, _
 
 @_cdecl("cairn_swift_malloc")
 func cairnMalloc(_ size: UInt, _ caller: UInt) -> UnsafeMutableRawPointer? {
+    let saved = cairn_enter()
+    defer { cairn_leave(saved) }
     if let block = CHeap.malloc(&platformHeap, byteCount: size) { return block }
-    var heap = OutOfLineHeap()
-    return heapWasUnconfigured() ? CHeap.malloc(&heap, byteCount: size) : nil
+    return mallocAfterFailure(size)
 }
 
 @_cdecl("cairn_swift_free")
 func cairnFree(_ pointer: UnsafeMutableRawPointer?, _ caller: UInt) {
-    CHeap.free(&platformHeap, pointer, caller: caller)
+    guard let pointer else { return }
+    let saved = cairn_enter()
+    platformHeap.deallocate(pointer, caller: caller)
+    cairn_leave(saved)
 }
 
 @_cdecl("cairn_swift_calloc")
 func cairnCalloc(_ count: UInt, _ size: UInt, _ caller: UInt) -> UnsafeMutableRawPointer? {
+    let saved = cairn_enter()
+    defer { cairn_leave(saved) }
     var heap = OutOfLineHeap()
     if let block = CHeap.calloc(&heap, count: count, size: size) { return block }
-    return heapWasUnconfigured() ? CHeap.calloc(&heap, count: count, size: size) : nil
+    if heapWasUnconfigured(), let block = CHeap.calloc(&heap, count: count, size: size) { return block }
+    cairn_set_errno(CHeap.ENOMEM)
+    return nil
 }
 
 @_cdecl("cairn_swift_realloc")
 func cairnRealloc(_ pointer: UnsafeMutableRawPointer?, _ size: UInt, _ caller: UInt) -> UnsafeMutableRawPointer? {
+    let saved = cairn_enter()
+    defer { cairn_leave(saved) }
     var heap = OutOfLineHeap()
     if let block = CHeap.realloc(&heap, pointer, byteCount: size, caller: caller) { return block }
     // Only a realloc(NULL, n) can be the first use of the heap.
-    return pointer == nil && heapWasUnconfigured() ? CHeap.malloc(&heap, byteCount: size) : nil
+    if pointer == nil { return mallocAfterFailure(size) }
+    cairn_set_errno(CHeap.ENOMEM)
+    return nil
 }
 
 @_cdecl("cairn_swift_aligned_alloc")
-func cairnAlignedAlloc(_ alignment: UInt, _ size: UInt, _ error: UnsafeMutablePointer<Int32>,
-                       _ caller: UInt) -> UnsafeMutableRawPointer? {
+func cairnAlignedAlloc(_ alignment: UInt, _ size: UInt, _ caller: UInt) -> UnsafeMutableRawPointer? {
+    let saved = cairn_enter()
+    defer { cairn_leave(saved) }
     var heap = OutOfLineHeap()
     var (block, code) = CHeap.alignedAlloc(&heap, alignment: alignment, byteCount: size)
     if code == CHeap.ENOMEM && heapWasUnconfigured() {
         (block, code) = CHeap.alignedAlloc(&heap, alignment: alignment, byteCount: size)
     }
-    error.pointee = code
+    if block == nil { cairn_set_errno(code) }
     return block
 }
 
 @_cdecl("cairn_swift_usable_size")
 func cairnUsableSize(_ pointer: UnsafeMutableRawPointer?) -> UInt {
-    CHeap.usableSize(platformHeap, pointer)
+    let saved = cairn_enter()
+    defer { cairn_leave(saved) }
+    return CHeap.usableSize(platformHeap, pointer)
+}
+
+/// A malloc that failed: configures the heap if this was its first use and
+/// tries once more; sets errno to ENOMEM when that fails too.
+@inline(never)
+func mallocAfterFailure(_ size: UInt) -> UnsafeMutableRawPointer? {
+    var heap = OutOfLineHeap()
+    if heapWasUnconfigured(), let block = CHeap.malloc(&heap, byteCount: size) { return block }
+    cairn_set_errno(CHeap.ENOMEM)
+    return nil
 }
 
 /// The platform heap seen through one out-of-line copy of each operation.

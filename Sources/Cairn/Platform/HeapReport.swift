@@ -5,6 +5,8 @@ import CairnPlatform
 
 @_cdecl("cairn_swift_check_integrity")
 func cairnCheckIntegrity() -> Int32 {
+    let saved = cairn_enter()
+    defer { cairn_leave(saved) }
     #if CAIRN_BUMP
     return 0  // a bump arena has no structure that can break
     #else
@@ -14,6 +16,8 @@ func cairnCheckIntegrity() -> Int32 {
 
 @_cdecl("cairn_swift_get_stats")
 func cairnGetStats(_ out: UnsafeMutablePointer<cairn_heap_stats>) {
+    let saved = cairn_enter()
+    defer { cairn_leave(saved) }
     #if CAIRN_BUMP
     let stats = platformHeap.statistics
     out.pointee = cairn_heap_stats(capacity: Int(stats.capacity), in_use: Int(stats.bytesInUse),
@@ -30,6 +34,8 @@ func cairnGetStats(_ out: UnsafeMutablePointer<cairn_heap_stats>) {
 
 @_cdecl("cairn_swift_print_report")
 func cairnPrintReport() -> Int32 {
+    let saved = cairn_enter()
+    defer { cairn_leave(saved) }
     if !platformHeap.isConfigured { _ = configurePlatformHeap() }
     #if CAIRN_BUMP
     let stats = platformHeap.statistics
