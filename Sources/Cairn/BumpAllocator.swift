@@ -18,6 +18,9 @@ public struct BumpAllocator: ~Copyable {
     var end: UInt = 0
     var top: UInt = 0
     var lastBlock: UInt = 0
+    /// Highest top before the last time the top went down (it is only
+    /// recorded then, off the allocation path); the peak is the larger of
+    /// this and the current top.
     var peakTop: UInt = 0
     var failedRequests: UInt = 0
     var ignoredFrees: UInt = 0
@@ -52,12 +55,14 @@ public struct BumpAllocator: ~Copyable {
     /// or `nil` when the arena is exhausted, the alignment is not a power of
     /// two, or the arithmetic would overflow. A zero-byte request returns a
     /// unique one-byte block, so that every returned pointer is distinct.
+    @inline(__always)
     public mutating func allocate(byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
+        guard byteCount != 0 else { return allocateOneByte(alignment: alignment) }
         // Rounding `top` up cannot be allowed to wrap past the end of the
         // address space, nor can `start + size`: both are checked.
         guard isPowerOfTwo(alignment),
               let start = roundUp(top, toMultipleOf: alignment),
-              let newTop = checkedAdd(start, Self.atLeastOneByte(byteCount)),
+              let newTop = checkedAdd(start, byteCount),
               newTop <= end
         else {
             failedRequests &+= 1
@@ -65,8 +70,19 @@ public struct BumpAllocator: ~Copyable {
         }
         lastBlock = start
         top = newTop
-        if newTop > peakTop { peakTop = newTop }
         return rawPointer(start)
+    }
+
+    /// A zero-byte request takes one byte, so that every block is distinct.
+    @inline(never)
+    mutating func allocateOneByte(alignment: UInt) -> UnsafeMutableRawPointer? {
+        allocate(byteCount: 1, alignment: alignment)
+    }
+
+    /// Records the peak before the top goes down to `newTop`.
+    mutating func lowerTop(to newTop: UInt) {
+        if top > peakTop { peakTop = top }
+        top = newTop
     }
 
     /// Frees `pointer` if it is the most recent block (the top rolls back to
@@ -79,7 +95,7 @@ public struct BumpAllocator: ~Copyable {
             return
         }
         if p == lastBlock && lastBlock != top {
-            top = lastBlock
+            lowerTop(to: lastBlock)
             rollbacks &+= 1
         } else {
             ignoredFrees &+= 1
@@ -98,11 +114,10 @@ public struct BumpAllocator: ~Copyable {
     public mutating func resizeInPlace(_ pointer: UnsafeMutableRawPointer, byteCount: UInt) -> Bool {
         let p = address(of: pointer)
         guard p == lastBlock, lastBlock != top,
-              let newTop = checkedAdd(p, Self.atLeastOneByte(byteCount)),
+              let newTop = checkedAdd(p, max(byteCount, 1)),
               newTop <= end
         else { return false }
-        top = newTop
-        if newTop > peakTop { peakTop = newTop }
+        if newTop < top { lowerTop(to: newTop) } else { top = newTop }
         return true
     }
 
@@ -112,14 +127,9 @@ public struct BumpAllocator: ~Copyable {
         owns(pointer) ? top &- address(of: pointer) : 0
     }
 
-    /// A zero-byte request takes one byte, so that every block is distinct.
-    private static func atLeastOneByte(_ byteCount: UInt) -> UInt {
-        byteCount | UInt(byteCount == 0 ? 1 : 0)
-    }
-
     /// Frees every block.
     public mutating func reset() {
-        top = base
+        lowerTop(to: base)
         lastBlock = base
     }
 
@@ -139,14 +149,14 @@ public struct BumpAllocator: ~Copyable {
             report(.invalidMark, mark.top, 0)
             return false
         }
-        top = mark.top
+        lowerTop(to: mark.top)
         lastBlock = mark.top
         return true
     }
 
     /// Capacity, use and counters.
     public var statistics: BumpStatistics {
-        BumpStatistics(capacity: end &- base, bytesInUse: top &- base, peakBytesInUse: peakTop &- base,
+        BumpStatistics(capacity: end &- base, bytesInUse: top &- base, peakBytesInUse: max(peakTop, top) &- base,
                        failedRequests: failedRequests, ignoredFrees: ignoredFrees, rollbacks: rollbacks)
     }
 

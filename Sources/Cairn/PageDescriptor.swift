@@ -7,7 +7,7 @@
 ///
 /// | state                 | freeList           | carved / used         | span        | next, prev          |
 /// |-----------------------|--------------------|-----------------------|-------------|---------------------|
-/// | class `c`             | first free block   | never-used offset / blocks in use | blocks per page | partial-page list |
+/// | class `c`             | first free block   | never-used offset / blocks not on the page's list | blocks per page | partial-page list |
 /// | ``freeSpan``          | —                  | —                     | span pages  | bin list (head page only) |
 /// | ``largeRun``          | —                  | —                     | run pages   | —                   |
 /// | ``largeRunInterior``  | —                  | —                     | —           | —                   |
@@ -20,7 +20,9 @@ struct PageDescriptor {
     /// Arena offset of this page's first free block, or ``noBlock``.
     /// Each free block holds the arena offset of the next in its first word.
     var freeList: UInt32
-    /// Blocks of this page handed out and not yet freed.
+    /// Carved blocks of this page that are not on its own free list: blocks
+    /// in use, plus (on the class's cache page) blocks in the class's cache,
+    /// plus (checked builds) blocks in quarantine.
     var used: UInt16
     /// A class page: its capacity in blocks (a copy of the class's, so the
     /// fast paths test "full" and "empty" without reading the class).
@@ -47,20 +49,30 @@ struct PageDescriptor {
 }
 
 /// One size class: 16 bytes in the metadata area.
+///
+/// The class allocates from its *cache*: a list of free blocks, all from
+/// one page (``cachePage``), popped with two loads and two stores. Blocks
+/// freed into the cache page go straight back onto the cache; blocks freed
+/// into the class's other pages go onto those pages' own free lists, so a
+/// page whose blocks are all free can leave the class in O(1). When the
+/// cache is empty, the cache page's never-used tail is carved one block at
+/// a time; when that is gone too, a partial page's whole free list becomes
+/// the cache (O(1)), or a fresh page from the pool becomes the cache page.
 struct SizeClassRecord {
+    /// Arena offset of the first block of the cache, or ``PageDescriptor/noBlock``.
+    /// Each cached block holds the offset of the next and the free mark.
+    var cacheHead: UInt32
     var blockSize: UInt16
     var blocksPerPage: UInt16
-    /// First page with a free block (partly used, or the kept empty page),
-    /// or ``PageDescriptor/noPage``.
+    /// First page other than the cache page with a block on its own free
+    /// list, or ``PageDescriptor/noPage``.
     var partialHead: UInt16
-    /// The class's one kept empty page, if it still is one (a hint: see
-    /// `pageLostBlock`). It stays on the partial list, so an allocate/free
-    /// pair at a page boundary takes and releases no page; it goes back to
-    /// the pool when the pool runs dry.
-    var emptyPage: UInt16
-    /// Pages this class holds (partial, full and the empty one).
-    var pages: UInt16
-    var reserved: UInt16
+    /// The page the cache's blocks come from, or ``PageDescriptor/noPage``.
+    /// Its own free list is always empty, and it is the only page of the
+    /// class that may be partly carved; it stays with the class even when
+    /// none of its blocks is in use (the class's kept page), until the pool
+    /// runs dry.
+    var cachePage: UInt16
     /// `ceil(2^32 / blockSize)`: `offsetInPage * reciprocal` (mod 2^32) is
     /// below `reciprocal` exactly when the offset is a multiple of the block
     /// size, for every offset below 2^16 (Lemire's divisibility test). That

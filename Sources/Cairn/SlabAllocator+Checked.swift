@@ -235,20 +235,21 @@ extension SlabAllocator {
     /// poison after the link and mark.
     func checkBlocks(ofPage page: UInt) -> IntegrityProblem? {
         let d = descriptor(page)
-        let blockSize = UInt(classRecord(UInt(d.pointee.state)).pointee.blockSize)
+        let record = classRecord(UInt(d.pointee.state))
+        let blockSize = UInt(record.pointee.blockSize)
         let pageStart = page &<< pageShift
         var inPage: UInt = 0
         while inPage < UInt(d.pointee.carved) {
             let block = arenaBase &+ pageStart &+ inPage
             let offset = UInt32(truncatingIfNeeded: pageStart &+ inPage)
-            if loadWord(block &+ 4) == loadWord(block) ^ Self.freeMark, isOnFreeList(block: offset, page: page) {
+            if loadWord(block &+ 4) == loadWord(block) ^ Self.freeMark, isFreeBlock(offset, page: page, record) {
                 if !poisonIsIntact(block, from: 8, blockSize: blockSize) { return .freeBlockOverwritten }
             } else if isQuarantined(UInt(offset)) {
                 if !poisonIsIntact(block, from: 0, blockSize: blockSize) { return .freeBlockOverwritten }
             } else if !canaryIsIntact(block, page: page, state: d.pointee.state) {
                 // A free block whose link was overwritten no longer looks
                 // free: the list walk tells it from a live block.
-                return isOnFreeList(block: offset, page: page) ? .freeBlockOverwritten : .blockCanary
+                return isFreeBlock(offset, page: page, record) ? .freeBlockOverwritten : .blockCanary
             }
             inPage &+= blockSize
         }

@@ -1,91 +1,125 @@
-// Slow paths of the size classes: taking a page for a class, moving pages
-// between the partial list and the pool, and confirming a double free.
-// Each runs at most once per page-boundary crossing of the fast paths.
+// Slow paths of the size classes: refilling a class's cache, moving pages
+// between the partial list and the pool, giving empty cache pages back when
+// the pool runs dry, and confirming a double free. Each runs at most once
+// per page-boundary crossing of the fast paths.
 
 extension SlabAllocator {
-    /// The class has no page with a free block: take a fresh page from the
-    /// pool, put it on the partial list and allocate from it.
+    /// The class's cache is empty: carve the cache page's next block, or
+    /// make a partial page (or else a fresh page) the cache page. When the
+    /// pool is dry, gives back empty cache pages (and, in checked builds,
+    /// empties the quarantine) and tries once more.
     @inline(never)
     mutating func refillAndAllocate(ofClass sizeClass: UInt) -> UnsafeMutableRawPointer? {
-        let record = classRecord(sizeClass)
-        guard let page = takePagesReclaiming(1) else {
-            #if CAIRN_CHECKED
-            // Emptying the quarantine may have given this class a partial page.
-            let head = record.pointee.partialHead
-            if head != PageDescriptor.noPage { return takeBlock(fromPage: UInt(head), record) }
-            #endif
-            outOfMemoryCount &+= 1
-            return nil
+        if let block = refill(ofClass: sizeClass) { return block }
+        if reclaimPages() {
+            // A flushed quarantine may have refilled this very cache.
+            let record = classRecord(sizeClass)
+            if record.pointee.cacheHead != PageDescriptor.noBlock { return popCache(record) }
+            if let block = refill(ofClass: sizeClass) { return block }
         }
+        outOfMemoryCount &+= 1
+        return nil
+    }
+
+    /// One refill of an empty cache without touching other classes; `nil`
+    /// when the class has nothing left and the pool has no page.
+    mutating func refill(ofClass sizeClass: UInt) -> UnsafeMutableRawPointer? {
+        let record = classRecord(sizeClass)
+        let blockSize = UInt(record.pointee.blockSize)
+        let cachePage = UInt(record.pointee.cachePage)
+        if cachePage != UInt(PageDescriptor.noPage) {
+            let d = descriptor(cachePage)
+            let carved = UInt(d.pointee.carved)
+            if carved &+ blockSize <= pageMask &+ 1 {
+                d.pointee.carved = UInt16(truncatingIfNeeded: carved &+ blockSize)
+                d.pointee.used &+= 1
+                return rawPointer(pageAddress(cachePage) &+ carved)
+            }
+        }
+        // The cache page is full (all carved, all in use). The first partial
+        // page's free list becomes the cache: all its blocks are now in use
+        // or cached, and its list is not empty.
+        let partial = record.pointee.partialHead
+        if partial != PageDescriptor.noPage {
+            let d = descriptor(UInt(partial))
+            let next = d.pointee.next
+            record.pointee.partialHead = next
+            if next != PageDescriptor.noPage { descriptor(UInt(next)).pointee.prev = PageDescriptor.noPage }
+            d.pointee.next = PageDescriptor.noPage
+            record.pointee.cacheHead = d.pointee.freeList
+            record.pointee.cachePage = partial
+            d.pointee.freeList = PageDescriptor.noBlock
+            d.pointee.used = d.pointee.span
+            return popCache(record)
+        }
+        guard let page = takePages(1) else { return nil }
         let d = descriptor(page)
         d.pointee.state = UInt8(truncatingIfNeeded: sizeClass)
         d.pointee.freeList = PageDescriptor.noBlock
-        d.pointee.carved = 0
-        d.pointee.used = 0
+        d.pointee.carved = UInt16(truncatingIfNeeded: blockSize)
+        d.pointee.used = 1
         d.pointee.span = record.pointee.blocksPerPage
-        record.pointee.pages &+= 1
+        d.pointee.next = PageDescriptor.noPage
+        d.pointee.prev = PageDescriptor.noPage
+        record.pointee.cachePage = UInt16(truncatingIfNeeded: page)
         notePagesTaken(1)
-        linkPartial(page, record)
-        return takeBlock(fromPage: page, record)
+        return rawPointer(pageAddress(page))
     }
 
-    /// A page of `record`'s class lost a block: `usedBefore` was either the
-    /// page's capacity (it was full) or 1 (it is now empty), or both.
-    ///
-    /// An empty page stays on the partial list as the class's one kept empty
-    /// page (`emptyPage`), so that an allocate/free pair at a page boundary
-    /// costs no page traffic; a second empty page goes back to the pool.
-    /// `emptyPage` is a hint, checked where it is read: the fast path that
-    /// allocates from the kept page does not clear it. Invariant: every empty
-    /// page of a class is that class's `emptyPage`.
+    /// A page other than the cache page gained a free block: it was full
+    /// (`wasFull`) and joins the partial list, or it has no block in use
+    /// any more and goes back to the pool, or both.
     @inline(never)
-    mutating func pageLostBlock(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>, usedBefore: UInt16) {
-        if usedBefore == record.pointee.blocksPerPage {
-            // Was full: it can serve again.
+    mutating func pageGainedFreeBlock(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>, wasFull: Bool) {
+        if descriptor(page).pointee.used != 0 {
             linkPartial(page, record)
-            if usedBefore != 1 { return }
+            return
         }
-        let kept = UInt(record.pointee.emptyPage)
-        if kept != page && isEmptyPage(kept, ofClass: record) {
-            unlinkPartial(page, record)
-            releaseClassPage(page, record)
-        } else {
-            record.pointee.emptyPage = UInt16(truncatingIfNeeded: page)
-        }
-    }
-
-    /// True when `page` is a page of `record`'s class with no block in use.
-    func isEmptyPage(_ page: UInt, ofClass record: UnsafeMutablePointer<SizeClassRecord>) -> Bool {
-        guard page < pageCount else { return false }
-        let d = descriptor(page)
-        return d.pointee.used == 0 && d.pointee.state < PageDescriptor.firstSpecialState
-            && classRecord(UInt(d.pointee.state)) == record
+        if !wasFull { unlinkPartial(page, record) }
+        releaseClassPage(page)
     }
 
     /// Gives an empty class page back to the pool.
-    mutating func releaseClassPage(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>) {
-        record.pointee.pages &-= 1
+    mutating func releaseClassPage(_ page: UInt) {
         pagesInUse &-= 1
         releasePages(start: page, count: 1)
     }
 
-    /// Gives every class's kept empty page back to the pool: O(classes).
-    /// Returns true when any page came back.
-    mutating func reclaimEmptyPages() -> Bool {
+    /// Memory is short: gives back every cache page none of whose blocks is
+    /// in use (checked builds first empty the quarantine). O(classes +
+    /// cached blocks). True when anything came back.
+    mutating func reclaimPages() -> Bool {
         var reclaimed = false
+        #if CAIRN_CHECKED
+        reclaimed = flushQuarantine()
+        #endif
         var sizeClass: UInt = 0
         while sizeClass < classCount {
             let record = classRecord(sizeClass)
-            let page = UInt(record.pointee.emptyPage)
-            record.pointee.emptyPage = PageDescriptor.noPage
-            if isEmptyPage(page, ofClass: record) {
-                unlinkPartial(page, record)
-                releaseClassPage(page, record)
+            let page = UInt(record.pointee.cachePage)
+            if page != UInt(PageDescriptor.noPage),
+               UInt(descriptor(page).pointee.used) == cachedBlocks(record) {
+                record.pointee.cachePage = PageDescriptor.noPage
+                record.pointee.cacheHead = PageDescriptor.noBlock
+                releaseClassPage(page)
                 reclaimed = true
             }
             sizeClass &+= 1
         }
         return reclaimed
+    }
+
+    /// Blocks in the class's cache: O(blocks per page), bounded even when a
+    /// stray write made the list cyclic.
+    func cachedBlocks(_ record: UnsafeMutablePointer<SizeClassRecord>) -> UInt {
+        let limit = UInt(record.pointee.blocksPerPage)
+        var count: UInt = 0
+        var link = record.pointee.cacheHead
+        while link != PageDescriptor.noBlock && count <= limit {
+            count &+= 1
+            link = loadWord(arenaBase &+ UInt(link))
+        }
+        return count
     }
 
     /// Pushes `page` on the front of the class's partial list.
@@ -99,7 +133,6 @@ extension SlabAllocator {
     }
 
     /// Takes `page` off the class's partial list.
-    @inline(never)
     mutating func unlinkPartial(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>) {
         let d = descriptor(page)
         let next = d.pointee.next
@@ -114,15 +147,24 @@ extension SlabAllocator {
         d.pointee.prev = PageDescriptor.noPage
     }
 
-    /// True when the block at arena offset `block` is on `page`'s free list.
-    /// O(free blocks of the page); runs only when the block carries the
-    /// free mark. The walk is bounded by the page's capacity, so even a free
-    /// list corrupted by a stray write cannot make it loop.
+    /// True when the block at arena offset `block` of `page` is free: on the
+    /// page's list, or in the class's cache when `page` is the cache page.
+    /// O(blocks per page); runs only when the block carries the free mark.
+    /// Each walk is bounded by the page's capacity, so even a list made
+    /// cyclic by a stray write cannot make it loop.
     @inline(never)
-    func isOnFreeList(block: UInt32, page: UInt) -> Bool {
-        let d = descriptor(page)
-        let limit = classRecord(UInt(d.pointee.state)).pointee.blocksPerPage
-        var link = d.pointee.freeList
+    func isFreeBlock(_ block: UInt32, page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>) -> Bool {
+        if list(from: descriptor(page).pointee.freeList, holds: block, limit: record.pointee.blocksPerPage) {
+            return true
+        }
+        return UInt(record.pointee.cachePage) == page
+            && list(from: record.pointee.cacheHead, holds: block, limit: record.pointee.blocksPerPage)
+    }
+
+    /// True when the free list starting at `head` reaches `block` within
+    /// `limit` + 1 links.
+    func list(from head: UInt32, holds block: UInt32, limit: UInt16) -> Bool {
+        var link = head
         var steps: UInt16 = 0
         while link != PageDescriptor.noBlock && steps <= limit {
             if link == block { return true }
@@ -160,13 +202,14 @@ extension SlabAllocator {
         if state == PageDescriptor.largeRun { return inPage == 0 ? (page, state) : nil }
         guard state < PageDescriptor.firstSpecialState else { return nil }
         // The same cheap tests as `deallocate`: a block start below the
-        // carved limit, and not free (the free list is walked only when the
-        // block carries the free mark).
-        let reciprocal = classRecord(UInt(state)).pointee.reciprocal
+        // carved limit, and not free (the free lists are walked only when
+        // the block carries the free mark).
+        let record = classRecord(UInt(state))
+        let reciprocal = record.pointee.reciprocal
         guard UInt32(truncatingIfNeeded: inPage) &* reciprocal < reciprocal, inPage < UInt(d.pointee.carved)
         else { return nil }
         if loadWord(block &+ 4) == loadWord(block) ^ Self.freeMark,
-           isOnFreeList(block: UInt32(truncatingIfNeeded: offset), page: page) {
+           isFreeBlock(UInt32(truncatingIfNeeded: offset), page: page, record) {
             return nil
         }
         #if CAIRN_CHECKED

@@ -5,14 +5,11 @@
 
 extension SlabAllocator {
     /// Takes `count` contiguous pages from the pool; gives back the empty
-    /// pages that classes keep and tries again when the pool cannot serve.
+    /// cache pages that classes keep (and, in checked builds, the
+    /// quarantine) and tries again when the pool cannot serve.
     mutating func takePagesReclaiming(_ count: UInt) -> UInt? {
         if let start = takePages(count) { return start }
-        #if CAIRN_CHECKED
-        // Quarantined blocks may be all that keeps a page from the pool.
-        if flushQuarantine(), let start = takePages(count) { return start }
-        #endif
-        guard reclaimEmptyPages() else { return nil }
+        guard reclaimPages() else { return nil }
         return takePages(count)
     }
 

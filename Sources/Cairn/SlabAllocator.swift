@@ -10,9 +10,11 @@
 /// Pages are aligned to the page size. A page either belongs to one size
 /// class and is cut into equal blocks, or is part of a large run, or is free.
 /// Blocks carry no header: `free(p)` finds its page's descriptor with a
-/// subtraction and a shift. Each page of a class keeps its own free list
-/// (threaded through the free blocks), so a page whose blocks are all free
-/// can go back to the shared pool in O(1) and serve another class.
+/// subtraction and a shift. A class allocates from its cache, a free list
+/// of one page (see ``SizeClassRecord``); its other pages keep their own
+/// free lists (threaded through the free blocks), so a page whose blocks
+/// are all free can go back to the shared pool in O(1) and serve another
+/// class.
 ///
 /// Cost, with `C` classes and `P` pages:
 /// - allocate / free of a class block: O(1), no search (the fast path);
@@ -21,9 +23,9 @@
 ///   first-fit walk of one bin (at most P / n spans), plus O(n) to mark the
 ///   run's pages so that a stray free into them is recognised;
 /// - a free span is merged with its neighbours in O(1);
-/// - each class keeps at most one empty page (so an allocate/free pair at a
-///   page boundary moves no page); when the pool runs dry they are given
-///   back: O(C).
+/// - each class keeps its cache page even when it is empty (so an
+///   allocate/free pair at a page boundary moves no page); when the pool
+///   runs dry, empty cache pages are given back: O(C + cached blocks).
 ///
 /// Noncopyable: two copies would hand out the same memory.
 public struct SlabAllocator: ~Copyable {
@@ -50,6 +52,10 @@ public struct SlabAllocator: ~Copyable {
     var classCount: UInt = 0
     /// Largest class size + 1; requests at or above go to page runs.
     var classLimit: UInt = 0
+    /// Largest class size that is a multiple of 8 (of 16), + 1: the limit
+    /// of the map for that alignment (0 when no class is such a multiple).
+    var classLimit8: UInt = 0
+    var classLimit16: UInt = 0
     /// Bit `k` set when span bin `k` (spans of 2^k ..< 2^(k+1) pages) is non-empty.
     var nonEmptyBins: UInt32 = 0
     // Counters kept on the slow paths only.
@@ -136,63 +142,65 @@ public struct SlabAllocator: ~Copyable {
     /// constant alignment the choice of map folds away.
     @inline(__always)
     func sizeClass(for byteCount: UInt, alignment: UInt) -> UInt? {
-        guard byteCount < classLimit else { return nil }
-        let found: UInt8
+        // Below each map's limit every entry names a class, so one compare
+        // and one table read decide.
         if alignment <= 4 {
-            found = entry(UInt8.self, at: classLookup &+ ((byteCount &+ 3) &>> 2)).pointee
+            guard byteCount < classLimit else { return nil }
+            return UInt(entry(UInt8.self, at: classLookup &+ ((byteCount &+ 3) &>> 2)).pointee)
         } else if alignment == 8 {
-            found = entry(UInt8.self, at: classLookup8 &+ ((byteCount &+ 7) &>> 3)).pointee
+            guard byteCount < classLimit8 else { return nil }
+            return UInt(entry(UInt8.self, at: classLookup8 &+ ((byteCount &+ 7) &>> 3)).pointee)
         } else if alignment == 16 {
-            found = entry(UInt8.self, at: classLookup16 &+ ((byteCount &+ 15) &>> 4)).pointee
-        } else {
-            return sizeClassSearch(for: byteCount, alignment: alignment)
+            guard byteCount < classLimit16 else { return nil }
+            return UInt(entry(UInt8.self, at: classLookup16 &+ ((byteCount &+ 15) &>> 4)).pointee)
         }
-        return found == Self.noClass ? nil : UInt(found)
+        guard byteCount < classLimit else { return nil }
+        return Self.sizeClassSearch(for: byteCount, alignment: alignment, lookup: classLookup, classes: classes,
+                                    classCount: classCount)
     }
 
     /// Alignments above 16: the first class from the size's class up whose
     /// size is a multiple of the alignment. O(classes).
+    ///
+    /// Static, over the three fields it reads: called on the global platform
+    /// heap, an out-of-line instance method that does not mutate makes Swift
+    /// copy the whole allocator to the stack first (about 30 instructions).
     @inline(never)
-    func sizeClassSearch(for byteCount: UInt, alignment: UInt) -> UInt? {
-        var sizeClass = UInt(entry(UInt8.self, at: classLookup &+ ((byteCount &+ 3) &>> 2)).pointee)
+    static func sizeClassSearch(for byteCount: UInt, alignment: UInt, lookup: UInt, classes: UInt,
+                                classCount: UInt) -> UInt? {
+        var sizeClass = UInt(entry(UInt8.self, at: lookup &+ ((byteCount &+ 3) &>> 2)).pointee)
         while sizeClass < classCount {
-            if UInt(classRecord(sizeClass).pointee.blockSize) & (alignment &- 1) == 0 { return sizeClass }
+            let record = entry(SizeClassRecord.self,
+                               at: classes &+ sizeClass &* UInt(MemoryLayout<SizeClassRecord>.stride))
+            if UInt(record.pointee.blockSize) & (alignment &- 1) == 0 { return sizeClass }
             sizeClass &+= 1
         }
         return nil
     }
 
-    /// The fast path: pop a block from the first partial page of the class.
+    /// The fast path: pop a block from the class's cache.
     @inline(__always)
     mutating func allocateBlock(ofClass sizeClass: UInt) -> UnsafeMutableRawPointer? {
         let record = classRecord(sizeClass)
-        let page = record.pointee.partialHead
-        guard page != PageDescriptor.noPage else { return refillAndAllocate(ofClass: sizeClass) }
-        return takeBlock(fromPage: UInt(page), record)
+        guard record.pointee.cacheHead != PageDescriptor.noBlock else { return refillAndAllocate(ofClass: sizeClass) }
+        return popCache(record)
     }
 
-    /// Takes one block from `page`, which is on the class's partial list.
+    /// Takes the first block of the class's cache. Precondition: the cache
+    /// is not empty.
     @inline(__always)
-    mutating func takeBlock(fromPage page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>) -> UnsafeMutableRawPointer {
-        let d = descriptor(page)
-        let block: UInt
-        let head = d.pointee.freeList
-        if head != PageDescriptor.noBlock {
-            block = arenaBase &+ UInt(head)
-            d.pointee.freeList = loadWord(block)
-            #if CAIRN_CHECKED
-            verifyPoison(block, from: 8, blockSize: UInt(record.pointee.blockSize), page: page)
-            #endif
-        } else {
-            // Partial pages always have a block left: if the free list is
-            // empty, the never-used tail of the page is not.
-            block = arenaBase &+ (page &<< pageShift) &+ UInt(d.pointee.carved)
-            d.pointee.carved &+= record.pointee.blockSize
-        }
-        storeWord(0, block &+ 4)  // no longer looks free
-        let used = d.pointee.used &+ 1
-        d.pointee.used = used
-        if used == d.pointee.span { unlinkPartial(page, record) }
+    mutating func popCache(_ record: UnsafeMutablePointer<SizeClassRecord>) -> UnsafeMutableRawPointer {
+        let head = record.pointee.cacheHead
+        let block = arenaBase &+ UInt(head)
+        record.pointee.cacheHead = loadWord(block)
+        // No longer looks free: word 1 must not be word 0 XOR freeMark. Word
+        // 0 is an offset below 2^31 (regions are smaller than 2 GiB) and the
+        // mark has bit 31 set, so writing the block's own offset (also below
+        // 2^31) breaks the match, and costs no constant.
+        storeWord(head, block &+ 4)
+        #if CAIRN_CHECKED
+        verifyPoison(block, from: 8, blockSize: UInt(record.pointee.blockSize), page: UInt(head) &>> pageShift)
+        #endif
         return rawPointer(block)
     }
 
@@ -225,7 +233,7 @@ public struct SlabAllocator: ~Copyable {
         }
         let block = address(of: pointer)
         if loadWord(block &+ 4) == loadWord(block) ^ Self.freeMark,
-           isOnFreeList(block: UInt32(truncatingIfNeeded: offset), page: page) {
+           isFreeBlock(UInt32(truncatingIfNeeded: offset), page: page, record) {
             return reportMisuse(.doubleFree, block, Int(state), caller)
         }
         #if CAIRN_CHECKED
@@ -237,23 +245,31 @@ public struct SlabAllocator: ~Copyable {
         #endif
     }
 
-    /// Puts a validated block back on its page's free list.
+    /// Puts a validated block back: onto the class's cache when it belongs
+    /// to the cache page, else onto its page's own free list.
     @inline(__always)
     mutating func releaseBlock(offset: UInt, page: UInt, _ d: UnsafeMutablePointer<PageDescriptor>,
                                _ record: UnsafeMutablePointer<SizeClassRecord>) {
         let block = arenaBase &+ offset
+        let offset32 = UInt32(truncatingIfNeeded: offset)
+        if UInt(record.pointee.cachePage) == page {
+            // The cache page's `used` counts cached blocks: nothing to update.
+            let link = record.pointee.cacheHead
+            storeWord(link, block)
+            storeWord(link ^ Self.freeMark, block &+ 4)
+            record.pointee.cacheHead = offset32
+            return
+        }
         let link = d.pointee.freeList
         storeWord(link, block)
         storeWord(link ^ Self.freeMark, block &+ 4)
-        d.pointee.freeList = UInt32(truncatingIfNeeded: offset)
-        let used = d.pointee.used
-        d.pointee.used = used &- 1
-        // Only the first free of a full page (used == capacity) and the last
-        // free of a page (used == 1) change which list the page is on. One
-        // unsigned compare finds both: used - 2 wraps for used == 1, and
-        // reaches capacity - 2 exactly when used == capacity.
-        if UInt(used) &- 2 >= UInt(d.pointee.span) &- 2 {
-            pageLostBlock(page, record, usedBefore: used)
+        d.pointee.freeList = offset32
+        let used = d.pointee.used &- 1
+        d.pointee.used = used
+        // The first free block of a full page puts it on the partial list;
+        // the last block in use leaving sends the page back to the pool.
+        if link == PageDescriptor.noBlock || used == 0 {
+            pageGainedFreeBlock(page, record, wasFull: link == PageDescriptor.noBlock)
         }
     }
 

@@ -23,7 +23,8 @@ public enum IntegrityProblem: UInt8 {
     case badRunOrSpan
     /// Two free spans touch: they should have been merged.
     case unmergedSpans
-    /// A class page's counts disagree (used + free != carved, or over capacity).
+    /// A class page's counts disagree (used + free != carved, or over
+    /// capacity), or a page other than the cache page is partly carved.
     case blockCount
     /// A free-list link points outside its page, between blocks, or past the carved part.
     case freeListLink
@@ -31,10 +32,12 @@ public enum IntegrityProblem: UInt8 {
     case freeBlockOverwritten
     /// A class's partial list holds a page it should not, or misses one.
     case partialList
-    /// A class has an empty page other than the one it keeps.
+    /// A class page other than the cache page has no block in use (it
+    /// should have gone back to the pool).
     case emptyPage
-    /// A class's page count disagrees with the pages found.
-    case classPageCount
+    /// A class's cache page is not a page of that class, its own free list
+    /// is not empty, or the class has cached blocks but no cache page.
+    case cachePage
     /// A span bin holds a span of the wrong length, or misses one.
     case spanBins
     /// Pages-in-use accounting disagrees with the pages found.
@@ -44,9 +47,10 @@ public enum IntegrityProblem: UInt8 {
 }
 
 extension SlabAllocator {
-    /// Walks the side table, every free list, every partial list and every
-    /// span bin, and returns the first invariant that does not hold.
-    /// O(pages + blocks); allocates nothing. An unconfigured allocator is valid.
+    /// Walks the side table, every free list and class cache, every partial
+    /// list and every span bin, and returns the first invariant that does
+    /// not hold. O(pages + blocks); allocates nothing. An unconfigured
+    /// allocator is valid.
     public func checkIntegrity() -> IntegrityReport {
         var report = IntegrityReport(problem: nil, page: -1, freePages: 0, classPages: 0, runPages: 0,
                                      liveBlocks: 0, freeBlocks: 0)
@@ -65,26 +69,36 @@ extension SlabAllocator {
             let state = d.pointee.state
             if state < PageDescriptor.firstSpecialState {
                 guard UInt(state) < classCount else { return fail(.unknownPageState, page) }
-                let (free, listProblem) = countFreeBlocks(page)
+                let record = classRecord(UInt(state))
+                let isCachePage = UInt(record.pointee.cachePage) == page
+                let (free, listProblem) = countFreeBlocks(from: d.pointee.freeList, page: page)
                 if let listProblem { return fail(listProblem, page) }
+                var cached: UInt = 0
+                if isCachePage {
+                    let (count, cacheProblem) = countFreeBlocks(from: record.pointee.cacheHead, page: page)
+                    if let cacheProblem { return fail(cacheProblem, page) }
+                    guard free == 0 else { return fail(.cachePage, page) }
+                    cached = count
+                }
                 #if CAIRN_CHECKED
                 if let blockProblem = checkBlocks(ofPage: page) { return fail(blockProblem, page) }
                 #endif
-                let record = classRecord(UInt(state))
                 let blockSize = UInt(record.pointee.blockSize)
+                let capacity = UInt(record.pointee.blocksPerPage)
                 let carved = UInt(d.pointee.carved)
                 let used = UInt(d.pointee.used)
-                guard carved % blockSize == 0, carved / blockSize <= UInt(record.pointee.blocksPerPage),
-                      d.pointee.span == record.pointee.blocksPerPage,
-                      used &+ free == carved / blockSize
+                guard carved % blockSize == 0, carved / blockSize <= capacity,
+                      isCachePage || carved / blockSize == capacity,
+                      UInt(d.pointee.span) == capacity,
+                      used &+ free == carved / blockSize, used >= cached
                 else { return fail(.blockCount, page) }
-                if used == 0 {
-                    guard UInt(record.pointee.emptyPage) == page else { return fail(.emptyPage, page) }
+                if !isCachePage {
+                    guard used != 0 else { return fail(.emptyPage, page) }
+                    if free != 0 { partialPages &+= 1 }
                 }
-                if used < UInt(record.pointee.blocksPerPage) { partialPages &+= 1 }
                 report.classPages &+= 1
-                report.liveBlocks &+= used
-                report.freeBlocks &+= free
+                report.liveBlocks &+= used &- cached
+                report.freeBlocks &+= free &+ cached
                 page &+= 1
                 continue
             }
@@ -132,16 +146,17 @@ extension SlabAllocator {
         return report
     }
 
-    /// Free blocks on `page`'s list, or the problem with the list: a link
-    /// outside the page, between blocks or past the carved part, more links
-    /// than the page has blocks (a cycle), or a free block whose mark is gone.
-    func countFreeBlocks(_ page: UInt) -> (UInt, IntegrityProblem?) {
+    /// Free blocks on the list from `head`, all of which must lie in `page`,
+    /// or the problem with the list: a link outside the page, between blocks
+    /// or past the carved part, more links than the page has blocks (a
+    /// cycle), or a free block whose mark is gone.
+    func countFreeBlocks(from head: UInt32, page: UInt) -> (UInt, IntegrityProblem?) {
         let d = descriptor(page)
         let record = classRecord(UInt(d.pointee.state))
         let blockSize = UInt(record.pointee.blockSize)
         let pageStart = page &<< pageShift
         var count: UInt = 0
-        var link = d.pointee.freeList
+        var link = head
         while link != PageDescriptor.noBlock {
             let inPage = UInt(link) &- pageStart
             guard inPage < UInt(d.pointee.carved), inPage % blockSize == 0,
@@ -156,32 +171,32 @@ extension SlabAllocator {
         return (count, nil)
     }
 
-    /// Partial lists hold exactly the partly used pages of their class;
-    /// kept empty pages are empty pages of their class; page counts agree.
+    /// Partial lists hold exactly the class pages, other than cache pages,
+    /// with a block on their own free list; cache pages belong to their class.
     func checkClassLists(partialPages: UInt) -> IntegrityProblem? {
         var listed: UInt = 0
         var sizeClass: UInt = 0
         while sizeClass < classCount {
             let record = classRecord(sizeClass)
+            let cachePage = record.pointee.cachePage
+            if cachePage == PageDescriptor.noPage {
+                guard record.pointee.cacheHead == PageDescriptor.noBlock else { return .cachePage }
+            } else {
+                guard UInt(cachePage) < pageCount, UInt(descriptor(UInt(cachePage)).pointee.state) == sizeClass
+                else { return .cachePage }
+            }
             var page = record.pointee.partialHead
             var previous = PageDescriptor.noPage
             while page != PageDescriptor.noPage {
+                guard UInt(page) < pageCount, listed < pageCount else { return .partialList }
                 let d = descriptor(UInt(page))
-                guard UInt(page) < pageCount, UInt(d.pointee.state) == sizeClass,
-                      d.pointee.used < record.pointee.blocksPerPage, d.pointee.prev == previous,
-                      listed < pageCount
+                guard UInt(d.pointee.state) == sizeClass, page != cachePage,
+                      d.pointee.freeList != PageDescriptor.noBlock, d.pointee.prev == previous
                 else { return .partialList }
                 listed &+= 1
                 previous = page
                 page = d.pointee.next
             }
-            var pages: UInt = 0
-            var page2: UInt = 0
-            while page2 < pageCount {
-                if UInt(descriptor(page2).pointee.state) == sizeClass { pages &+= 1 }
-                page2 &+= 1
-            }
-            guard pages == UInt(record.pointee.pages) else { return .classPageCount }
             sizeClass &+= 1
         }
         return listed == partialPages ? nil : .partialList

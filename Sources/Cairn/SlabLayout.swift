@@ -68,8 +68,8 @@ extension SlabAllocator {
         guard let start = region.baseAddress.map({ address(of: $0) }) else { return false }
         var largest: UInt = 0
         guard let count = configuration.forEachClass({ _, size in largest = size }),
-              // A region above 4 GiB would overflow the 32-bit block offsets.
-              UInt(region.count) <= UInt(UInt32.max),
+              // Block offsets are 32-bit and stay below 2^31 (see popCache).
+              UInt(region.count) < UInt(1) << 31,
               let layout = SlabLayout(regionBase: start, regionBytes: UInt(region.count),
                                       pageSize: configuration.pageSize, classCount: UInt(count),
                                       largestClass: largest, quarantineSlots: SlabAllocator.quarantineSlots(configuration))
@@ -92,6 +92,12 @@ extension SlabAllocator {
         quarantineCount = 0
         classCount = UInt(count)
         classLimit = largest &+ 1
+        classLimit8 = 0
+        classLimit16 = 0
+        _ = configuration.forEachClass { _, size in
+            if size & 7 == 0 { classLimit8 = size &+ 1 }
+            if size & 15 == 0 { classLimit16 = size &+ 1 }
+        }
         regionBytes = UInt(region.count)
         nonEmptyBins = 0
         pagesInUse = 0
@@ -104,12 +110,11 @@ extension SlabAllocator {
         let pageSize = configuration.pageSize
         _ = configuration.forEachClass { index, size in
             classRecord(UInt(index)).pointee = SizeClassRecord(
+                cacheHead: PageDescriptor.noBlock,
                 blockSize: UInt16(truncatingIfNeeded: size),
                 blocksPerPage: UInt16(truncatingIfNeeded: pageSize / size),
                 partialHead: PageDescriptor.noPage,
-                emptyPage: PageDescriptor.noPage,
-                pages: 0,
-                reserved: 0,
+                cachePage: PageDescriptor.noPage,
                 // ceil(2^32 / size) is floor((2^32 - 1) / size) + 1 for every size >= 2.
                 reciprocal: UInt32.max / UInt32(truncatingIfNeeded: size) &+ 1)
         }

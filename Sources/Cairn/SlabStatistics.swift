@@ -1,6 +1,7 @@
 /// A snapshot of a ``SlabAllocator``: what it holds and what it has done.
-/// Computed by walking the side table (O(pages)), so the fast paths keep no
-/// counters beyond each page's count of blocks in use.
+/// Computed by walking the side table and the class caches (O(pages +
+/// cached blocks)), so the fast paths keep no counters beyond each page's
+/// count of blocks not on its free list.
 public struct SlabStatistics: Equatable {
     /// Bytes of the region given at creation.
     public var regionBytes: UInt
@@ -10,7 +11,8 @@ public struct SlabStatistics: Equatable {
     public var pageCount: UInt
     /// Pages in the pool.
     public var freePages: UInt
-    /// Pages held by size classes (including each class's kept empty page).
+    /// Pages held by size classes (including each class's cache page, even
+    /// when none of its blocks is in use).
     public var classPages: UInt
     /// Pages held by large runs.
     public var runPages: UInt
@@ -62,22 +64,27 @@ extension SlabAllocator {
     public func statistics(ofClass index: Int) -> SizeClassStatistics? {
         guard index >= 0, UInt(index) < classCount else { return nil }
         let record = classRecord(UInt(index))
-        var inUse: UInt = 0
+        var pages: UInt = 0
+        var notOnPageLists: UInt = 0
         var page: UInt = 0
         while page < pageCount {
             let d = descriptor(page)
-            if UInt(d.pointee.state) == UInt(index) { inUse &+= UInt(d.pointee.used) }
+            if UInt(d.pointee.state) == UInt(index) {
+                pages &+= 1
+                notOnPageLists &+= UInt(d.pointee.used)
+            }
             page &+= 1
         }
+        var inUse = notOnPageLists &- cachedBlocks(record)
         #if CAIRN_CHECKED
         inUse &-= quarantinedBytes(ofClass: UInt(index)) / UInt(record.pointee.blockSize)
         #endif
         return SizeClassStatistics(blockSize: UInt(record.pointee.blockSize),
                                    blocksPerPage: UInt(record.pointee.blocksPerPage),
-                                   pages: UInt(record.pointee.pages), blocksInUse: inUse)
+                                   pages: pages, blocksInUse: inUse)
     }
 
-    /// The whole-heap snapshot (O(pages)).
+    /// The whole-heap snapshot (O(pages + cached blocks)).
     public var statistics: SlabStatistics {
         var result = SlabStatistics(
             regionBytes: regionBytes, capacity: arenaBytes, pageSize: pageSize, pageCount: pageCount,
@@ -104,8 +111,16 @@ extension SlabAllocator {
             }
             page &+= step
         }
-        // Quarantined blocks still count as used on their pages, but they
-        // are free to the caller.
+        // Cached blocks count on their page but are free to the caller.
+        var sizeClass: UInt = 0
+        while sizeClass < classCount {
+            let record = classRecord(sizeClass)
+            let cached = cachedBlocks(record)
+            result.liveBlocks &-= cached
+            result.bytesReserved &-= cached &* UInt(record.pointee.blockSize)
+            sizeClass &+= 1
+        }
+        // So do quarantined blocks.
         result.liveBlocks &-= quarantineCount
         #if CAIRN_CHECKED
         result.bytesReserved &-= quarantinedBytes(ofClass: nil)

@@ -114,6 +114,29 @@ final class BumpAllocatorTests: XCTestCase {
         XCTAssertEqual(MisuseRecorder.kinds, [.invalidMark])
     }
 
+    func testPeakSurvivesEveryWayTheTopGoesDown() throws {
+        let region = TestRegion(bytes: 256)
+        var bump = BumpAllocator(region: region.buffer)
+        _ = try XCTUnwrap(bump.allocate(byteCount: 40, alignment: 8))
+        let newest = try XCTUnwrap(bump.allocate(byteCount: 60, alignment: 4))
+        XCTAssertEqual(bump.statistics.peakBytesInUse, 100)
+        XCTAssertTrue(bump.resizeInPlace(newest, byteCount: 10))  // shrink
+        XCTAssertEqual(bump.statistics.peakBytesInUse, 100)
+        bump.deallocate(newest)  // roll back
+        XCTAssertEqual(bump.statistics.bytesInUse, 40)
+        XCTAssertEqual(bump.statistics.peakBytesInUse, 100)
+        let grown = try XCTUnwrap(bump.allocate(byteCount: 50, alignment: 4))
+        XCTAssertTrue(bump.resizeInPlace(grown, byteCount: 80))  // grows past the old peak
+        XCTAssertEqual(bump.statistics.peakBytesInUse, 120)
+        bump.reset()
+        XCTAssertEqual(bump.statistics.peakBytesInUse, 120)
+        // A zero-byte request still takes a byte of its own.
+        let a = try XCTUnwrap(bump.allocate(byteCount: 0, alignment: 1))
+        let b = try XCTUnwrap(bump.allocate(byteCount: 0, alignment: 1))
+        XCTAssertNotEqual(a, b)
+        XCTAssertEqual(bump.statistics.bytesInUse, 2)
+    }
+
     func testResetMakesTheWholeArenaAvailable() throws {
         let region = TestRegion(bytes: 128)
         var bump = BumpAllocator(region: region.buffer)
