@@ -70,11 +70,16 @@ public enum CHeap {
         _ allocator: inout A, _ pointer: UnsafeMutableRawPointer?, byteCount: UInt, caller: UInt = 0
     ) -> UnsafeMutableRawPointer? {
         guard let pointer else { return malloc(&allocator, byteCount: byteCount) }
-        if allocator.resizeInPlace(pointer, byteCount: byteCount) { return pointer }
-        guard let preserve = allocator.bytesToPreserve(from: pointer) else {
+        let preserve: UInt
+        switch allocator.resizeOrMeasure(pointer, byteCount: byteCount) {
+        case .resized:
+            return pointer
+        case .notLive:
             // Not a live block: let the allocator name the misuse.
             allocator.deallocate(pointer, caller: caller)
             return nil
+        case .mustMove(let bytes):
+            preserve = bytes
         }
         // Zero bytes fit any live block, even one the allocator cannot
         // resize (an older bump block).

@@ -14,6 +14,27 @@ public protocol RawAllocator: ~Copyable {
     /// handed out; `nil` when `pointer` is not a live block. (A live block
     /// may have 0 bytes to preserve: `malloc(0)` in a checked build.)
     func bytesToPreserve(from pointer: UnsafeMutableRawPointer) -> UInt?
+    /// `realloc`'s first step: resize `pointer` in place when `byteCount`
+    /// fits, else say how many bytes a move must copy, or that `pointer` is
+    /// not a live block. The default asks ``resizeInPlace(_:byteCount:)``
+    /// and then ``bytesToPreserve(from:)``; an allocator that validates a
+    /// pointer at a cost answers with one validation.
+    mutating func resizeOrMeasure(_ pointer: UnsafeMutableRawPointer, byteCount: UInt) -> ResizeOutcome
+}
+
+/// The answer of ``RawAllocator/resizeOrMeasure(_:byteCount:)``.
+public enum ResizeOutcome: Equatable {
+    case resized
+    case mustMove(preserving: UInt)
+    case notLive
+}
+
+extension RawAllocator where Self: ~Copyable {
+    public mutating func resizeOrMeasure(_ pointer: UnsafeMutableRawPointer, byteCount: UInt) -> ResizeOutcome {
+        if resizeInPlace(pointer, byteCount: byteCount) { return .resized }
+        guard let preserve = bytesToPreserve(from: pointer) else { return .notLive }
+        return .mustMove(preserving: preserve)
+    }
 }
 
 extension SlabAllocator: RawAllocator {

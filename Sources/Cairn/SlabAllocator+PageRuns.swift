@@ -99,7 +99,9 @@ extension SlabAllocator {
 
     /// Marks a run: its first page carries the length, every other page is
     /// marked interior so that a stray free into it is recognised. O(pages).
-    func markRun(start: UInt, pages: UInt) {
+    /// (`mutating` though it writes only through pointers: from a mutating
+    /// caller on the global heap, a non-mutating call copies the allocator.)
+    mutating func markRun(start: UInt, pages: UInt) {
         let head = descriptor(start)
         head.pointee.state = PageDescriptor.largeRun
         head.pointee.span = UInt16(truncatingIfNeeded: pages)

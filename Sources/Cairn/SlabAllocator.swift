@@ -211,11 +211,17 @@ public struct SlabAllocator: ~Copyable {
     /// `caller` is the return address of the hook, for the report.
     @inline(__always)
     public mutating func deallocate(_ pointer: UnsafeMutableRawPointer, caller: UInt = 0) {
-        let offset = address(of: pointer) &- arenaBase
+        deallocate(address: address(of: pointer), caller: caller)
+    }
+
+    /// `free` as the C hook calls it: `block` may be 0 (`free(NULL)`), which
+    /// fails the arena test like any foreign address and is let go there,
+    /// so the fast path pays no test of its own for it.
+    @inline(__always)
+    public mutating func deallocate(address block: UInt, caller: UInt) {
+        let offset = block &- arenaBase
         // One unsigned compare rejects both sides of the arena.
-        guard offset < arenaBytes else {
-            return reportMisuse(.foreignPointer, address(of: pointer), -1, caller)
-        }
+        guard offset < arenaBytes else { return freeOutsideArena(block, caller: caller) }
         let page = offset &>> pageShift
         let d = descriptor(page)
         let state = d.pointee.state
@@ -229,9 +235,8 @@ public struct SlabAllocator: ~Copyable {
         guard inPage &* record.pointee.reciprocal < record.pointee.reciprocal,
               inPage < UInt32(d.pointee.carved)
         else {
-            return reportMisuse(.notBlockStart, address(of: pointer), Int(state), caller)
+            return reportMisuse(.notBlockStart, block, Int(state), caller)
         }
-        let block = address(of: pointer)
         if loadWord(block &+ 4) == loadWord(block) ^ Self.freeMark,
            isFreeBlock(UInt32(truncatingIfNeeded: offset), page: page, record) {
             return reportMisuse(.doubleFree, block, Int(state), caller)
@@ -243,6 +248,13 @@ public struct SlabAllocator: ~Copyable {
         #else
         releaseBlock(offset: offset, page: page, d, record)
         #endif
+    }
+
+    /// A free of an address outside the arena: `free(NULL)` is nothing,
+    /// anything else is a foreign pointer.
+    @inline(never)
+    mutating func freeOutsideArena(_ block: UInt, caller: UInt) {
+        if block != 0 { reportMisuse(.foreignPointer, block, -1, caller) }
     }
 
     /// Puts a validated block back: onto the class's cache when it belongs
@@ -279,8 +291,31 @@ public struct SlabAllocator: ~Copyable {
     /// of its run), or `nil` when it is not a live block.
     public func usableSize(of pointer: UnsafeRawPointer) -> UInt? {
         guard let (page, state) = liveBlockPage(address(of: pointer)) else { return nil }
+        return usableSize(ofLive: address(of: pointer), page: page, state: state)
+    }
+
+    /// Resizes a live block without moving it: true when `byteCount` fits its
+    /// class block, or its page run (shrinking gives tail pages back; growing
+    /// takes them from a free span right after the run).
+    public mutating func resizeInPlace(_ pointer: UnsafeMutableRawPointer, byteCount: UInt) -> Bool {
+        guard let (page, state) = liveBlockPage(address(of: pointer)) else { return false }
+        return resizeInPlace(live: address(of: pointer), page: page, state: state, byteCount: byteCount)
+    }
+
+    /// `realloc`'s question with one validation of `pointer`: resized in
+    /// place, or the bytes a move must copy, or not a live block.
+    public mutating func resizeOrMeasure(_ pointer: UnsafeMutableRawPointer, byteCount: UInt) -> ResizeOutcome {
+        let block = address(of: pointer)
+        guard let (page, state) = liveBlockPage(block) else { return .notLive }
+        if resizeInPlace(live: block, page: page, state: state, byteCount: byteCount) { return .resized }
+        guard let usable = usableSize(ofLive: block, page: page, state: state) else { return .notLive }
+        return .mustMove(preserving: usable)
+    }
+
+    /// ``usableSize(of:)`` of a block already known to be live.
+    func usableSize(ofLive block: UInt, page: UInt, state: UInt8) -> UInt? {
         #if CAIRN_CHECKED
-        return requestedSize(ofLiveBlock: address(of: pointer), page: page, state: state)
+        return requestedSize(ofLiveBlock: block, page: page, state: state)
         #else
         if state == PageDescriptor.largeRun {
             return UInt(descriptor(page).pointee.span) &<< pageShift
@@ -289,13 +324,10 @@ public struct SlabAllocator: ~Copyable {
         #endif
     }
 
-    /// Resizes a live block without moving it: true when `byteCount` fits its
-    /// class block, or its page run (shrinking gives tail pages back; growing
-    /// takes them from a free span right after the run).
-    public mutating func resizeInPlace(_ pointer: UnsafeMutableRawPointer, byteCount: UInt) -> Bool {
-        guard let (page, state) = liveBlockPage(address(of: pointer)) else { return false }
+    /// ``resizeInPlace(_:byteCount:)`` of a block already known to be live.
+    mutating func resizeInPlace(live block: UInt, page: UInt, state: UInt8, byteCount: UInt) -> Bool {
         #if CAIRN_CHECKED
-        return resizeCheckedInPlace(address(of: pointer), page: page, state: state, byteCount: byteCount)
+        return resizeCheckedInPlace(block, page: page, state: state, byteCount: byteCount)
         #else
         if state != PageDescriptor.largeRun {
             return byteCount <= UInt(classRecord(UInt(state)).pointee.blockSize)

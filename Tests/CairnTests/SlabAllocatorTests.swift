@@ -298,5 +298,27 @@ final class SlabAllocatorTests: XCTestCase {
         XCTAssertEqual(stats.peakPagesInUse, 5)
         XCTAssertEqual(stats.classPages, 2)  // each class keeps its empty page
     }
+
+    func testResizeOrMeasureValidatesOnceAndAnswersLikeTheTwoQueries() throws {
+        let heap = try SlabFixture()
+        let block = try XCTUnwrap(heap.slab.allocate(byteCount: 17, alignment: 8))
+        let usable = try XCTUnwrap(heap.slab.usableSize(of: UnsafeRawPointer(block)))
+        XCTAssertEqual(heap.slab.resizeOrMeasure(block, byteCount: usable), .resized)
+        XCTAssertEqual(heap.slab.resizeOrMeasure(block, byteCount: usable + 1), .mustMove(preserving: usable))
+        let run = try XCTUnwrap(heap.slab.allocate(byteCount: 2000, alignment: 8))
+        XCTAssertEqual(heap.slab.resizeOrMeasure(run, byteCount: 2048), .resized)
+        heap.slab.deallocate(block)
+        XCTAssertEqual(heap.slab.resizeOrMeasure(block, byteCount: 1), .notLive)
+        XCTAssertEqual(heap.slab.resizeOrMeasure(run + 8, byteCount: 1), .notLive)
+        // The bump allocator answers through the two queries.
+        let region = TestRegion(bytes: 256)
+        var bump = BumpAllocator(region: region.buffer)
+        let older = try XCTUnwrap(bump.allocate(byteCount: 8, alignment: 8))
+        let newest = try XCTUnwrap(bump.allocate(byteCount: 8, alignment: 8))
+        XCTAssertEqual(bump.resizeOrMeasure(newest, byteCount: 40), .resized)
+        XCTAssertEqual(bump.resizeOrMeasure(older, byteCount: 40), .mustMove(preserving: 48))
+        var local = 0
+        XCTAssertEqual(bump.resizeOrMeasure(&local, byteCount: 1), .notLive)
+    }
 }
 #endif

@@ -77,6 +77,18 @@ final class SlabMisuseTests: XCTestCase {
         XCTAssertEqual(heap.slab.statistics.misuseCount, 3)
     }
 
+    func testTheHookFreeLetsNullGoAndReportsOtherForeignAddresses() throws {
+        let heap = try SlabFixture()
+        heap.slab.deallocate(address: 0, caller: 0x1234)
+        XCTAssertEqual(MisuseRecorder.kinds, [])
+        heap.slab.deallocate(address: 8, caller: 0x1234)
+        XCTAssertEqual(MisuseRecorder.kinds, [.foreignPointer])
+        XCTAssertEqual(MisuseRecorder.reports.first?.caller, 0x1234)
+        var unconfigured = SlabAllocator(misuseHandler: MisuseRecorder.handler)
+        unconfigured.deallocate(address: 0, caller: 0)
+        XCTAssertEqual(MisuseRecorder.kinds, [.foreignPointer])
+    }
+
     func testFreeIntoAFreePageOrARunInteriorIsReported() throws {
         let heap = try SlabFixture()
         let run = try XCTUnwrap(heap.slab.allocate(byteCount: 3000, alignment: 8))

@@ -33,9 +33,13 @@ func cairnMalloc(_ size: UInt, _ caller: UInt) -> UnsafeMutableRawPointer? {
 
 @_cdecl("cairn_swift_free")
 func cairnFree(_ pointer: UnsafeMutableRawPointer?, _ caller: UInt) {
-    guard let pointer else { return }
     let saved = cairn_enter()
-    platformHeap.deallocate(pointer, caller: caller)
+    #if CAIRN_BUMP
+    if let pointer { platformHeap.deallocate(pointer, caller: caller) }
+    #else
+    // NULL is let go on the slab's foreign-address path.
+    platformHeap.deallocate(address: UInt(bitPattern: pointer), caller: caller)
+    #endif
     cairn_leave(saved)
 }
 
@@ -117,6 +121,11 @@ struct OutOfLineHeap: RawAllocator {
     @inline(never)
     func bytesToPreserve(from pointer: UnsafeMutableRawPointer) -> UInt? {
         platformHeap.bytesToPreserve(from: pointer)
+    }
+
+    @inline(never)
+    mutating func resizeOrMeasure(_ pointer: UnsafeMutableRawPointer, byteCount: UInt) -> ResizeOutcome {
+        platformHeap.resizeOrMeasure(pointer, byteCount: byteCount)
     }
 }
 #endif
