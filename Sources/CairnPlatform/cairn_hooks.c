@@ -35,20 +35,21 @@ void cairn_set_errno(int code) { errno = code; }
  * branch: two more instructions per call.) Thumb-1 (Cortex-M0) has no long
  * branch without a scratch register, so there the compiler forwards. */
 #if defined(__thumb2__)
+/* A naked function's arguments are only in registers, read by the asm. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
 __attribute__((naked)) int posix_memalign(void **out, size_t alignment, size_t size) {
-    (void)out; (void)alignment; (void)size;
     __asm volatile("mov r3, lr\n\tb.w cairn_swift_posix_memalign");
 }
 
 __attribute__((naked)) void free(void *pointer) {
-    (void)pointer;
     __asm volatile("mov r1, lr\n\tb.w cairn_swift_free");
 }
 
 __attribute__((naked)) void *malloc(size_t size) {
-    (void)size;
     __asm volatile("mov r1, lr\n\tb.w cairn_swift_malloc");
 }
+#pragma GCC diagnostic pop
 #else
 int posix_memalign(void **out, size_t alignment, size_t size) {
     return cairn_swift_posix_memalign(out, alignment, size, CALLER);
