@@ -94,10 +94,6 @@ extension SlabAllocator {
         classLimit = largest &+ 1
         classLimit8 = 0
         classLimit16 = 0
-        _ = configuration.forEachClass { _, size in
-            if size & 7 == 0 { classLimit8 = size &+ 1 }
-            if size & 15 == 0 { classLimit16 = size &+ 1 }
-        }
         regionBytes = UInt(region.count)
         nonEmptyBins = 0
         pagesInUse = 0
@@ -109,6 +105,8 @@ extension SlabAllocator {
 
         let pageSize = configuration.pageSize
         _ = configuration.forEachClass { index, size in
+            if size & 7 == 0 { classLimit8 = size &+ 1 }
+            if size & 15 == 0 { classLimit16 = size &+ 1 }
             classRecord(UInt(index)).pointee = SizeClassRecord(
                 cacheHead: PageDescriptor.noBlock,
                 blockSize: UInt16(truncatingIfNeeded: size),
@@ -151,8 +149,11 @@ extension SlabAllocator {
     /// Fills the size→class map for blocks aligned to `granule`: entry i is
     /// the first class whose size is a multiple of `granule` and holds
     /// i × granule bytes, or ``noClass``. O(classes + entries), at creation.
+    /// (`mutating` though it writes only through pointers: called from
+    /// `configure` on the global heap, a non-mutating call copies the
+    /// allocator first.)
     @inline(never)
-    func fillLookup(_ table: UInt, granule: UInt) {
+    mutating func fillLookup(_ table: UInt, granule: UInt) {
         var slot: UInt = 0
         var sizeClass: UInt = 0
         // Up to ceil(largest / granule): the entry a request of the largest size reads.
