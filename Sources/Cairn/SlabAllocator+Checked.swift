@@ -45,7 +45,9 @@ extension SlabAllocator {
 
     /// Writes the slack pattern and the trailer (class block) or the size
     /// and canary (run) for a block holding `size` requested bytes.
-    func arm(_ block: UInt, page: UInt, state: UInt8, size: UInt) {
+    /// (`mutating`, like every out-of-line helper an allocation reaches:
+    /// see scripts/check-no-heap-copy.sh.)
+    mutating func arm(_ block: UInt, page: UInt, state: UInt8, size: UInt) {
         if state == PageDescriptor.largeRun {
             descriptor(page).pointee.freeList = UInt32(truncatingIfNeeded: size)
             fillBytes(block &+ size, Self.slackByte, Self.blockOverhead)
@@ -178,7 +180,8 @@ extension SlabAllocator {
 
     /// Poisons whole pages going back to the pool: a later write into them
     /// is caught when they are taken again.
-    func poisonPages(start: UInt, count: UInt) {
+    /// (`mutating`: see ``arm(_:page:state:size:)``.)
+    mutating func poisonPages(start: UInt, count: UInt) {
         fillBytes(pageAddress(start), Self.poisonByte, count &<< pageShift)
     }
 

@@ -83,7 +83,10 @@ func cairnAlignedAlloc(_ alignment: UInt, _ size: UInt, _ caller: UInt) -> Unsaf
 func cairnUsableSize(_ pointer: UnsafeMutableRawPointer?) -> UInt {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
-    return CHeap.usableSize(platformHeap, pointer)
+    // Through the out-of-line copy: borrowing the global directly makes
+    // Swift copy the whole allocator first.
+    let heap = OutOfLineHeap()
+    return CHeap.usableSize(heap, pointer)
 }
 
 /// A malloc that failed: configures the heap if this was its first use and
@@ -108,6 +111,8 @@ struct OutOfLineHeap: RawAllocator {
         platformHeap.deallocate(pointer, caller: caller)
     }
 
+    /// (Borrowing the global here copies the allocator first, about 30
+    /// instructions; `malloc_usable_size` is a rare query, so it stays.)
     @inline(never)
     func usableSize(of pointer: UnsafeMutableRawPointer) -> UInt? {
         platformHeap.usableSize(of: pointer)
