@@ -12,7 +12,7 @@
 #if hasFeature(Embedded) && os(none)
 import CairnPlatform
 
-@_cdecl("cairn_swift_posix_memalign")
+@c(cairn_swift_posix_memalign)
 func cairnPosixMemalign(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>, _ alignment: UInt, _ size: UInt,
                         _ caller: UInt) -> Int32 {
     let saved = cairn_enter()
@@ -23,7 +23,7 @@ func cairnPosixMemalign(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>, _
     return heapWasUnconfigured() ? CHeap.posixMemalign(&heap, out, alignment: alignment, byteCount: size) : result
 }
 
-@_cdecl("cairn_swift_malloc")
+@c(cairn_swift_malloc)
 func cairnMalloc(_ size: UInt, _ caller: UInt) -> UnsafeMutableRawPointer? {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
@@ -31,7 +31,7 @@ func cairnMalloc(_ size: UInt, _ caller: UInt) -> UnsafeMutableRawPointer? {
     return mallocAfterFailure(size)
 }
 
-@_cdecl("cairn_swift_free")
+@c(cairn_swift_free)
 func cairnFree(_ pointer: UnsafeMutableRawPointer?, _ caller: UInt) {
     let saved = cairn_enter()
     #if CAIRN_BUMP
@@ -43,7 +43,7 @@ func cairnFree(_ pointer: UnsafeMutableRawPointer?, _ caller: UInt) {
     cairn_leave(saved)
 }
 
-@_cdecl("cairn_swift_calloc")
+@c(cairn_swift_calloc)
 func cairnCalloc(_ count: UInt, _ size: UInt, _ caller: UInt) -> UnsafeMutableRawPointer? {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
@@ -54,7 +54,7 @@ func cairnCalloc(_ count: UInt, _ size: UInt, _ caller: UInt) -> UnsafeMutableRa
     return nil
 }
 
-@_cdecl("cairn_swift_realloc")
+@c(cairn_swift_realloc)
 func cairnRealloc(_ pointer: UnsafeMutableRawPointer?, _ size: UInt, _ caller: UInt) -> UnsafeMutableRawPointer? {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
@@ -66,7 +66,7 @@ func cairnRealloc(_ pointer: UnsafeMutableRawPointer?, _ size: UInt, _ caller: U
     return nil
 }
 
-@_cdecl("cairn_swift_aligned_alloc")
+@c(cairn_swift_aligned_alloc)
 func cairnAlignedAlloc(_ alignment: UInt, _ size: UInt, _ caller: UInt) -> UnsafeMutableRawPointer? {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
@@ -79,7 +79,7 @@ func cairnAlignedAlloc(_ alignment: UInt, _ size: UInt, _ caller: UInt) -> Unsaf
     return block
 }
 
-@_cdecl("cairn_swift_usable_size")
+@c(cairn_swift_usable_size)
 func cairnUsableSize(_ pointer: UnsafeMutableRawPointer?) -> UInt {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }

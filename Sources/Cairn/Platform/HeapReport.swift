@@ -3,7 +3,7 @@
 #if hasFeature(Embedded) && os(none)
 import CairnPlatform
 
-@_cdecl("cairn_swift_check_integrity")
+@c(cairn_swift_check_integrity)
 func cairnCheckIntegrity() -> Int32 {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
@@ -14,7 +14,7 @@ func cairnCheckIntegrity() -> Int32 {
     #endif
 }
 
-@_cdecl("cairn_swift_get_stats")
+@c(cairn_swift_get_stats)
 func cairnGetStats(_ out: UnsafeMutablePointer<cairn_heap_stats>) {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
@@ -32,7 +32,7 @@ func cairnGetStats(_ out: UnsafeMutablePointer<cairn_heap_stats>) {
     #endif
 }
 
-@_cdecl("cairn_swift_print_report")
+@c(cairn_swift_print_report)
 func cairnPrintReport() -> Int32 {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
