@@ -137,6 +137,23 @@ final class BumpAllocatorTests: XCTestCase {
         XCTAssertEqual(bump.statistics.bytesInUse, 2)
     }
 
+    func testEdgesAnswerWithoutAHandlerOrARegion() throws {
+        // No handler: a stale mark is still refused, silently.
+        let region = TestRegion(bytes: 64)
+        var bump = BumpAllocator(region: region.buffer)
+        _ = try XCTUnwrap(bump.allocate(byteCount: 8, alignment: 8))
+        let stale = bump.mark()
+        bump.reset()
+        XCTAssertFalse(bump.rewind(to: stale))
+        // Nothing below the top to copy from a pointer the arena does not own.
+        var local = 0
+        XCTAssertEqual(bump.bytesBelowTop(from: &local), 0)
+        // An empty region (no base address) leaves the allocator unconfigured.
+        var empty = BumpAllocator(region: UnsafeMutableRawBufferPointer(start: nil, count: 0))
+        XCTAssertFalse(empty.isConfigured)
+        XCTAssertNil(empty.allocate(byteCount: 1, alignment: 1))
+    }
+
     func testResetMakesTheWholeArenaAvailable() throws {
         let region = TestRegion(bytes: 128)
         var bump = BumpAllocator(region: region.buffer)

@@ -310,6 +310,9 @@ final class SlabAllocatorTests: XCTestCase {
         heap.slab.deallocate(block)
         XCTAssertEqual(heap.slab.resizeOrMeasure(block, byteCount: 1), .notLive)
         XCTAssertEqual(heap.slab.resizeOrMeasure(run + 8, byteCount: 1), .notLive)
+        // The two queries the default answers with agree for the slab.
+        XCTAssertEqual(heap.slab.bytesToPreserve(from: run), 2048)
+        XCTAssertNil(heap.slab.bytesToPreserve(from: block))
         // The bump allocator answers through the two queries.
         let region = TestRegion(bytes: 256)
         var bump = BumpAllocator(region: region.buffer)
