@@ -245,7 +245,7 @@ extension SlabAllocator {
         while inPage < UInt(d.pointee.carved) {
             let block = arenaBase &+ pageStart &+ inPage
             let offset = UInt32(truncatingIfNeeded: pageStart &+ inPage)
-            if loadWord(block &+ 4) == loadWord(block) ^ Self.freeMark, isFreeBlock(offset, page: page, record) {
+            if Self.looksFree(block), isFreeBlock(offset, page: page, record) {
                 if !poisonIsIntact(block, from: 8, blockSize: blockSize) { return .freeBlockOverwritten }
             } else if isQuarantined(UInt(offset)) {
                 if !poisonIsIntact(block, from: 0, blockSize: blockSize) { return .freeBlockOverwritten }

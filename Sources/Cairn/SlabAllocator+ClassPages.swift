@@ -205,11 +205,8 @@ extension SlabAllocator {
         // carved limit, and not free (the free lists are walked only when
         // the block carries the free mark).
         let record = classRecord(UInt(state))
-        let reciprocal = record.pointee.reciprocal
-        guard UInt32(truncatingIfNeeded: inPage) &* reciprocal < reciprocal, inPage < UInt(d.pointee.carved)
-        else { return nil }
-        if loadWord(block &+ 4) == loadWord(block) ^ Self.freeMark,
-           isFreeBlock(UInt32(truncatingIfNeeded: offset), page: page, record) {
+        guard Self.isCarvedBlockStart(inPage, record, d) else { return nil }
+        if Self.looksFree(block), isFreeBlock(UInt32(truncatingIfNeeded: offset), page: page, record) {
             return nil
         }
         #if CAIRN_CHECKED

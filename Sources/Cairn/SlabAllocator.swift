@@ -229,16 +229,10 @@ public struct SlabAllocator: ~Copyable {
             return deallocateRun(page: page, offset: offset, caller: caller)
         }
         let record = classRecord(UInt(state))
-        let inPage = UInt32(truncatingIfNeeded: offset & pageMask)
-        // A block start is a multiple of the block size (checked with a
-        // multiply, see SizeClassRecord.reciprocal) below the carved limit.
-        guard inPage &* record.pointee.reciprocal < record.pointee.reciprocal,
-              inPage < UInt32(d.pointee.carved)
-        else {
+        guard Self.isCarvedBlockStart(offset & pageMask, record, d) else {
             return reportMisuse(.notBlockStart, block, Int(state), caller)
         }
-        if loadWord(block &+ 4) == loadWord(block) ^ Self.freeMark,
-           isFreeBlock(UInt32(truncatingIfNeeded: offset), page: page, record) {
+        if Self.looksFree(block), isFreeBlock(UInt32(truncatingIfNeeded: offset), page: page, record) {
             return reportMisuse(.doubleFree, block, Int(state), caller)
         }
         #if CAIRN_CHECKED
@@ -255,6 +249,25 @@ public struct SlabAllocator: ~Copyable {
     @inline(never)
     mutating func freeOutsideArena(_ block: UInt, caller: UInt) {
         if block != 0 { reportMisuse(.foreignPointer, block, -1, caller) }
+    }
+
+    /// True when page offset `inPage` starts one of the page's carved
+    /// blocks: a multiple of the block size (checked with a multiply, see
+    /// ``SizeClassRecord/reciprocal``) below the carved limit. Static, so
+    /// that no caller borrows the allocator for it.
+    @inline(__always)
+    static func isCarvedBlockStart(_ inPage: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>,
+                                   _ d: UnsafeMutablePointer<PageDescriptor>) -> Bool {
+        let offset = UInt32(truncatingIfNeeded: inPage)
+        return offset &* record.pointee.reciprocal < record.pointee.reciprocal && offset < UInt32(d.pointee.carved)
+    }
+
+    /// True when the block at `block` carries the free mark (its second
+    /// word is its first XOR ``freeMark``): free, or a live block whose
+    /// data happens to match, which a walk of the free lists tells apart.
+    @inline(__always)
+    static func looksFree(_ block: UInt) -> Bool {
+        loadWord(block &+ 4) == loadWord(block) ^ freeMark
     }
 
     /// Puts a validated block back: onto the class's cache when it belongs

@@ -164,7 +164,7 @@ extension SlabAllocator {
             else { return (count, .freeListLink) }
             let block = arenaBase &+ UInt(link)
             // Every free block holds its link and the link XOR the free mark.
-            guard loadWord(block &+ 4) == loadWord(block) ^ Self.freeMark else { return (count, .freeBlockOverwritten) }
+            guard Self.looksFree(block) else { return (count, .freeBlockOverwritten) }
             count &+= 1
             link = loadWord(block)
         }
