@@ -13,9 +13,14 @@
 /// | ``largeRunInterior``  | —                  | —                     | —           | —                   |
 ///
 /// A free span marks its first and its last page ``freeSpan`` with its
-/// length, so that freeing a neighbour can merge with it in O(1). Pages in
-/// the middle of a free span keep a non-class state (never a class index), so
-/// a stray `free` into them is reported, never taken for a block.
+/// length, so that freeing a neighbour can merge with it in O(1).
+///
+/// Invariant: every page of a free span other than its first and last is
+/// ``largeRunInterior``, and so is every page of a run but its first.
+/// Whatever leaves a span or a run re-marks its ends (`removeSpan`,
+/// `releasePages`), so a span taken from the pool is interior throughout
+/// and a run carved from it needs only its first page marked: O(1), and a
+/// stray `free` into any other page is reported, never taken for a block.
 struct PageDescriptor {
     /// Arena offset of this page's first free block, or ``noBlock``.
     /// Each free block holds the arena offset of the next in its first word.

@@ -97,18 +97,15 @@ extension SlabAllocator {
         return true
     }
 
-    /// Marks a run: its first page carries the length, every other page is
-    /// marked interior so that a stray free into it is recognised. O(pages).
-    /// (`mutating` though it writes only through pointers: from a mutating
-    /// caller on the global heap, a non-mutating call copies the allocator.)
+    /// Marks a run: its first page carries the length. O(1): the other
+    /// pages came out of free spans, or were already the run's, and are
+    /// interior (see ``PageDescriptor``), so a stray free into them is
+    /// recognised. (`mutating` though it writes only through pointers: from
+    /// a mutating caller on the global heap, a non-mutating call copies the
+    /// allocator.)
     mutating func markRun(start: UInt, pages: UInt) {
         let head = descriptor(start)
         head.pointee.state = PageDescriptor.largeRun
         head.pointee.span = UInt16(truncatingIfNeeded: pages)
-        var page = start &+ 1
-        while page < start &+ pages {
-            descriptor(page).pointee.state = PageDescriptor.largeRunInterior
-            page &+= 1
-        }
     }
 }

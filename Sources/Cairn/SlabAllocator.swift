@@ -20,8 +20,8 @@
 /// - allocate / free of a class block: O(1), no search (the fast path);
 ///   taking a page for a class: O(1) while the pool holds a free span;
 /// - a large run of `n` pages: O(1) to find a span in a larger bin, else a
-///   first-fit walk of one bin (at most P / n spans), plus O(n) to mark the
-///   run's pages so that a stray free into them is recognised;
+///   first-fit walk of one bin (at most P / n spans); marking it is O(1)
+///   (only its first page: see ``PageDescriptor``);
 /// - a free span is merged with its neighbours in O(1);
 /// - each class keeps its cache page even when it is empty (so an
 ///   allocate/free pair at a page boundary moves no page); when the pool

@@ -122,7 +122,7 @@ extension SlabAllocator {
                 else { return fail(.badRunOrSpan, page) }
                 var inner = page &+ 1
                 while inner &+ 1 < page &+ length {
-                    guard descriptor(inner).pointee.state >= PageDescriptor.firstSpecialState
+                    guard descriptor(inner).pointee.state == PageDescriptor.largeRunInterior
                     else { return fail(.badRunOrSpan, inner) }
                     inner &+= 1
                 }

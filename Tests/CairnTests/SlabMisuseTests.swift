@@ -89,6 +89,30 @@ final class SlabMisuseTests: XCTestCase {
         XCTAssertEqual(MisuseRecorder.kinds, [.foreignPointer])
     }
 
+    func testARunOverFormerClassPagesRecognisesFreesIntoItsInterior() throws {
+        let heap = try SlabFixture(bytes: 16 * 1024)
+        // Class pages of two classes, then all of them back to the pool.
+        var blocks: [UnsafeMutableRawPointer] = []
+        for _ in 0..<12 { blocks.append(try XCTUnwrap(heap.slab.allocate(byteCount: 256, alignment: 8))) }
+        for _ in 0..<40 { blocks.append(try XCTUnwrap(heap.slab.allocate(byteCount: 64, alignment: 8))) }
+        for block in blocks { heap.slab.deallocate(block) }
+        // One run of every page (the empty cache pages are taken back for
+        // it): it covers the former class pages, and only its first page
+        // was marked.
+        let pages = heap.slab.statistics.pageCount
+        let run = try XCTUnwrap(heap.slab.allocate(byteCount: pages * heap.slab.pageSize - SlabAllocator.blockOverhead,
+                                                   alignment: 8))
+        XCTAssertEqual(heap.slab.statistics.classPages, 0)
+        XCTAssertTrue(heap.slab.checkIntegrity().isValid)
+        for page in 1..<pages {
+            heap.slab.deallocate(run + Int(page * heap.slab.pageSize))
+            heap.slab.deallocate(run + Int(page * heap.slab.pageSize) + 64)
+        }
+        XCTAssertEqual(MisuseRecorder.kinds, Array(repeating: .notBlockStart, count: Int(2 * (pages - 1))))
+        heap.slab.deallocate(run)
+        XCTAssertTrue(heap.slab.checkIntegrity().isValid)
+    }
+
     func testFreeIntoAFreePageOrARunInteriorIsReported() throws {
         let heap = try SlabFixture()
         let run = try XCTUnwrap(heap.slab.allocate(byteCount: 3000, alignment: 8))
