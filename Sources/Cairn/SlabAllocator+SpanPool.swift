@@ -37,9 +37,17 @@ extension SlabAllocator {
             guard page != PageDescriptor.noPage else { return nil }
             start = UInt(page)
         }
-        let length = UInt(descriptor(start).pointee.span)
-        removeSpan(start: start)
-        if length > count { insertSpan(start: start &+ count, count: length &- count) }
+        let head = descriptor(start)
+        let length = UInt(head.pointee.span)
+        let rest = length &- count
+        if rest != 0 && floorLog2(rest) == floorLog2(length) {
+            // The rest stays in the same bin: it takes the span's place in
+            // the bin's list, with no unlink and no insert.
+            moveSpanHead(from: start, to: start &+ count, length: rest)
+        } else {
+            removeSpan(start: start)
+            if rest != 0 { insertSpan(start: start &+ count, count: rest) }
+        }
         #if CAIRN_CHECKED
         verifyPagesPoison(start: start, count: count)
         #endif
@@ -96,6 +104,31 @@ extension SlabAllocator {
         if first != PageDescriptor.noPage { descriptor(UInt(first)).pointee.prev = UInt16(truncatingIfNeeded: start) }
         binHead.pointee = UInt16(truncatingIfNeeded: start)
         nonEmptyBins |= UInt32(1) << UInt32(bin)
+    }
+
+    /// The span at `from` loses its first pages: its remaining `length`
+    /// pages start at `to` and, in the same bin, take its place in the bin's
+    /// list. The pages before `to` leave the pool (interior, as all pages of
+    /// a span but its ends are; the caller marks what they become).
+    mutating func moveSpanHead(from: UInt, to: UInt, length: UInt) {
+        let old = descriptor(from)
+        let new = descriptor(to)
+        let next = old.pointee.next
+        let prev = old.pointee.prev
+        new.pointee.next = next
+        new.pointee.prev = prev
+        new.pointee.state = PageDescriptor.freeSpan
+        new.pointee.span = UInt16(truncatingIfNeeded: length)
+        let moved = UInt16(truncatingIfNeeded: to)
+        if prev != PageDescriptor.noPage {
+            descriptor(UInt(prev)).pointee.next = moved
+        } else {
+            binHead(floorLog2(length)).pointee = moved
+        }
+        if next != PageDescriptor.noPage { descriptor(UInt(next)).pointee.prev = moved }
+        // The tail stays where it is, with the new length.
+        descriptor(to &+ length &- 1).pointee.span = UInt16(truncatingIfNeeded: length)
+        old.pointee.state = PageDescriptor.largeRunInterior
     }
 
     /// Takes the span starting at `start` out of its bin (its pages stay
