@@ -106,25 +106,24 @@ extension SlabAllocator {
         nonEmptyBins |= UInt32(1) << UInt32(bin)
     }
 
-    /// The span at `from` loses its first pages: its remaining `length`
-    /// pages start at `to` and, in the same bin, take its place in the bin's
-    /// list. The pages before `to` leave the pool (interior, as all pages of
-    /// a span but its ends are; the caller marks what they become).
+    /// The span at `from`, the first of its bin, loses its first pages: its
+    /// remaining `length` pages start at `to` and, in the same bin, stay
+    /// first in it. The pages before `to` leave the pool (interior, as all
+    /// pages of a span but its ends are; the caller marks what they become).
+    /// Precondition: `from` heads its bin, and `length` is in the same bin.
+    /// (`takePages` splits in place only a span found at a bin's head: the
+    /// rest of a span found by its first-fit walk always falls in a lower
+    /// bin.)
     mutating func moveSpanHead(from: UInt, to: UInt, length: UInt) {
         let old = descriptor(from)
         let new = descriptor(to)
         let next = old.pointee.next
-        let prev = old.pointee.prev
+        let moved = UInt16(truncatingIfNeeded: to)
         new.pointee.next = next
-        new.pointee.prev = prev
+        new.pointee.prev = PageDescriptor.noPage
         new.pointee.state = PageDescriptor.freeSpan
         new.pointee.span = UInt16(truncatingIfNeeded: length)
-        let moved = UInt16(truncatingIfNeeded: to)
-        if prev != PageDescriptor.noPage {
-            descriptor(UInt(prev)).pointee.next = moved
-        } else {
-            binHead(floorLog2(length)).pointee = moved
-        }
+        binHead(floorLog2(length)).pointee = moved
         if next != PageDescriptor.noPage { descriptor(UInt(next)).pointee.prev = moved }
         // The tail stays where it is, with the new length.
         descriptor(to &+ length &- 1).pointee.span = UInt16(truncatingIfNeeded: length)
