@@ -66,6 +66,7 @@ public enum CHeap {
     /// - on failure `nil` (`ENOMEM`) and the old block is untouched and live.
     /// A `pointer` that is not a live block is reported as a bad free and
     /// returns `nil`.
+    @inline(__always)
     public static func realloc<A: RawAllocator & ~Copyable>(
         _ allocator: inout A, _ pointer: UnsafeMutableRawPointer?, byteCount: UInt, caller: UInt = 0
     ) -> UnsafeMutableRawPointer? {

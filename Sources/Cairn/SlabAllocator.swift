@@ -317,6 +317,7 @@ public struct SlabAllocator: ~Copyable {
 
     /// `realloc`'s question with one validation of `pointer`: resized in
     /// place, or the bytes a move must copy, or not a live block.
+    @inline(__always)
     public mutating func resizeOrMeasure(_ pointer: UnsafeMutableRawPointer, byteCount: UInt) -> ResizeOutcome {
         let block = address(of: pointer)
         guard let (page, state) = liveBlockPage(block) else { return .notLive }
