@@ -10,19 +10,23 @@ extension SlabAllocator {
     /// empties the quarantine) and tries once more.
     @inline(never)
     mutating func refillAndAllocate(ofClass sizeClass: UInt) -> UnsafeMutableRawPointer? {
-        if let block = refill(ofClass: sizeClass) { return block }
-        if reclaimPages() {
+        var reclaimed = false
+        while true {
+            if let block = refill(ofClass: sizeClass) { return block }
+            guard !reclaimed, reclaimPages() else { break }
+            reclaimed = true
             // A flushed quarantine may have refilled this very cache.
             let record = classRecord(sizeClass)
             if record.pointee.cacheHead != PageDescriptor.noBlock { return popCache(record) }
-            if let block = refill(ofClass: sizeClass) { return block }
         }
         outOfMemoryCount &+= 1
         return nil
     }
 
     /// One refill of an empty cache without touching other classes; `nil`
-    /// when the class has nothing left and the pool has no page.
+    /// when the class has nothing left and the pool has no page. (Inlined
+    /// into its one caller's loop: a refill is frequent on churn.)
+    @inline(__always)
     mutating func refill(ofClass sizeClass: UInt) -> UnsafeMutableRawPointer? {
         let record = classRecord(sizeClass)
         let blockSize = UInt(record.pointee.blockSize)
@@ -123,6 +127,7 @@ extension SlabAllocator {
     }
 
     /// Pushes `page` on the front of the class's partial list.
+    @inline(__always)
     mutating func linkPartial(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>) {
         let d = descriptor(page)
         let head = record.pointee.partialHead
