@@ -75,9 +75,11 @@ public struct SlabAllocator: ~Copyable {
 
     /// A free block's second word holds its link XOR this value. `free` sees
     /// it on a block that is already free, and then confirms the double free
-    /// by walking that page's free list; a live block that happens to hold
-    /// the pattern costs a walk, never a false report.
-    static let freeMark: UInt32 = 0xCA1B_F7EE
+    /// by walking that page's free list or its class's cache; a live block
+    /// that happens to hold the pattern costs a walk, never a false report.
+    /// A byte repeated four times is a Thumb-2 immediate (`eor r0, r0, #imm`,
+    /// no literal load on `free`), and bit 31 is set (see `popCache`).
+    static let freeMark: UInt32 = 0xCACA_CACA
 
     /// An unconfigured allocator (all zeros): see ``configure(region:configuration:)``.
     public init() {}
