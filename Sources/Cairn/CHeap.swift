@@ -87,7 +87,8 @@ public enum CHeap {
         if byteCount == 0 { return pointer }
         guard let moved = allocator.allocate(byteCount: byteCount, alignment: fundamentalAlignment) else { return nil }
         copyBytes(from: address(of: pointer), to: address(of: moved), min(preserve, byteCount))
-        allocator.deallocate(pointer, caller: caller)
+        // Found live above, and nothing since could free it.
+        allocator.deallocate(knownLive: pointer, caller: caller)
         return moved
     }
 

@@ -20,6 +20,11 @@ public protocol RawAllocator: ~Copyable {
     /// and then ``bytesToPreserve(from:)``; an allocator that validates a
     /// pointer at a cost answers with one validation.
     mutating func resizeOrMeasure(_ pointer: UnsafeMutableRawPointer, byteCount: UInt) -> ResizeOutcome
+    /// Frees a block the caller has just found live (``resizeOrMeasure``
+    /// answered `.mustMove`, and nothing since could have freed it), so an
+    /// allocator may skip the tests that catch a bad pointer. The default
+    /// is ``deallocate(_:caller:)``, tests and all.
+    mutating func deallocate(knownLive pointer: UnsafeMutableRawPointer, caller: UInt)
 }
 
 /// The answer of ``RawAllocator/resizeOrMeasure(_:byteCount:)``.
@@ -30,6 +35,10 @@ public enum ResizeOutcome: Equatable {
 }
 
 extension RawAllocator where Self: ~Copyable {
+    public mutating func deallocate(knownLive pointer: UnsafeMutableRawPointer, caller: UInt) {
+        deallocate(pointer, caller: caller)
+    }
+
     public mutating func resizeOrMeasure(_ pointer: UnsafeMutableRawPointer, byteCount: UInt) -> ResizeOutcome {
         if resizeInPlace(pointer, byteCount: byteCount) { return .resized }
         guard let preserve = bytesToPreserve(from: pointer) else { return .notLive }

@@ -328,6 +328,25 @@ public struct SlabAllocator: ~Copyable {
         return .mustMove(preserving: usable)
     }
 
+    /// Frees a block known to be live (see
+    /// ``RawAllocator/deallocate(knownLive:caller:)``): the release build
+    /// skips the range, block-start and double-free tests; a checked build
+    /// keeps every test (and its quarantine).
+    public mutating func deallocate(knownLive pointer: UnsafeMutableRawPointer, caller: UInt) {
+        #if CAIRN_CHECKED
+        deallocate(pointer, caller: caller)
+        #else
+        let offset = address(of: pointer) &- arenaBase
+        let page = offset &>> pageShift
+        let d = descriptor(page)
+        let state = d.pointee.state
+        guard state < PageDescriptor.firstSpecialState else {
+            return deallocateRun(page: page, offset: offset, caller: caller)
+        }
+        releaseBlock(offset: offset, page: page, d, classRecord(UInt(state)))
+        #endif
+    }
+
     /// ``usableSize(of:)`` of a block already known to be live.
     func usableSize(ofLive block: UInt, page: UInt, state: UInt8) -> UInt? {
         #if CAIRN_CHECKED

@@ -313,6 +313,19 @@ final class SlabAllocatorTests: XCTestCase {
         // The two queries the default answers with agree for the slab.
         XCTAssertEqual(heap.slab.bytesToPreserve(from: run), 2048)
         XCTAssertNil(heap.slab.bytesToPreserve(from: block))
+        // A block found live is freed without its tests, as a plain free
+        // would free it: back on its list, counted free, heap intact.
+        let other = try XCTUnwrap(heap.slab.allocate(byteCount: 17, alignment: 8))
+        let live = heap.slab.statistics.liveBlocks
+        heap.slab.deallocate(knownLive: other, caller: 0)
+        XCTAssertEqual(heap.slab.statistics.liveBlocks, live - 1)
+        XCTAssertEqual(heap.slab.allocate(byteCount: 17, alignment: 8), other)
+        let second = try XCTUnwrap(heap.slab.allocate(byteCount: 5000, alignment: 8))
+        let runs = heap.slab.statistics.largeRuns
+        heap.slab.deallocate(knownLive: second, caller: 0)
+        XCTAssertEqual(heap.slab.statistics.largeRuns, runs - 1)
+        XCTAssertTrue(heap.slab.checkIntegrity().isValid)
+        XCTAssertEqual(MisuseRecorder.kinds, [])
         // The bump allocator answers through the two queries.
         let region = TestRegion(bytes: 256)
         var bump = BumpAllocator(region: region.buffer)

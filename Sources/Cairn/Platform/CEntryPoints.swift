@@ -129,6 +129,11 @@ struct OutOfLineHeap: RawAllocator {
     }
 
     @inline(never)
+    mutating func deallocate(knownLive pointer: UnsafeMutableRawPointer, caller: UInt) {
+        platformHeap.deallocate(knownLive: pointer, caller: caller)
+    }
+
+    @inline(never)
     mutating func resizeOrMeasure(_ pointer: UnsafeMutableRawPointer, byteCount: UInt) -> ResizeOutcome {
         platformHeap.resizeOrMeasure(pointer, byteCount: byteCount)
     }
