@@ -22,6 +22,9 @@ void board_puts(const char *s);
 // Writes `value` as "0x" followed by exactly 8 hex digits. Never allocates.
 void board_puthex32(uint32_t value);
 
+// Writes `value` in decimal, without leading zeros. Never allocates.
+void board_putdec32(uint32_t value);
+
 // Ends the program: under QEMU (semihosting) the host process exits with
 // `status`; on a board without a debugger attached it parks the core.
 void board_exit(int status) __attribute__((noreturn));

@@ -18,6 +18,16 @@ void board_puthex32(uint32_t value) {
     }
 }
 
+void board_putdec32(uint32_t value) {
+    char digits[10];  // UINT32_MAX has 10 decimal digits
+    int count = 0;
+    do {
+        digits[count++] = (char)('0' + value % 10);
+        value /= 10;
+    } while (value != 0);
+    while (count > 0) board_putchar(digits[--count]);
+}
+
 // Embedded Swift's print() writes through putchar. Defined here (and
 // <stdio.h> not included) so newlib's buffered stdio is never pulled in.
 int putchar(int c) {

@@ -221,23 +221,11 @@ static void main_operation(void) {
 
 static int passed, failed;
 
-static void put_decimal(uint32_t value) {
-    char digits[10];
-    int n = 0;
-    do {
-        digits[n++] = (char)('0' + value % 10);
-        value /= 10;
-    } while (value != 0);
-    while (n > 0) {
-        board_putchar(digits[--n]);
-    }
-}
-
 static void expect(int ok, const char *what, uint32_t value) {
     board_puts(ok ? "PASS " : "FAIL ");
     board_puts(what);
     board_puts(": ");
-    put_decimal(value);
+    board_putdec32(value);
     board_puts("\n");
     if (ok) {
         passed++;
@@ -265,11 +253,11 @@ static void free_all(struct block *blocks, int count) {
 
 int main(void) {
     board_puts("interrupt test: seed ");
-    put_decimal(IRQ_SEED);
+    board_putdec32(IRQ_SEED);
     board_puts(", ");
-    put_decimal(IRQ_OPERATIONS);
+    board_putdec32(IRQ_OPERATIONS);
     board_puts(" operations, SysTick every ");
-    put_decimal(IRQ_RELOAD);
+    board_putdec32(IRQ_RELOAD);
     board_puts(" clocks\n");
 
     SYST_RVR = IRQ_RELOAD - 1;
@@ -290,11 +278,11 @@ int main(void) {
     uint32_t held = main_held + isr_held;
     expect(ticks >= IRQ_MIN_TICKS, "SysTick handler runs", ticks);
     board_puts("     main operations per 100 ticks: ");
-    put_decimal(ticks == 0 ? 0 : (uint32_t)((uint64_t)IRQ_OPERATIONS * 100 / ticks));
+    board_putdec32(ticks == 0 ? 0 : (uint32_t)((uint64_t)IRQ_OPERATIONS * 100 / ticks));
     board_puts(", handler time per tick: ");
-    put_decimal(ticks == 0 ? 0 : (uint32_t)(isr_clocks / ticks));
+    board_putdec32(ticks == 0 ? 0 : (uint32_t)(isr_clocks / ticks));
     board_puts(" of ");
-    put_decimal(IRQ_RELOAD);
+    board_putdec32(IRQ_RELOAD);
     board_puts(" clocks\n");
     expect(isr_errors == 0, "handler blocks found broken when freed", isr_errors);
     expect(main_errors == 0, "main blocks found broken when freed or resized", main_errors);
@@ -307,9 +295,9 @@ int main(void) {
     expect(cairn_check_integrity() == 0, "integrity check (0 = intact)", (uint32_t)cairn_check_integrity());
     expect(stats.live_blocks == held, "live blocks = main's + handler's", (uint32_t)stats.live_blocks);
     board_puts("     main holds ");
-    put_decimal(main_held);
+    board_putdec32(main_held);
     board_puts(", handler holds ");
-    put_decimal(isr_held);
+    board_putdec32(isr_held);
     board_puts("\n");
     expect(stats.misuse == 0, "misuse reports", (uint32_t)stats.misuse);
 
@@ -320,11 +308,11 @@ int main(void) {
     expect(cairn_check_integrity() == 0, "integrity check after freeing all", (uint32_t)cairn_check_integrity());
     board_irq_restore(saved);
 
-    put_decimal((uint32_t)passed);
+    board_putdec32((uint32_t)passed);
     board_puts(" passed, ");
-    put_decimal((uint32_t)failed);
+    board_putdec32((uint32_t)failed);
     board_puts(" failed (seed ");
-    put_decimal(IRQ_SEED);
+    board_putdec32(IRQ_SEED);
     board_puts(")\n");
     return failed == 0 ? 0 : 1;
 }

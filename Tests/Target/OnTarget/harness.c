@@ -10,16 +10,6 @@ static void put_text(const char *text, size_t length) {
     for (size_t i = 0; i < length; i++) board_putchar(text[i]);
 }
 
-void ontarget_put_decimal(uint32_t value) {
-    char digits[10];  // UINT32_MAX has 10 decimal digits
-    size_t count = 0;
-    do {
-        digits[count++] = (char)('0' + value % 10);
-        value /= 10;
-    } while (value != 0);
-    while (count > 0) board_putchar(digits[--count]);
-}
-
 bool ontarget_record(bool passed, const char *test, size_t test_length, const char *detail,
                      size_t detail_length, bool has_value, uint32_t value) {
     if (passed) {
@@ -33,7 +23,7 @@ bool ontarget_record(bool passed, const char *test, size_t test_length, const ch
     put_text(detail, detail_length);
     if (has_value) {
         board_puts(" (got ");
-        ontarget_put_decimal(value);
+        board_putdec32(value);
         board_puts(" = ");
         board_puthex32(value);
         board_putchar(')');
@@ -49,7 +39,7 @@ void ontarget_say(const char *text, size_t length) {
 
 void ontarget_print_replay_seed(uint32_t seed) {
     board_puts("  replay with TEST_SEED=");
-    ontarget_put_decimal(seed);
+    board_putdec32(seed);
     board_putchar('\n');
 }
 
@@ -58,9 +48,9 @@ uint32_t ontarget_failures(void) {
 }
 
 void ontarget_finish(void) {
-    ontarget_put_decimal(passed_checks);
+    board_putdec32(passed_checks);
     board_puts(" passed, ");
-    ontarget_put_decimal(failed_checks);
+    board_putdec32(failed_checks);
     board_puts(" failed\n");
     board_exit(failed_checks == 0 ? 0 : 1);
 }

@@ -33,9 +33,6 @@ static inline bool ontarget_check_value(bool passed, const char *test, const cha
 // Prints `text` on the console (a progress line between suites).
 void ontarget_say(const char *text, size_t length);
 
-// Prints `value` in decimal on the console.
-void ontarget_put_decimal(uint32_t value);
-
 // Prints `  replay with TEST_SEED=<seed>` once a randomised test failed.
 void ontarget_print_replay_seed(uint32_t seed);
 

@@ -62,6 +62,6 @@ void ontarget_print_banner(void) {
     board_puts("cairn on-target tests: ");
     board_puts(profile.board);
     board_puts(profile.global_heap_is_bump ? ", bump heap, seed " : ", slab heap, seed ");
-    ontarget_put_decimal(profile.seed);
+    board_putdec32(profile.seed);
     board_putchar('\n');
 }

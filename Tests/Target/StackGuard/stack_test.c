@@ -42,18 +42,6 @@ static uint32_t recurse(uint32_t depth) {
     return recurse(depth + 1) + frame[FRAME_BYTES - 1];
 }
 
-static void put_decimal(uint32_t value) {
-    char digits[10];
-    int n = 0;
-    do {
-        digits[n++] = (char)('0' + value % 10);
-        value /= 10;
-    } while (value != 0);
-    while (n > 0) {
-        board_putchar(digits[--n]);
-    }
-}
-
 #if STACK_TEST_OVERFLOW
 // Words that must survive the overflow: the first words after the heap and
 // the last words below the guard (the first an overflow past the guard
@@ -92,7 +80,7 @@ void __real_board_exit(int status) __attribute__((noreturn));
 // does not cover what it reads, and it allocates nothing.
 void __wrap_board_exit(int status) {
     board_puts("stack-guard: depth ");
-    put_decimal(depth_reached);
+    board_putdec32(depth_reached);
     board_puts(", heap canaries at ");
     board_puthex32((uint32_t)(uintptr_t)canary_low());
     board_puts(" and ");
@@ -161,7 +149,7 @@ static void expect(int ok, const char *what, size_t value) {
     board_puts(ok ? "PASS " : "FAIL ");
     board_puts(what);
     board_puts(": ");
-    put_decimal((uint32_t)value);
+    board_putdec32((uint32_t)value);
     board_puts("\n");
     if (ok) {
         passed++;
@@ -187,9 +175,9 @@ int main(void) {
     expect(deep >= shallow + 12 * FRAME_BYTES, "after 16 levels", deep);
     expect(deep < stack_size, "below the stack size", stack_size);
     expect(again == deep, "after 4 levels again (unchanged)", again);
-    put_decimal((uint32_t)passed);
+    board_putdec32((uint32_t)passed);
     board_puts(" passed, ");
-    put_decimal((uint32_t)failed);
+    board_putdec32((uint32_t)failed);
     board_puts(" failed\n");
     return failed == 0 ? 0 : 1;
 }
