@@ -29,11 +29,12 @@ calls=$($objdump -d --no-show-raw-insn "$elf" | awk -v size="$size" '
         for (i = 0; i < 4; i++) if (recent[i] ~ ("r2, #" size "([^0-9]|$)")) { sub(":", "", $1); print $1; break }
     }')
 # ...named by the function that contains them (objdump hides Swift's
-# `$`-prefixed symbols, so they come from nm).
+# `$`-prefixed symbols, so they come from nm, read once).
+functions=$($nm -n "$elf" | awk '$2 ~ /^[Tt]$/ { print $1, $3 }')
 copies=$(for address in $calls; do
-    $nm -n "$elf" | awk -v a=$((0x$address)) '
-        $2 ~ /^[Tt]$/ { v = 0; h = $1; for (i = 1; i <= length(h); i++) v = v * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1
-                        if (v <= a) name = $3; else { print name; exit } }'
+    echo "$functions" | awk -v a=$((0x$address)) '
+        { v = 0; for (i = 1; i <= length($1); i++) v = v * 16 + index("0123456789abcdef", substr($1, i, 1)) - 1
+          if (v <= a) name = $2; else { print name; exit } }'
 done | grep -F '$e5Cairn' | grep -Ev "$allowed" || true)
 
 if [ -n "$copies" ]; then

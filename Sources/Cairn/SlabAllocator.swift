@@ -272,6 +272,15 @@ public struct SlabAllocator: ~Copyable {
         loadWord(block &+ 4) == loadWord(block) ^ freeMark
     }
 
+    /// Makes `block` a free block linking to `link`: the link in its first
+    /// word, the link XOR ``freeMark`` in its second (what ``looksFree(_:)``
+    /// reads).
+    @inline(__always)
+    static func writeFreeLink(_ link: UInt32, into block: UInt) {
+        storeWord(link, block)
+        storeWord(link ^ freeMark, block &+ 4)
+    }
+
     /// Puts a validated block back: onto the class's cache when it belongs
     /// to the cache page, else onto its page's own free list.
     @inline(__always)
@@ -281,15 +290,12 @@ public struct SlabAllocator: ~Copyable {
         let offset32 = UInt32(truncatingIfNeeded: offset)
         if UInt(record.pointee.cachePage) == page {
             // The cache page's `used` counts cached blocks: nothing to update.
-            let link = record.pointee.cacheHead
-            storeWord(link, block)
-            storeWord(link ^ Self.freeMark, block &+ 4)
+            Self.writeFreeLink(record.pointee.cacheHead, into: block)
             record.pointee.cacheHead = offset32
             return
         }
         let link = d.pointee.freeList
-        storeWord(link, block)
-        storeWord(link ^ Self.freeMark, block &+ 4)
+        Self.writeFreeLink(link, into: block)
         d.pointee.freeList = offset32
         let used = d.pointee.used &- 1
         d.pointee.used = used
