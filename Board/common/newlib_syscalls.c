@@ -3,9 +3,19 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/reent.h>
 #include <sys/stat.h>
 
 #include "board.h"
+
+// errno lives in newlib's reentrancy structure (1 KiB in the full newlib).
+// The errno macro would link that structure into every firmware, even one
+// that never reads errno. Through a weak reference the word is written only
+// where the firmware links it itself (it reads errno, or uses stdio).
+#pragma weak _impure_ptr
+static void set_errno(int code) {
+    if (&_impure_ptr != NULL) _impure_ptr->_errno = code;
+}
 
 // newlib's own malloc grows its heap through _sbrk. Refusing keeps every
 // byte of dynamic memory in Cairn's arena: if something in newlib still
@@ -13,7 +23,7 @@
 // linker script never gave it.
 void *_sbrk(ptrdiff_t increment) {
     (void)increment;
-    errno = ENOMEM;
+    set_errno(ENOMEM);
     return (void *)-1;
 }
 
@@ -23,7 +33,7 @@ static int is_console(int fd) {
 
 int _write(int fd, const char *buf, int len) {
     if (!is_console(fd)) {
-        errno = EBADF;
+        set_errno(EBADF);
         return -1;
     }
     for (int i = 0; i < len; i++) {
@@ -37,7 +47,7 @@ int _read(int fd, char *buf, int len) {
     (void)buf;
     (void)len;
     if (!is_console(fd)) {
-        errno = EBADF;
+        set_errno(EBADF);
         return -1;
     }
     return 0;
@@ -45,13 +55,13 @@ int _read(int fd, char *buf, int len) {
 
 int _close(int fd) {
     (void)fd;
-    errno = EBADF;
+    set_errno(EBADF);
     return -1;
 }
 
 int _fstat(int fd, struct stat *st) {
     if (!is_console(fd)) {
-        errno = EBADF;
+        set_errno(EBADF);
         return -1;
     }
     st->st_mode = S_IFCHR;
@@ -60,7 +70,7 @@ int _fstat(int fd, struct stat *st) {
 
 int _isatty(int fd) {
     if (!is_console(fd)) {
-        errno = EBADF;
+        set_errno(EBADF);
         return 0;
     }
     return 1;
@@ -70,7 +80,7 @@ int _lseek(int fd, int offset, int whence) {
     (void)fd;
     (void)offset;
     (void)whence;
-    errno = ESPIPE;
+    set_errno(ESPIPE);
     return -1;
 }
 
@@ -83,7 +93,7 @@ void _exit(int status) {
 int _kill(int pid, int sig) {
     (void)pid;
     (void)sig;
-    errno = EINVAL;
+    set_errno(EINVAL);
     return -1;
 }
 

@@ -51,8 +51,13 @@ void cairn_platform_heap_config(struct cairn_heap_config *out) {
 #endif
 }
 
+/* The port's own _write, not newlib's write(): that wrapper keeps errno in
+ * newlib's reentrancy structure and would link it (1 KiB) into every
+ * firmware. */
+int _write(int fd, const char *text, int length);
+
 __attribute__((weak)) void cairn_platform_write(const char *text, size_t length) {
-    (void)write(1, text, length);
+    (void)_write(1, text, (int)length);
 }
 
 __attribute__((weak, noreturn)) void cairn_platform_fatal(void) {

@@ -12,7 +12,6 @@
  */
 #if defined(__arm__) && !defined(__linux__)
 
-#include <errno.h>
 #include <malloc.h>
 #include <reent.h>
 #include <stdlib.h>
@@ -25,8 +24,19 @@
  * (cairn_critical.h, inlined into it), so with its caller's address as the
  * last argument a hook compiles to a tail branch. Swift sets errno through
  * cairn_set_errno on the failure paths; in newlib's single-threaded build
- * that is the same word as the _r variants' r->_errno. */
-void cairn_set_errno(int code) { errno = code; }
+ * that is the same word as the _r variants' r->_errno.
+ *
+ * errno lives in newlib's reentrancy structure (`impure_data`, about 1 KiB
+ * of RAM and flash in the full newlib). Naming it here would link that
+ * structure into every firmware, so the reference is weak: a firmware that
+ * can read errno at all (errno, perror, strerror_r, printf...) links
+ * _impure_ptr through newlib's own code, and Cairn then sets it; in one
+ * that cannot, there is nothing to set. Nothing else in this file may name
+ * _REENT or errno, or the structure comes back. */
+#pragma weak _impure_ptr
+void cairn_set_errno(int code) {
+    if (&_impure_ptr != NULL) _impure_ptr->_errno = code;
+}
 
 /* The three calls on every hot path forward as a bare tail branch on
  * Thumb-2 (Cortex-M3/M4/M7): the return address goes in as the extra last
@@ -119,7 +129,7 @@ struct mallinfo _mallinfo_r(struct _reent *r) {
     return info;
 }
 
-struct mallinfo mallinfo(void) { return _mallinfo_r(_REENT); }
+struct mallinfo mallinfo(void) { return _mallinfo_r(NULL); }
 
 void _malloc_stats_r(struct _reent *r) {
     (void)r;
@@ -134,7 +144,7 @@ int _mallopt_r(struct _reent *r, int parameter, int value) {
     return 0;
 }
 
-int mallopt(int parameter, int value) { return _mallopt_r(_REENT, parameter, value); }
+int mallopt(int parameter, int value) { return _mallopt_r(NULL, parameter, value); }
 
 /* Empty pages already go back to Cairn's pool; there is no system to return
  * memory to. */
@@ -143,7 +153,7 @@ int _malloc_trim_r(struct _reent *r, size_t pad) {
     return 0;
 }
 
-int malloc_trim(size_t pad) { return _malloc_trim_r(_REENT, pad); }
+int malloc_trim(size_t pad) { return _malloc_trim_r(NULL, pad); }
 
 /* The report and the check run with interrupts masked too (inside Swift):
  * they walk structures an interrupt could otherwise change under them. */
