@@ -6,15 +6,14 @@
 # by a refactor and invisible in the source. Only Cairn's own functions
 # (Swift module Cairn, `$e5Cairn...`) are checked; copies are allowed in
 # those that run once or only on request: initialisers (`...cfC`),
-# `configure`, the statistics, the integrity check, the heap report and
-# `malloc_usable_size` (OutOfLineHeap.usableSize).
+# `configure`, the statistics, the integrity check and the heap report.
 #
 #   scripts/check-no-heap-copy.sh firmware.elf
 set -eu
 elf=$1
 objdump=${OBJDUMP:-arm-none-eabi-objdump}
 nm=${NM:-arm-none-eabi-nm}
-allowed='cfC$|configure|statistics|checkIntegrity|PrintReport|GetStats|CheckIntegrity|HeapReport|heapReport|OutOfLineHeapV10usableSize'
+allowed='cfC$|configure|statistics|checkIntegrity|PrintReport|GetStats|CheckIntegrity|HeapReport|heapReport'
 
 # The heap's size in bytes, from its symbol.
 size_hex=$($nm -S "$elf" | awk '$4 ~ /platformHeap.*SlabAllocator|platformHeap.*BumpAllocator/ { print $2; exit }')

@@ -71,8 +71,21 @@ public enum CHeap {
         _ allocator: inout A, _ pointer: UnsafeMutableRawPointer?, byteCount: UInt, caller: UInt = 0
     ) -> UnsafeMutableRawPointer? {
         guard let pointer else { return malloc(&allocator, byteCount: byteCount) }
+        let outcome = allocator.resizeOrMeasure(pointer, byteCount: byteCount)
+        if outcome == .resized { return pointer }
+        return realloc(&allocator, pointer, byteCount: byteCount, after: outcome, caller: caller)
+    }
+
+    /// The rest of ``realloc(_:_:byteCount:caller:)`` once `pointer` was
+    /// measured and could not be resized in place: a firmware inlines the
+    /// measuring (the common in-place case) and calls this.
+    @inline(__always)
+    public static func realloc<A: RawAllocator & ~Copyable>(
+        _ allocator: inout A, _ pointer: UnsafeMutableRawPointer, byteCount: UInt, after outcome: ResizeOutcome,
+        caller: UInt
+    ) -> UnsafeMutableRawPointer? {
         let preserve: UInt
-        switch allocator.resizeOrMeasure(pointer, byteCount: byteCount) {
+        switch outcome {
         case .resized:
             return pointer
         case .notLive:

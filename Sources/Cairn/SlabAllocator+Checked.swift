@@ -245,14 +245,14 @@ extension SlabAllocator {
         while inPage < UInt(d.pointee.carved) {
             let block = arenaBase &+ pageStart &+ inPage
             let offset = UInt32(truncatingIfNeeded: pageStart &+ inPage)
-            if Self.looksFree(block), isFreeBlock(offset, page: page, record) {
+            if Self.looksFree(block), Self.isFreeBlock(offset, page: page, d, record, arenaBase: arenaBase) {
                 if !poisonIsIntact(block, from: 8, blockSize: blockSize) { return .freeBlockOverwritten }
             } else if isQuarantined(UInt(offset)) {
                 if !poisonIsIntact(block, from: 0, blockSize: blockSize) { return .freeBlockOverwritten }
             } else if !canaryIsIntact(block, page: page, state: d.pointee.state) {
                 // A free block whose link was overwritten no longer looks
                 // free: the list walk tells it from a live block.
-                return isFreeBlock(offset, page: page, record) ? .freeBlockOverwritten : .blockCanary
+                return Self.isFreeBlock(offset, page: page, d, record, arenaBase: arenaBase) ? .freeBlockOverwritten : .blockCanary
             }
             inPage &+= blockSize
         }

@@ -159,16 +159,25 @@ extension SlabAllocator {
     /// cyclic by a stray write cannot make it loop.
     @inline(never)
     func isFreeBlock(_ block: UInt32, page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>) -> Bool {
-        if list(from: descriptor(page).pointee.freeList, holds: block, limit: record.pointee.blocksPerPage) {
-            return true
-        }
+        Self.isFreeBlock(block, page: page, descriptor(page), record, arenaBase: arenaBase)
+    }
+
+    /// ``isFreeBlock(_:page:_:)`` over the words it reads: a non-mutating
+    /// path inlined into a mutating one (``liveBlockPage(_:)`` in `realloc`)
+    /// that calls an instance method makes Swift copy the whole allocator
+    /// first. (The instance form stays for `free`: fewer arguments.)
+    @inline(never)
+    static func isFreeBlock(_ block: UInt32, page: UInt, _ d: UnsafeMutablePointer<PageDescriptor>,
+                            _ record: UnsafeMutablePointer<SizeClassRecord>, arenaBase: UInt) -> Bool {
+        let limit = record.pointee.blocksPerPage
+        if list(from: d.pointee.freeList, holds: block, limit: limit, arenaBase: arenaBase) { return true }
         return UInt(record.pointee.cachePage) == page
-            && list(from: record.pointee.cacheHead, holds: block, limit: record.pointee.blocksPerPage)
+            && list(from: record.pointee.cacheHead, holds: block, limit: limit, arenaBase: arenaBase)
     }
 
     /// True when the free list starting at `head` reaches `block` within
     /// `limit` + 1 links.
-    func list(from head: UInt32, holds block: UInt32, limit: UInt16) -> Bool {
+    static func list(from head: UInt32, holds block: UInt32, limit: UInt16, arenaBase: UInt) -> Bool {
         var link = head
         var steps: UInt16 = 0
         while link != PageDescriptor.noBlock && steps <= limit {
@@ -196,7 +205,9 @@ extension SlabAllocator {
     }
 
     /// The page and state of the live block starting at `block`, or `nil`
-    /// when `block` is not the start of a block in use.
+    /// when `block` is not the start of a block in use. Inlined: `realloc`
+    /// resizing in place is this test and one compare.
+    @inline(__always)
     func liveBlockPage(_ block: UInt) -> (UInt, UInt8)? {
         let offset = block &- arenaBase
         guard offset < arenaBytes else { return nil }
@@ -204,14 +215,16 @@ extension SlabAllocator {
         let d = descriptor(page)
         let state = d.pointee.state
         let inPage = offset & pageMask
-        if state == PageDescriptor.largeRun { return inPage == 0 ? (page, state) : nil }
-        guard state < PageDescriptor.firstSpecialState else { return nil }
+        guard state < PageDescriptor.firstSpecialState else {
+            return state == PageDescriptor.largeRun && inPage == 0 ? (page, state) : nil
+        }
         // The same cheap tests as `deallocate`: a block start below the
         // carved limit, and not free (the free lists are walked only when
         // the block carries the free mark).
         let record = classRecord(UInt(state))
         guard Self.isCarvedBlockStart(inPage, record, d) else { return nil }
-        if Self.looksFree(block), isFreeBlock(UInt32(truncatingIfNeeded: offset), page: page, record) {
+        if Self.looksFree(block),
+           Self.isFreeBlock(UInt32(truncatingIfNeeded: offset), page: page, d, record, arenaBase: arenaBase) {
             return nil
         }
         #if CAIRN_CHECKED

@@ -38,8 +38,9 @@ void cairn_set_errno(int code) {
     if (&_impure_ptr != NULL) _impure_ptr->_errno = code;
 }
 
-/* The three calls on every hot path forward as a bare tail branch on
- * Thumb-2 (Cortex-M3/M4/M7): the return address goes in as the extra last
+/* The calls on hot paths (malloc, free, posix_memalign and realloc, whose
+ * in-place resize is common) forward as a bare tail branch on Thumb-2
+ * (Cortex-M3/M4/M7): the return address goes in as the extra last
  * argument, and the Swift entry point returns straight to the caller. (Read
  * through __builtin_return_address, GCC saves and restores lr around the
  * branch: two more instructions per call.) Thumb-1 (Cortex-M0) has no long
@@ -59,6 +60,10 @@ __attribute__((naked)) void free(void *pointer) {
 __attribute__((naked)) void *malloc(size_t size) {
     __asm volatile("mov r1, lr\n\tb.w cairn_swift_malloc");
 }
+
+__attribute__((naked)) void *realloc(void *pointer, size_t size) {
+    __asm volatile("mov r2, lr\n\tb.w cairn_swift_realloc");
+}
 #pragma GCC diagnostic pop
 #else
 int posix_memalign(void **out, size_t alignment, size_t size) {
@@ -68,11 +73,11 @@ int posix_memalign(void **out, size_t alignment, size_t size) {
 void free(void *pointer) { cairn_swift_free(pointer, CALLER); }
 
 void *malloc(size_t size) { return cairn_swift_malloc(size, CALLER); }
+
+void *realloc(void *pointer, size_t size) { return cairn_swift_realloc(pointer, size, CALLER); }
 #endif
 
 void *calloc(size_t count, size_t size) { return cairn_swift_calloc(count, size, CALLER); }
-
-void *realloc(void *pointer, size_t size) { return cairn_swift_realloc(pointer, size, CALLER); }
 
 void *aligned_alloc(size_t alignment, size_t size) {
     return cairn_swift_aligned_alloc(alignment, size, CALLER);

@@ -58,10 +58,28 @@ func cairnCalloc(_ count: UInt, _ size: UInt, _ caller: UInt) -> UnsafeMutableRa
 func cairnRealloc(_ pointer: UnsafeMutableRawPointer?, _ size: UInt, _ caller: UInt) -> UnsafeMutableRawPointer? {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
-    var heap = OutOfLineHeap()
-    if let block = CHeap.realloc(&heap, pointer, byteCount: size, caller: caller) { return block }
-    // Only a realloc(NULL, n) can be the first use of the heap.
-    if pointer == nil { return mallocAfterFailure(size) }
+    // Only the measuring is inlined: a block that keeps its place costs one
+    // validation and a compare; moving it goes out of line.
+    guard let pointer else { return mallocAfterNull(size) }
+    let outcome = platformHeap.resizeOrMeasure(pointer, byteCount: size)
+    if outcome == .resized { return pointer }
+    return reallocAfterMeasure(pointer, size, outcome, caller)
+}
+
+/// `realloc(NULL, n)`: `malloc(n)`, and possibly the heap's first use.
+@inline(never)
+func mallocAfterNull(_ size: UInt) -> UnsafeMutableRawPointer? {
+    if let block = CHeap.malloc(&platformHeap, byteCount: size) { return block }
+    return mallocAfterFailure(size)
+}
+
+/// A `realloc` that cannot keep its block: move it, or report a bad pointer.
+@inline(never)
+func reallocAfterMeasure(_ pointer: UnsafeMutableRawPointer, _ size: UInt, _ outcome: ResizeOutcome,
+                         _ caller: UInt) -> UnsafeMutableRawPointer? {
+    if let block = CHeap.realloc(&platformHeap, pointer, byteCount: size, after: outcome, caller: caller) {
+        return block
+    }
     cairn_set_errno(CHeap.ENOMEM)
     return nil
 }
@@ -83,8 +101,6 @@ func cairnAlignedAlloc(_ alignment: UInt, _ size: UInt, _ caller: UInt) -> Unsaf
 func cairnUsableSize(_ pointer: UnsafeMutableRawPointer?) -> UInt {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
-    // Through the out-of-line copy: borrowing the global directly makes
-    // Swift copy the whole allocator first.
     let heap = OutOfLineHeap()
     return CHeap.usableSize(heap, pointer)
 }
@@ -111,8 +127,6 @@ struct OutOfLineHeap: RawAllocator {
         platformHeap.deallocate(pointer, caller: caller)
     }
 
-    /// (Borrowing the global here copies the allocator first, about 30
-    /// instructions; `malloc_usable_size` is a rare query, so it stays.)
     @inline(never)
     func usableSize(of pointer: UnsafeMutableRawPointer) -> UInt? {
         platformHeap.usableSize(of: pointer)
