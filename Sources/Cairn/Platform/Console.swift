@@ -14,6 +14,15 @@ enum Console {
         }
     }
 
+    /// `count` spaces (none when `count` is not positive).
+    static func writeSpaces(_ count: Int) {
+        var left = count
+        while left > 0 {
+            write(" ")
+            left -= 1
+        }
+    }
+
     /// `value` in decimal, right-aligned in `width` columns.
     static func write(_ value: UInt, width: Int = 0) {
         write(value, radix: 10, width: width)

@@ -40,35 +40,36 @@ func cairnPrintReport() -> Int32 {
     #if CAIRN_BUMP
     let stats = platformHeap.statistics
     Console.write("cairn heap report (bump allocator)\n")
-    line("  capacity        ", stats.capacity, " bytes\n")
-    line("  in use          ", stats.bytesInUse, " bytes\n")
-    line("  peak            ", stats.peakBytesInUse, " bytes\n")
-    line("  failed requests ", stats.failedRequests, "\n")
-    line("  ignored frees   ", stats.ignoredFrees, "\n")
-    Console.write("  integrity       OK\n")
+    line("capacity", stats.capacity, " bytes\n")
+    line("in use", stats.bytesInUse, " bytes\n")
+    line("peak", stats.peakBytesInUse, " bytes\n")
+    line("failed requests", stats.failedRequests, "\n")
+    line("ignored frees", stats.ignoredFrees, "\n")
+    label("integrity")
+    Console.write("OK\n")
     return 0
     #else
     let stats = platformHeap.statistics
     Console.write("cairn heap report (slab allocator)\n")
-    line("  capacity        ", stats.capacity, " bytes in ")
+    line("capacity", stats.capacity, " bytes in ")
     Console.write(stats.pageCount)
     Console.write(" pages of ")
     Console.write(stats.pageSize)
     Console.write(" bytes\n")
-    line("  in use          ", stats.bytesInUse, " bytes (")
+    line("in use", stats.bytesInUse, " bytes (")
     Console.write(stats.classPages + stats.runPages)
     Console.write(" pages)\n")
-    line("  peak            ", stats.peakBytesInUse, " bytes\n")
-    line("  reserved        ", stats.bytesReserved, " bytes in ")
+    line("peak", stats.peakBytesInUse, " bytes\n")
+    line("reserved", stats.bytesReserved, " bytes in ")
     Console.write(stats.liveBlocks)
     Console.write(" blocks and ")
     Console.write(stats.largeRuns)
     Console.write(" page runs\n")
-    line("  free            ", stats.freePages, " pages, largest span ")
+    line("free", stats.freePages, " pages, largest span ")
     Console.write(stats.largestFreeSpanPages)
     Console.write(" pages\n")
-    line("  out of memory   ", stats.outOfMemoryCount, "\n")
-    line("  misuse          ", stats.misuseCount, "\n")
+    line("out of memory", stats.outOfMemoryCount, "\n")
+    line("misuse", stats.misuseCount, "\n")
     Console.write("  class   block   pages  in use\n")
     var index = 0
     while index < platformHeap.sizeClassCount {
@@ -83,21 +84,35 @@ func cairnPrintReport() -> Int32 {
     }
     let integrity = platformHeap.checkIntegrity()
     if let problem = integrity.problem {
-        Console.write("  integrity       BROKEN: invariant ")
+        label("integrity")
+        Console.write("BROKEN: invariant ")
         Console.write(UInt(problem.rawValue))
         Console.write(" at page ")
         Console.write(UInt(bitPattern: integrity.page))
         Console.write("\n")
         return Int32(problem.rawValue)
     }
-    Console.write("  integrity       OK\n")
+    label("integrity")
+    Console.write("OK\n")
     return 0
     #endif
 }
 
-private func line(_ label: StaticString, _ value: UInt, _ tail: StaticString) {
-    Console.write(label)
+/// One report line: the label in an 18-column field, the value right-aligned
+/// in 8, then `tail`.
+private func line(_ name: StaticString, _ value: UInt, _ tail: StaticString) {
+    label(name)
     Console.write(value, width: 8)
     Console.write(tail)
+}
+
+/// `name` indented by two and padded to 18 columns. (Short literals: one of
+/// 16 bytes or more is stored 16-byte aligned, and every firmware that can
+/// report misuse carries all of Cairn's strings, so padding them in the
+/// text would cost flash.)
+private func label(_ name: StaticString) {
+    Console.write("  ")
+    Console.write(name)
+    Console.writeSpaces(16 - name.utf8CodeUnitCount)
 }
 #endif
