@@ -101,7 +101,7 @@ extension SlabAllocator {
     /// `caller` is whoever made the call that noticed (0 for an allocation).
     mutating func verifyPoison(_ block: UInt, from start: UInt, blockSize: UInt, page: UInt, caller: UInt = 0) {
         if !poisonIsIntact(block, from: start, blockSize: blockSize) {
-            reportMisuse(.writeAfterFree, block, Int(descriptor(page).pointee.state), caller)
+            Self.reportMisuse(&self, .writeAfterFree, block, Int(descriptor(page).pointee.state), caller)
         }
     }
 
@@ -123,13 +123,13 @@ extension SlabAllocator {
         let block = arenaBase &+ offset
         let state = descriptor(page).pointee.state
         if isQuarantined(offset) {
-            reportMisuse(.doubleFree, block, Int(state), caller)
+            Self.reportMisuse(&self, .doubleFree, block, Int(state), caller)
             return nil
         }
         guard let size = requestedSize(ofLiveBlock: block, page: page, state: state),
               canaryIsIntact(block, page: page, state: state)
         else {
-            reportMisuse(.bufferOverflow, block, Int(state), caller)
+            Self.reportMisuse(&self, .bufferOverflow, block, Int(state), caller)
             return nil
         }
         requestedBytes &-= size
@@ -191,7 +191,7 @@ extension SlabAllocator {
         var page = start
         while page < start &+ count {
             if !poisonIsIntact(pageAddress(page), from: 0, blockSize: pageMask &+ 1) {
-                reportMisuse(.writeAfterFree, pageAddress(page), -1, 0)
+                Self.reportMisuse(&self, .writeAfterFree, pageAddress(page), -1, 0)
                 return
             }
             page &+= 1

@@ -8,7 +8,7 @@ extension SlabAllocator {
     /// make a partial page (or else a fresh page) the cache page. When the
     /// pool is dry, gives back empty cache pages (and, in checked builds,
     /// empties the quarantine) and tries once more.
-    @inline(never)
+    @inline(__always)
     mutating func refillAndAllocate(ofClass sizeClass: UInt) -> UnsafeMutableRawPointer? {
         var reclaimed = false
         while true {
@@ -73,7 +73,7 @@ extension SlabAllocator {
     /// A page other than the cache page gained a free block: it was full
     /// (`wasFull`) and joins the partial list, or it has no block in use
     /// any more and goes back to the pool, or both.
-    @inline(never)
+    @inline(__always)
     mutating func pageGainedFreeBlock(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>, wasFull: Bool) {
         if descriptor(page).pointee.used != 0 {
             linkPartial(page, record)
@@ -157,15 +157,12 @@ extension SlabAllocator {
     /// O(blocks per page); runs only when the block carries the free mark.
     /// Each walk is bounded by the page's capacity, so even a list made
     /// cyclic by a stray write cannot make it loop.
-    @inline(never)
-    func isFreeBlock(_ block: UInt32, page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>) -> Bool {
-        Self.isFreeBlock(block, page: page, descriptor(page), record, arenaBase: arenaBase)
-    }
-
-    /// ``isFreeBlock(_:page:_:)`` over the words it reads: a non-mutating
-    /// path inlined into a mutating one (``liveBlockPage(_:)`` in `realloc`)
-    /// that calls an instance method makes Swift copy the whole allocator
-    /// first. (The instance form stays for `free`: fewer arguments.)
+    ///
+    /// Static, over the words it reads: a non-mutating path inlined into a
+    /// mutating one (``liveBlockPage(_:)`` in `realloc`) that calls an
+    /// instance method makes Swift copy the whole allocator first. (`free`
+    /// calls it through the four-argument form beside the other ways out of
+    /// the fast paths.)
     @inline(never)
     static func isFreeBlock(_ block: UInt32, page: UInt, _ d: UnsafeMutablePointer<PageDescriptor>,
                             _ record: UnsafeMutablePointer<SizeClassRecord>, arenaBase: UInt) -> Bool {
@@ -195,7 +192,7 @@ extension SlabAllocator {
     }
 
     /// Passes a misuse to the handler. Nothing else changes.
-    @inline(never)
+    @inline(__always)
     mutating func reportMisuse(_ kind: MisuseKind, _ address: UInt, _ sizeClass: Int, _ caller: UInt) {
         misuseCount &+= 1
         guard let handler = misuseHandler else { return }

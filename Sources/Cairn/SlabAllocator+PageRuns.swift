@@ -3,7 +3,7 @@
 
 extension SlabAllocator {
     /// Allocates a run of pages holding `byteCount` bytes at `alignment`.
-    @inline(never)
+    @inline(__always)
     mutating func allocateRun(byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
                 // Round up to whole pages; a size within a page of UInt.max would
         // wrap, so it is refused before the addition.
@@ -42,7 +42,7 @@ extension SlabAllocator {
     }
 
     /// Frees the run starting at `offset`, or reports why it cannot.
-    @inline(never)
+    @inline(__always)
     mutating func deallocateRun(page: UInt, offset: UInt, caller: UInt) {
         let d = descriptor(page)
         let atPageStart = offset & pageMask == 0
@@ -51,7 +51,7 @@ extension SlabAllocator {
         case PageDescriptor.largeRun where atPageStart:
             #if CAIRN_CHECKED
             guard canaryIsIntact(address, page: page, state: PageDescriptor.largeRun) else {
-                return reportMisuse(.bufferOverflow, address, -1, caller)
+                return Self.reportMisuse(&self, .bufferOverflow, address, -1, caller)
             }
             requestedBytes &-= UInt(d.pointee.freeList)
             #endif
@@ -60,9 +60,9 @@ extension SlabAllocator {
             pagesInUse &-= pages
             releasePages(start: page, count: pages)
         case PageDescriptor.freeSpan where atPageStart:
-            reportMisuse(.doubleFree, address, -1, caller)
+            Self.reportMisuse(&self, .doubleFree, address, -1, caller)
         default:
-            reportMisuse(.notBlockStart, address, -1, caller)
+            Self.reportMisuse(&self, .notBlockStart, address, -1, caller)
         }
     }
 

@@ -128,7 +128,7 @@ public struct SlabAllocator: ~Copyable {
         if let sizeClass = sizeClass(for: byteCount, alignment: alignment) {
             return allocateBlock(ofClass: sizeClass)
         }
-        return allocateRun(byteCount: byteCount, alignment: alignment)
+        return Self.allocateRun(&self, byteCount: byteCount, alignment: alignment)
     }
 
     /// Entry of a size→class map for sizes no class with that alignment holds.
@@ -184,7 +184,9 @@ public struct SlabAllocator: ~Copyable {
     @inline(__always)
     mutating func allocateBlock(ofClass sizeClass: UInt) -> UnsafeMutableRawPointer? {
         let record = classRecord(sizeClass)
-        guard record.pointee.cacheHead != PageDescriptor.noBlock else { return refillAndAllocate(ofClass: sizeClass) }
+        guard record.pointee.cacheHead != PageDescriptor.noBlock else {
+            return Self.refillAndAllocate(&self, ofClass: sizeClass)
+        }
         return popCache(record)
     }
 
@@ -223,19 +225,19 @@ public struct SlabAllocator: ~Copyable {
     public mutating func deallocate(address block: UInt, caller: UInt) {
         let offset = block &- arenaBase
         // One unsigned compare rejects both sides of the arena.
-        guard offset < arenaBytes else { return freeOutsideArena(block, caller: caller) }
+        guard offset < arenaBytes else { return Self.freeOutsideArena(&self, block, caller: caller) }
         let page = offset &>> pageShift
         let d = descriptor(page)
         let state = d.pointee.state
         guard state < PageDescriptor.firstSpecialState else {
-            return deallocateRun(page: page, offset: offset, caller: caller)
+            return Self.deallocateRun(&self, page: page, offset: offset, caller: caller)
         }
         let record = classRecord(UInt(state))
         guard Self.isCarvedBlockStart(offset & pageMask, record, d) else {
-            return reportMisuse(.notBlockStart, block, Int(state), caller)
+            return Self.reportMisuse(&self, .notBlockStart, block, Int(state), caller)
         }
-        if Self.looksFree(block), isFreeBlock(UInt32(truncatingIfNeeded: offset), page: page, record) {
-            return reportMisuse(.doubleFree, block, Int(state), caller)
+        if Self.looksFree(block), Self.isFreeBlock(&self, UInt32(truncatingIfNeeded: offset), page: page, record) {
+            return Self.reportMisuse(&self, .doubleFree, block, Int(state), caller)
         }
         #if CAIRN_CHECKED
         // The block waits in quarantine; an older one may leave it now.
@@ -248,9 +250,9 @@ public struct SlabAllocator: ~Copyable {
 
     /// A free of an address outside the arena: `free(NULL)` is nothing,
     /// anything else is a foreign pointer.
-    @inline(never)
+    @inline(__always)
     mutating func freeOutsideArena(_ block: UInt, caller: UInt) {
-        if block != 0 { reportMisuse(.foreignPointer, block, -1, caller) }
+        if block != 0 { Self.reportMisuse(&self, .foreignPointer, block, -1, caller) }
     }
 
     /// True when page offset `inPage` starts one of the page's carved
@@ -302,7 +304,7 @@ public struct SlabAllocator: ~Copyable {
         // The first free block of a full page puts it on the partial list;
         // the last block in use leaving sends the page back to the pool.
         if link == PageDescriptor.noBlock || used == 0 {
-            pageGainedFreeBlock(page, record, wasFull: link == PageDescriptor.noBlock)
+            Self.pageGainedFreeBlock(&self, page, record, wasFull: link == PageDescriptor.noBlock)
         }
     }
 
@@ -347,7 +349,7 @@ public struct SlabAllocator: ~Copyable {
         let d = descriptor(page)
         let state = d.pointee.state
         guard state < PageDescriptor.firstSpecialState else {
-            return deallocateRun(page: page, offset: offset, caller: caller)
+            return Self.deallocateRun(&self, page: page, offset: offset, caller: caller)
         }
         releaseBlock(offset: offset, page: page, d, classRecord(UInt(state)))
         #endif
@@ -380,6 +382,55 @@ public struct SlabAllocator: ~Copyable {
     /// True when `pointer` lies inside this allocator's arena.
     public func owns(_ pointer: UnsafeRawPointer) -> Bool {
         address(of: pointer) &- arenaBase < arenaBytes
+    }
+
+    // MARK: - Ways out of the fast paths
+
+    // The fast paths, inlined into a firmware's entry points, leave through
+    // these static functions, which take the allocator as an ordinary
+    // argument. An instance method receives `self` in Swift's context
+    // register (r10), and an entry point that may call one saves and
+    // restores that callee-saved register on every call, taken or not: free
+    // on Cortex-M4 (part of one push), four instructions per call on
+    // Cortex-M0, whose push cannot reach r10. Each forwards to the instance
+    // method of the same name, inlined into it.
+
+    @inline(never)
+    static func refillAndAllocate(_ heap: inout SlabAllocator, ofClass sizeClass: UInt) -> UnsafeMutableRawPointer? {
+        heap.refillAndAllocate(ofClass: sizeClass)
+    }
+
+    @inline(never)
+    static func allocateRun(_ heap: inout SlabAllocator, byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
+        heap.allocateRun(byteCount: byteCount, alignment: alignment)
+    }
+
+    @inline(never)
+    static func freeOutsideArena(_ heap: inout SlabAllocator, _ block: UInt, caller: UInt) {
+        heap.freeOutsideArena(block, caller: caller)
+    }
+
+    @inline(never)
+    static func deallocateRun(_ heap: inout SlabAllocator, page: UInt, offset: UInt, caller: UInt) {
+        heap.deallocateRun(page: page, offset: offset, caller: caller)
+    }
+
+    @inline(never)
+    static func reportMisuse(_ heap: inout SlabAllocator, _ kind: MisuseKind, _ address: UInt, _ sizeClass: Int,
+                             _ caller: UInt) {
+        heap.reportMisuse(kind, address, sizeClass, caller)
+    }
+
+    @inline(never)
+    static func isFreeBlock(_ heap: inout SlabAllocator, _ block: UInt32, page: UInt,
+                            _ record: UnsafeMutablePointer<SizeClassRecord>) -> Bool {
+        isFreeBlock(block, page: page, heap.descriptor(page), record, arenaBase: heap.arenaBase)
+    }
+
+    @inline(never)
+    static func pageGainedFreeBlock(_ heap: inout SlabAllocator, _ page: UInt,
+                                    _ record: UnsafeMutablePointer<SizeClassRecord>, wasFull: Bool) {
+        heap.pageGainedFreeBlock(page, record, wasFull: wasFull)
     }
 
     // MARK: - Table access (the only index arithmetic on the metadata)
