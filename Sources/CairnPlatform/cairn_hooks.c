@@ -39,16 +39,19 @@ void cairn_set_errno(int code) {
 }
 
 /* The calls on hot paths (malloc, free, posix_memalign and realloc, whose
- * in-place resize is common) forward as a bare tail branch on Thumb-2
- * (Cortex-M3/M4/M7): the return address goes in as the extra last
- * argument, and the Swift entry point returns straight to the caller. (Read
- * through __builtin_return_address, GCC saves and restores lr around the
- * branch: two more instructions per call.) Thumb-1 (Cortex-M0) has no long
- * branch without a scratch register, so there the compiler forwards. */
-#if defined(__thumb2__)
+ * in-place resize is common) forward as a bare tail branch: the return
+ * address goes in as the extra last argument, and the Swift entry point
+ * returns straight to the caller. (Read through __builtin_return_address,
+ * GCC saves and restores lr around a call: two more instructions.)
+ * Thumb-2 (Cortex-M3/M4/M7) branches anywhere with b.w. Thumb-1 (Cortex-M0)
+ * reaches a far function only through a register: its address is loaded
+ * from a literal after the branch into an argument register the call does
+ * not use (bit 0 set, a Thumb address). posix_memalign uses all four, so
+ * on Thumb-1 the compiler forwards it. */
 /* A naked function's arguments are only in registers, read by the asm. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter"
+#if defined(__thumb2__)
 __attribute__((naked)) int posix_memalign(void **out, size_t alignment, size_t size) {
     __asm volatile("mov r3, lr\n\tb.w cairn_swift_posix_memalign");
 }
@@ -64,18 +67,24 @@ __attribute__((naked)) void *malloc(size_t size) {
 __attribute__((naked)) void *realloc(void *pointer, size_t size) {
     __asm volatile("mov r2, lr\n\tb.w cairn_swift_realloc");
 }
-#pragma GCC diagnostic pop
 #else
 int posix_memalign(void **out, size_t alignment, size_t size) {
     return cairn_swift_posix_memalign(out, alignment, size, CALLER);
 }
 
-void free(void *pointer) { cairn_swift_free(pointer, CALLER); }
+__attribute__((naked)) void free(void *pointer) {
+    __asm volatile("mov r1, lr\n\tldr r2, =cairn_swift_free\n\tbx r2\n\t.ltorg");
+}
 
-void *malloc(size_t size) { return cairn_swift_malloc(size, CALLER); }
+__attribute__((naked)) void *malloc(size_t size) {
+    __asm volatile("mov r1, lr\n\tldr r2, =cairn_swift_malloc\n\tbx r2\n\t.ltorg");
+}
 
-void *realloc(void *pointer, size_t size) { return cairn_swift_realloc(pointer, size, CALLER); }
+__attribute__((naked)) void *realloc(void *pointer, size_t size) {
+    __asm volatile("mov r2, lr\n\tldr r3, =cairn_swift_realloc\n\tbx r3\n\t.ltorg");
+}
 #endif
+#pragma GCC diagnostic pop
 
 void *calloc(size_t count, size_t size) { return cairn_swift_calloc(count, size, CALLER); }
 
