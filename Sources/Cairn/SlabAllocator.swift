@@ -392,8 +392,9 @@ public struct SlabAllocator: ~Copyable {
     // register (r10), and an entry point that may call one saves and
     // restores that callee-saved register on every call, taken or not: free
     // on Cortex-M4 (part of one push), four instructions per call on
-    // Cortex-M0, whose push cannot reach r10. Each forwards to the instance
-    // method of the same name, inlined into it.
+    // Cortex-M0, whose push cannot reach r10. Each forwards to the method of
+    // the same name, inlined into it (`isFreeBlock`: to its static form over
+    // the words it reads).
 
     @inline(never)
     static func refillAndAllocate(_ heap: inout SlabAllocator, ofClass sizeClass: UInt) -> UnsafeMutableRawPointer? {
