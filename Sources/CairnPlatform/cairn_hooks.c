@@ -171,6 +171,8 @@ int malloc_trim(size_t pad) { return _malloc_trim_r(NULL, pad); }
 
 /* The report and the check run with interrupts masked too (inside Swift):
  * they walk structures an interrupt could otherwise change under them. */
+int cairn_init(void) { return cairn_swift_init(); }
+
 int cairn_print_report(void) { return cairn_swift_print_report(); }
 
 int cairn_check_integrity(void) { return cairn_swift_check_integrity(); }

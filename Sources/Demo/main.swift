@@ -21,6 +21,9 @@ final class Reading {
 @main
 struct Demo {
     static func main() {
+        // The heap's one-time set-up, here rather than in the first
+        // allocation (print's first call may allocate).
+        CairnHeap.setUp()
         print("cairn demo: Embedded Swift and C sharing one heap")
 
         // Class instances: a linked list of readings.

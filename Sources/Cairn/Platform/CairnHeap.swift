@@ -7,6 +7,14 @@ import CairnPlatform
 /// The firmware's heap: the allocator behind `posix_memalign`/`free` and
 /// the C `malloc` family.
 public enum CairnHeap {
+    /// Sets the heap up now rather than in the first allocation (see
+    /// `cairn_init`); true when it is ready. Call it first thing in `main`
+    /// when every allocation must take its usual time.
+    @discardableResult
+    public static func setUp() -> Bool {
+        cairn_init() == 0
+    }
+
     /// Prints the heap report on the console; true when the heap is intact.
     @discardableResult
     public static func printReport() -> Bool {

@@ -39,6 +39,15 @@ func configurePlatformHeap() -> Bool {
     return true
 }
 
+/// `cairn_init`: the set-up the first allocation would otherwise pay for,
+/// done now. 0 when the heap is ready, -1 when it cannot be configured.
+@c(cairn_swift_init)
+func cairnInit() -> Int32 {
+    let saved = cairn_enter()
+    defer { cairn_leave(saved) }
+    return platformHeap.isConfigured || configurePlatformHeap() ? 0 : -1
+}
+
 /// The slow path every allocation failure takes: configures the heap if
 /// this is the first use and tells the caller to try again.
 @inline(never)

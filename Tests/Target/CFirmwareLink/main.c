@@ -97,7 +97,14 @@ static struct cairn_heap_stats heap_stats(void) {
 }
 
 int main(void) {
+    /* Before anything allocates (printf will): cairn_init sets the heap up,
+     * so that no allocation pays for it, and a second call changes nothing. */
+    int first_init = cairn_init();
+    struct cairn_heap_stats fresh = heap_stats();
+    int second_init = cairn_init();
     printf("c-firmware: C on libcairn.a (printf and strdup from newlib-nano)\n");
+    check(first_init == 0 && second_init == 0, "cairn_init returns 0");
+    check(fresh.capacity > 0 && fresh.in_use == 0, "cairn_init configures the heap before any allocation");
     /* newlib's stdio has made its allocations (stream structures, stdout's
      * buffer) by now and keeps them: they are the baseline for the leak
      * check. The bump allocator counts no blocks (it never reuses memory),
