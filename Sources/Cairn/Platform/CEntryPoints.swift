@@ -3,12 +3,13 @@
 // these; each masks interrupts (cairn_critical.h, inlined here) and applies
 // the C rule from CHeap to the platform heap.
 //
-// Only posix_memalign (the Embedded Swift runtime's one call), malloc and
-// free get the allocator's fast path inlined. Everything rarer goes through
-// `OutOfLineHeap`, whose methods are single out-of-line copies: the flash a
+// Only posix_memalign (the Embedded Swift runtime's one call), malloc,
+// free and realloc's validation get the allocator's fast path inlined.
+// Everything rarer goes through `OutOfLineHeap`, whose methods are single
+// out-of-line copies, or an out-of-line function of its own: the flash a
 // firmware pays for stays close to one copy of the algorithm. Failures
-// leave through `allocationFailed`, which configures the heap on first use
-// and sets errno.
+// leave through `mallocAfterFailure` and its kin, which configure the heap
+// on first use and set errno.
 #if hasFeature(Embedded) && os(none)
 import CairnPlatform
 
