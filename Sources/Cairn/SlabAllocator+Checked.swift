@@ -223,7 +223,7 @@ extension SlabAllocator {
         guard byteCount <= UInt.max &- Self.blockOverhead else { return false }
         let needed = byteCount &+ Self.blockOverhead
         if state == PageDescriptor.largeRun {
-            guard resizeRun(page: page, byteCount: needed) else { return false }
+            guard Self.resizeRun(&self, page: page, byteCount: needed) else { return false }
         } else if needed > UInt(classRecord(UInt(state)).pointee.blockSize) {
             return false
         }

@@ -67,6 +67,7 @@ extension SlabAllocator {
     }
 
     /// Shrinks or grows the run at `page` in place; false when it cannot grow.
+    @inline(__always)
     mutating func resizeRun(page: UInt, byteCount: UInt) -> Bool {
                 guard byteCount <= UInt.max &- pageMask else { return false }
         let wanted = max(1, (byteCount &+ pageMask) &>> pageShift)

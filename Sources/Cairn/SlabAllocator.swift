@@ -355,7 +355,10 @@ public struct SlabAllocator: ~Copyable {
         #endif
     }
 
-    /// ``usableSize(of:)`` of a block already known to be live.
+    /// ``usableSize(of:)`` of a block already known to be live. (Inlined:
+    /// a call would pass `self` in r10, which `realloc`'s entry point would
+    /// then save on every call.)
+    @inline(__always)
     func usableSize(ofLive block: UInt, page: UInt, state: UInt8) -> UInt? {
         #if CAIRN_CHECKED
         return requestedSize(ofLiveBlock: block, page: page, state: state)
@@ -375,7 +378,7 @@ public struct SlabAllocator: ~Copyable {
         if state != PageDescriptor.largeRun {
             return byteCount <= UInt(classRecord(UInt(state)).pointee.blockSize)
         }
-        return resizeRun(page: page, byteCount: byteCount)
+        return Self.resizeRun(&self, page: page, byteCount: byteCount)
         #endif
     }
 
@@ -414,6 +417,11 @@ public struct SlabAllocator: ~Copyable {
     @inline(never)
     static func deallocateRun(_ heap: inout SlabAllocator, page: UInt, offset: UInt, caller: UInt) {
         heap.deallocateRun(page: page, offset: offset, caller: caller)
+    }
+
+    @inline(never)
+    static func resizeRun(_ heap: inout SlabAllocator, page: UInt, byteCount: UInt) -> Bool {
+        heap.resizeRun(page: page, byteCount: byteCount)
     }
 
     @inline(never)
