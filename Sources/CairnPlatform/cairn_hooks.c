@@ -48,40 +48,38 @@ void cairn_set_errno(int code) {
  * from a literal after the branch into an argument register the call does
  * not use (bit 0 set, a Thumb address). posix_memalign uses all four, so
  * on Thumb-1 the compiler forwards it. */
+/* TAIL_BRANCH(caller, scratch, target): the body of a naked hook whose
+ * caller's address goes into register `caller` and whose free argument
+ * register `scratch` may carry the target's address (Thumb-1 only). */
+#if defined(__thumb2__)
+#define TAIL_BRANCH(caller, scratch, target) "mov " caller ", lr\n\tb.w " target
+#else
+#define TAIL_BRANCH(caller, scratch, target) \
+    "mov " caller ", lr\n\tldr " scratch ", =" target "\n\tbx " scratch "\n\t.ltorg"
+#endif
+
 /* A naked function's arguments are only in registers, read by the asm. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter"
-#if defined(__thumb2__)
-__attribute__((naked)) int posix_memalign(void **out, size_t alignment, size_t size) {
-    __asm volatile("mov r3, lr\n\tb.w cairn_swift_posix_memalign");
-}
-
 __attribute__((naked)) void free(void *pointer) {
-    __asm volatile("mov r1, lr\n\tb.w cairn_swift_free");
+    __asm volatile(TAIL_BRANCH("r1", "r2", "cairn_swift_free"));
 }
 
 __attribute__((naked)) void *malloc(size_t size) {
-    __asm volatile("mov r1, lr\n\tb.w cairn_swift_malloc");
+    __asm volatile(TAIL_BRANCH("r1", "r2", "cairn_swift_malloc"));
 }
 
 __attribute__((naked)) void *realloc(void *pointer, size_t size) {
-    __asm volatile("mov r2, lr\n\tb.w cairn_swift_realloc");
+    __asm volatile(TAIL_BRANCH("r2", "r3", "cairn_swift_realloc"));
+}
+
+#if defined(__thumb2__)
+__attribute__((naked)) int posix_memalign(void **out, size_t alignment, size_t size) {
+    __asm volatile(TAIL_BRANCH("r3", "", "cairn_swift_posix_memalign"));
 }
 #else
 int posix_memalign(void **out, size_t alignment, size_t size) {
     return cairn_swift_posix_memalign(out, alignment, size, CALLER);
-}
-
-__attribute__((naked)) void free(void *pointer) {
-    __asm volatile("mov r1, lr\n\tldr r2, =cairn_swift_free\n\tbx r2\n\t.ltorg");
-}
-
-__attribute__((naked)) void *malloc(size_t size) {
-    __asm volatile("mov r1, lr\n\tldr r2, =cairn_swift_malloc\n\tbx r2\n\t.ltorg");
-}
-
-__attribute__((naked)) void *realloc(void *pointer, size_t size) {
-    __asm volatile("mov r2, lr\n\tldr r3, =cairn_swift_realloc\n\tbx r3\n\t.ltorg");
 }
 #endif
 #pragma GCC diagnostic pop
