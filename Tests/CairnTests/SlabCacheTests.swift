@@ -12,6 +12,14 @@ final class SlabCacheTests: XCTestCase {
         (block.address - heap.slab.arenaBase) >> heap.slab.pageShift
     }
 
+    /// Eight 256-byte blocks: two full pages of the class (4 blocks a page),
+    /// the second of them the cache page.
+    private func eightBlocksOnTwoPages(_ heap: SlabFixture) throws -> [UnsafeMutableRawPointer] {
+        var blocks: [UnsafeMutableRawPointer] = []
+        for _ in 0..<8 { blocks.append(try XCTUnwrap(heap.slab.allocate(byteCount: 256, alignment: 8))) }
+        return blocks
+    }
+
     func testAFreedCachePageBlockIsTheNextOneHandedOut() throws {
         let heap = try SlabFixture()
         let a = try XCTUnwrap(heap.slab.allocate(byteCount: 64, alignment: 8))
@@ -57,8 +65,7 @@ final class SlabCacheTests: XCTestCase {
     func testFreesIntoOtherPagesRefillTheCacheFromThePartialPage() throws {
         let heap = try SlabFixture()
         // 256-byte blocks: four to a 1 KiB page. Fill two pages.
-        var blocks: [UnsafeMutableRawPointer] = []
-        for _ in 0..<8 { blocks.append(try XCTUnwrap(heap.slab.allocate(byteCount: 256, alignment: 8))) }
+        let blocks = try eightBlocksOnTwoPages(heap)
         let first = page(of: blocks[0], heap)
         let second = page(of: blocks[7], heap)
         XCTAssertNotEqual(first, second)
@@ -78,8 +85,7 @@ final class SlabCacheTests: XCTestCase {
 
     func testAPageOtherThanTheCachePageGoesBackWhenItsLastBlockIsFreed() throws {
         let heap = try SlabFixture()
-        var blocks: [UnsafeMutableRawPointer] = []
-        for _ in 0..<8 { blocks.append(try XCTUnwrap(heap.slab.allocate(byteCount: 256, alignment: 8))) }
+        let blocks = try eightBlocksOnTwoPages(heap)
         for block in blocks[0..<4] { heap.slab.deallocate(block) }
         XCTAssertEqual(heap.slab.statistics.classPages, 1)
         XCTAssertEqual(heap.slab.statistics.liveBlocks, 4)
@@ -88,8 +94,7 @@ final class SlabCacheTests: XCTestCase {
 
     func testDoubleFreeIsFoundInTheCacheAndOnAPageList() throws {
         let heap = try SlabFixture()
-        var blocks: [UnsafeMutableRawPointer] = []
-        for _ in 0..<8 { blocks.append(try XCTUnwrap(heap.slab.allocate(byteCount: 256, alignment: 8))) }
+        let blocks = try eightBlocksOnTwoPages(heap)
         heap.slab.deallocate(blocks[7])  // into the cache
         heap.slab.deallocate(blocks[7])
         heap.slab.deallocate(blocks[0])  // onto the first page's list
