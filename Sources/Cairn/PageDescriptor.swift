@@ -70,7 +70,9 @@ struct SizeClassRecord {
     var blockSize: UInt16
     var blocksPerPage: UInt16
     /// First page other than the cache page with a block on its own free
-    /// list, or ``PageDescriptor/noPage``.
+    /// list, or ``PageDescriptor/noPage``. At most one page on this list
+    /// has no block in use: the class keeps an emptied page only when it
+    /// would be the list's only page.
     var partialHead: UInt16
     /// The page the cache's blocks come from, or ``PageDescriptor/noPage``.
     /// Its own free list is always empty, and it is the only page of the

@@ -74,15 +74,37 @@ extension SlabAllocator {
 
     /// A page other than the cache page gained a free block: it was full
     /// (`wasFull`) and joins the partial list, or it has no block in use
-    /// any more and goes back to the pool, or both.
+    /// any more, or both.
+    ///
+    /// An empty page goes back to the pool, unless it would be the class's
+    /// only partial page: then the class keeps it on its partial list, so
+    /// that a class whose live blocks swing across a page boundary round
+    /// after round takes its own page back, blocks already free, with one
+    /// refill, instead of giving it to the pool, taking it again and
+    /// carving it block by block. A class therefore keeps at most one empty
+    /// page besides its cache page (a second one finds the list not empty).
+    /// Taking pages is unchanged: a class still grows only when every page
+    /// it holds is full, so the bound on its pages stays the same.
     @inline(__always)
     mutating func pageGainedFreeBlock(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>, wasFull: Bool) {
         if descriptor(page).pointee.used != 0 {
             linkPartial(page, record)
             return
         }
+        pageEmptied(page, record, wasFull: wasFull)
+    }
+
+    /// The rarer half of ``pageGainedFreeBlock(_:_:wasFull:)``, out of line
+    /// so that filing a page on the partial list, the frequent half, keeps
+    /// its registers free.
+    @inline(never)
+    mutating func pageEmptied(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>, wasFull: Bool) {
         if !wasFull { unlinkPartial(page, record) }
-        releaseClassPage(page)
+        if record.pointee.partialHead == PageDescriptor.noPage {
+            linkPartial(page, record)
+        } else {
+            releaseClassPage(page)
+        }
     }
 
     /// Gives an empty class page back to the pool.
@@ -92,8 +114,11 @@ extension SlabAllocator {
     }
 
     /// Memory is short: gives back every cache page none of whose blocks is
-    /// in use (checked builds first empty the quarantine). O(classes +
-    /// cached blocks). True when anything came back.
+    /// in use and the empty page a class may keep on its partial list
+    /// (checked builds first empty the quarantine). O(classes + cached
+    /// blocks + partial pages). True when anything came back. (Never
+    /// inlined: it runs only when the pool is dry.)
+    @inline(never)
     mutating func reclaimPages() -> Bool {
         var reclaimed = false
         #if CAIRN_CHECKED
@@ -110,6 +135,7 @@ extension SlabAllocator {
                 releaseClassPage(page)
                 reclaimed = true
             }
+            if releaseEmptyPartialPage(record) { reclaimed = true }
             sizeClass &+= 1
         }
         return reclaimed
@@ -126,6 +152,25 @@ extension SlabAllocator {
             link = loadWord(arenaBase &+ UInt(link))
         }
         return count
+    }
+
+    /// Gives back the empty page the class keeps on its partial list, if
+    /// any (at most one: see ``pageGainedFreeBlock(_:_:wasFull:)``). The
+    /// walk is bounded by the page count even if the list was damaged.
+    mutating func releaseEmptyPartialPage(_ record: UnsafeMutablePointer<SizeClassRecord>) -> Bool {
+        var page = record.pointee.partialHead
+        var steps: UInt = 0
+        while page != PageDescriptor.noPage && steps < pageCount {
+            let d = descriptor(UInt(page))
+            if d.pointee.used == 0 {
+                unlinkPartial(UInt(page), record)
+                releaseClassPage(UInt(page))
+                return true
+            }
+            page = d.pointee.next
+            steps &+= 1
+        }
+        return false
     }
 
     /// Pushes `page` on the front of the class's partial list.

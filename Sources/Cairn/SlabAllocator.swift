@@ -24,8 +24,11 @@
 ///   (only its first page: see ``PageDescriptor``);
 /// - a free span is merged with its neighbours in O(1);
 /// - each class keeps its cache page even when it is empty (so an
-///   allocate/free pair at a page boundary moves no page); when the pool
-///   runs dry, empty cache pages are given back: O(C + cached blocks).
+///   allocate/free pair at a page boundary moves no page), and one more
+///   empty page when it would be its only partial page (so a round of
+///   blocks that spans pages does not send a page to the pool and back
+///   each round); when the pool runs dry, those empty pages are given
+///   back: O(C + cached blocks + partial pages).
 ///
 /// Noncopyable: two copies would hand out the same memory.
 public struct SlabAllocator: ~Copyable {
@@ -302,7 +305,8 @@ public struct SlabAllocator: ~Copyable {
         let used = d.pointee.used &- 1
         d.pointee.used = used
         // The first free block of a full page puts it on the partial list;
-        // the last block in use leaving sends the page back to the pool.
+        // the last block in use leaving keeps the page for the class or
+        // sends it back to the pool.
         if link == PageDescriptor.noBlock || used == 0 {
             Self.pageGainedFreeBlock(&self, page, record, wasFull: link == PageDescriptor.noBlock)
         }

@@ -32,8 +32,8 @@ public enum IntegrityProblem: UInt8 {
     case freeBlockOverwritten
     /// A class's partial list holds a page it should not, or misses one.
     case partialList
-    /// A class page other than the cache page has no block in use (it
-    /// should have gone back to the pool).
+    /// A class's partial list holds more than one page with no block in
+    /// use (all but one should have gone back to the pool).
     case emptyPage
     /// A class's cache page is not a page of that class, its own free list
     /// is not empty, or the class has cached blocks but no cache page.
@@ -92,10 +92,10 @@ extension SlabAllocator {
                       UInt(d.pointee.span) == capacity,
                       used &+ free == carved / blockSize, used >= cached
                 else { return fail(.blockCount, page) }
-                if !isCachePage {
-                    guard used != 0 else { return fail(.emptyPage, page) }
-                    if free != 0 { partialPages &+= 1 }
-                }
+                // A page other than the cache page with a free block is on its
+                // class's partial list (even an empty one: checkClassLists
+                // allows one per class).
+                if !isCachePage && free != 0 { partialPages &+= 1 }
                 report.classPages &+= 1
                 report.liveBlocks &+= used &- cached
                 report.freeBlocks &+= free &+ cached
@@ -172,7 +172,8 @@ extension SlabAllocator {
     }
 
     /// Partial lists hold exactly the class pages, other than cache pages,
-    /// with a block on their own free list; cache pages belong to their class.
+    /// with a block on their own free list, at most one of them with no
+    /// block in use; cache pages belong to their class.
     func checkClassLists(partialPages: UInt) -> IntegrityProblem? {
         var listed: UInt = 0
         var sizeClass: UInt = 0
@@ -187,12 +188,17 @@ extension SlabAllocator {
             }
             var page = record.pointee.partialHead
             var previous = PageDescriptor.noPage
+            var emptyPages: UInt = 0
             while page != PageDescriptor.noPage {
                 guard UInt(page) < pageCount, listed < pageCount else { return .partialList }
                 let d = descriptor(UInt(page))
                 guard UInt(d.pointee.state) == sizeClass, page != cachePage,
                       d.pointee.freeList != PageDescriptor.noBlock, d.pointee.prev == previous
                 else { return .partialList }
+                if d.pointee.used == 0 {
+                    emptyPages &+= 1
+                    guard emptyPages == 1 else { return .emptyPage }
+                }
                 listed &+= 1
                 previous = page
                 page = d.pointee.next

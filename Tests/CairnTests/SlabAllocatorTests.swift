@@ -168,7 +168,7 @@ final class SlabAllocatorTests: XCTestCase {
             blocks.append(try XCTUnwrap(heap.slab.allocate(byteCount: size, alignment: 4)))
         }
         for block in blocks { heap.slab.deallocate(block) }
-        // Each class keeps one empty page; a request for everything must get them back.
+        // Classes keep empty pages; a request for everything must get them back.
         let whole = try XCTUnwrap(heap.slab.allocate(byteCount: capacity, alignment: 8))
         XCTAssertEqual(heap.slab.usableSize(of: whole), capacity)
         XCTAssertNil(heap.slab.allocate(byteCount: 1, alignment: 1))

@@ -83,12 +83,62 @@ final class SlabCacheTests: XCTestCase {
         XCTAssertTrue(heap.slab.checkIntegrity().isValid)
     }
 
-    func testAPageOtherThanTheCachePageGoesBackWhenItsLastBlockIsFreed() throws {
+    func testAnEmptiedPageThatWouldBeTheOnlyPartialPageStaysAndIsRefilledFromWhole() throws {
         let heap = try SlabFixture()
         let blocks = try eightBlocksOnTwoPages(heap)
+        let first = page(of: blocks[0], heap)
         for block in blocks[0..<4] { heap.slab.deallocate(block) }
-        XCTAssertEqual(heap.slab.statistics.classPages, 1)
+        // Kept on the partial list, all four blocks on its own list.
+        XCTAssertEqual(heap.slab.statistics.classPages, 2)
         XCTAssertEqual(heap.slab.statistics.liveBlocks, 4)
+        XCTAssertEqual(heap.slab.descriptor(first).pointee.used, 0)
+        XCTAssertEqual(UInt(heap.slab.classRecord(try XCTUnwrap(heap.slab.sizeClass(for: 256, alignment: 8)))
+            .pointee.partialHead), first)
+        XCTAssertTrue(heap.slab.checkIntegrity().isValid)
+        // The cache page is full: the next four come from the kept page,
+        // whose blocks are already free (no page taken, none carved).
+        let peak = heap.slab.statistics.peakPagesInUse
+        var again: [UnsafeMutableRawPointer] = []
+        for _ in 0..<4 { again.append(try XCTUnwrap(heap.slab.allocate(byteCount: 256, alignment: 8))) }
+        XCTAssertEqual(Set(again), Set(blocks[0..<4]))
+        XCTAssertEqual(heap.slab.statistics.classPages, 2)
+        XCTAssertEqual(heap.slab.statistics.peakPagesInUse, peak)
+        XCTAssertTrue(heap.slab.checkIntegrity().isValid)
+    }
+
+    func testASecondEmptiedPageGoesBackToThePool() throws {
+        let heap = try SlabFixture()
+        // Twelve 256-byte blocks: three full pages, the third the cache page.
+        var blocks = try eightBlocksOnTwoPages(heap)
+        for _ in 0..<4 { blocks.append(try XCTUnwrap(heap.slab.allocate(byteCount: 256, alignment: 8))) }
+        XCTAssertEqual(heap.slab.statistics.classPages, 3)
+        for block in blocks[0..<4] { heap.slab.deallocate(block) }
+        XCTAssertEqual(heap.slab.statistics.classPages, 3)
+        // The second page empties while the first is on the partial list.
+        for block in blocks[4..<8] { heap.slab.deallocate(block) }
+        XCTAssertEqual(heap.slab.statistics.classPages, 2)
+        XCTAssertEqual(heap.slab.statistics.liveBlocks, 4)
+        XCTAssertTrue(heap.slab.checkIntegrity().isValid)
+    }
+
+    func testADryPoolTakesTheKeptEmptyPageBack() throws {
+        let heap = try SlabFixture()
+        let blocks = try eightBlocksOnTwoPages(heap)
+        let first = page(of: blocks[0], heap)
+        // Every other page in one run: the pool is empty.
+        let pages = heap.slab.statistics.pageCount
+        let rest = try XCTUnwrap(heap.slab.allocate(byteCount: (pages - 2) * heap.slab.pageSize, alignment: 8))
+        XCTAssertEqual(heap.slab.statistics.freePages, 0)
+        for block in blocks[0..<4] { heap.slab.deallocate(block) }
+        XCTAssertEqual(heap.slab.statistics.classPages, 2)
+        // A one-page run can only have the kept page.
+        let one = try XCTUnwrap(heap.slab.allocate(byteCount: heap.slab.pageSize, alignment: 8))
+        XCTAssertEqual(page(of: one, heap), first)
+        XCTAssertEqual(heap.slab.statistics.classPages, 1)
+        XCTAssertTrue(heap.slab.checkIntegrity().isValid)
+        heap.slab.deallocate(one)
+        heap.slab.deallocate(rest)
+        for block in blocks[4..<8] { heap.slab.deallocate(block) }
         XCTAssertTrue(heap.slab.checkIntegrity().isValid)
     }
 
