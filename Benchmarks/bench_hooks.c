@@ -7,9 +7,9 @@
  *   the critical section's instructions.
  * - The whole hook: workload 1's 16-byte pair through malloc/free (the
  *   hooks) against the same pair through the Swift entry points the hooks
- *   call (cairn_swift_malloc/cairn_swift_free, caller 0). The difference
- *   is the critical section plus the hook's call, register saves, caller
- *   argument and errno test.
+ *   call (cairn_swift_malloc/cairn_swift_free, the latter with caller 0).
+ *   The difference is what the hook itself adds (the branch, and for free
+ *   the caller argument).
  *
  * Every figure is taken HOOK_ROUNDS times, alternating, so that both paths
  * see the same heap state (one warm 16-byte block in a kept page); the

@@ -39,65 +39,59 @@ void cairn_set_errno(int code) {
 }
 
 /* The calls on hot paths (malloc, free, posix_memalign and realloc, whose
- * in-place resize is common) forward as a bare tail branch: the return
- * address goes in as the extra last argument, and the Swift entry point
- * returns straight to the caller. (Read through __builtin_return_address,
- * GCC saves and restores lr around a call: two more instructions.)
+ * in-place resize is common) forward as a bare tail branch, and the Swift
+ * entry point returns straight to the caller. free and realloc, which
+ * report misuse, pass their return address as the extra last argument
+ * (read through __builtin_return_address, GCC would save and restore lr
+ * around a call: two more instructions); the allocating calls have
+ * nothing to report and pass nothing.
  * Thumb-2 (Cortex-M3/M4/M7) branches anywhere with b.w. Thumb-1 (Cortex-M0)
  * reaches a far function only through a register: its address is loaded
  * from a literal after the branch into an argument register the call does
- * not use (bit 0 set, a Thumb address). posix_memalign uses all four, so
- * on Thumb-1 the compiler forwards it. */
-/* TAIL_BRANCH(caller, scratch, target): the body of a naked hook whose
- * caller's address goes into register `caller` and whose free argument
- * register `scratch` may carry the target's address (Thumb-1 only). */
+ * not use (bit 0 set, a Thumb address). */
+/* TAIL_BRANCH(scratch, target): the body of a naked hook; `scratch`, an
+ * argument register the call leaves free, may carry the target's address
+ * (Thumb-1 only). */
 #if defined(__thumb2__)
-#define TAIL_BRANCH(caller, scratch, target) "mov " caller ", lr\n\tb.w " target
+#define TAIL_BRANCH(scratch, target) "b.w " target
 #else
-#define TAIL_BRANCH(caller, scratch, target) \
-    "mov " caller ", lr\n\tldr " scratch ", =" target "\n\tbx " scratch "\n\t.ltorg"
+#define TAIL_BRANCH(scratch, target) "ldr " scratch ", =" target "\n\tbx " scratch "\n\t.ltorg"
 #endif
+/* The same, with the caller's address in register `caller` first. */
+#define TAIL_BRANCH_WITH_CALLER(caller, scratch, target) "mov " caller ", lr\n\t" TAIL_BRANCH(scratch, target)
 
 /* A naked function's arguments are only in registers, read by the asm. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 __attribute__((naked)) void free(void *pointer) {
-    __asm volatile(TAIL_BRANCH("r1", "r2", "cairn_swift_free"));
+    __asm volatile(TAIL_BRANCH_WITH_CALLER("r1", "r2", "cairn_swift_free"));
 }
 
 __attribute__((naked)) void *malloc(size_t size) {
-    __asm volatile(TAIL_BRANCH("r1", "r2", "cairn_swift_malloc"));
+    __asm volatile(TAIL_BRANCH("r1", "cairn_swift_malloc"));
 }
 
 __attribute__((naked)) void *realloc(void *pointer, size_t size) {
-    __asm volatile(TAIL_BRANCH("r2", "r3", "cairn_swift_realloc"));
+    __asm volatile(TAIL_BRANCH_WITH_CALLER("r2", "r3", "cairn_swift_realloc"));
 }
 
-#if defined(__thumb2__)
 __attribute__((naked)) int posix_memalign(void **out, size_t alignment, size_t size) {
-    __asm volatile(TAIL_BRANCH("r3", "", "cairn_swift_posix_memalign"));
+    __asm volatile(TAIL_BRANCH("r3", "cairn_swift_posix_memalign"));
 }
-#else
-int posix_memalign(void **out, size_t alignment, size_t size) {
-    return cairn_swift_posix_memalign(out, alignment, size, CALLER);
-}
-#endif
 #pragma GCC diagnostic pop
 
-void *calloc(size_t count, size_t size) { return cairn_swift_calloc(count, size, CALLER); }
+void *calloc(size_t count, size_t size) { return cairn_swift_calloc(count, size); }
 
-void *aligned_alloc(size_t alignment, size_t size) {
-    return cairn_swift_aligned_alloc(alignment, size, CALLER);
-}
+void *aligned_alloc(size_t alignment, size_t size) { return cairn_swift_aligned_alloc(alignment, size); }
 
-void *memalign(size_t alignment, size_t size) { return cairn_swift_aligned_alloc(alignment, size, CALLER); }
+void *memalign(size_t alignment, size_t size) { return cairn_swift_aligned_alloc(alignment, size); }
 
 size_t malloc_usable_size(void *pointer) { return cairn_swift_usable_size(pointer); }
 
 /* newlib's reentrant entry points: the same functions. */
 void *_malloc_r(struct _reent *r, size_t size) {
     (void)r;
-    return cairn_swift_malloc(size, CALLER);
+    return cairn_swift_malloc(size);
 }
 
 void _free_r(struct _reent *r, void *pointer) {
@@ -107,7 +101,7 @@ void _free_r(struct _reent *r, void *pointer) {
 
 void *_calloc_r(struct _reent *r, size_t count, size_t size) {
     (void)r;
-    return cairn_swift_calloc(count, size, CALLER);
+    return cairn_swift_calloc(count, size);
 }
 
 void *_realloc_r(struct _reent *r, void *pointer, size_t size) {
@@ -117,7 +111,7 @@ void *_realloc_r(struct _reent *r, void *pointer, size_t size) {
 
 void *_memalign_r(struct _reent *r, size_t alignment, size_t size) {
     (void)r;
-    return cairn_swift_aligned_alloc(alignment, size, CALLER);
+    return cairn_swift_aligned_alloc(alignment, size);
 }
 
 size_t _malloc_usable_size_r(struct _reent *r, void *pointer) {

@@ -14,8 +14,7 @@
 import CairnPlatform
 
 @c(cairn_swift_posix_memalign)
-func cairnPosixMemalign(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>, _ alignment: UInt, _ size: UInt,
-                        _ caller: UInt) -> Int32 {
+func cairnPosixMemalign(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>, _ alignment: UInt, _ size: UInt) -> Int32 {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
     let result = CHeap.posixMemalign(&platformHeap, out, alignment: alignment, byteCount: size)
@@ -25,7 +24,7 @@ func cairnPosixMemalign(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>, _
 }
 
 @c(cairn_swift_malloc)
-func cairnMalloc(_ size: UInt, _ caller: UInt) -> UnsafeMutableRawPointer? {
+func cairnMalloc(_ size: UInt) -> UnsafeMutableRawPointer? {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
     if let block = CHeap.malloc(&platformHeap, byteCount: size) { return block }
@@ -45,7 +44,7 @@ func cairnFree(_ pointer: UnsafeMutableRawPointer?, _ caller: UInt) {
 }
 
 @c(cairn_swift_calloc)
-func cairnCalloc(_ count: UInt, _ size: UInt, _ caller: UInt) -> UnsafeMutableRawPointer? {
+func cairnCalloc(_ count: UInt, _ size: UInt) -> UnsafeMutableRawPointer? {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
     var heap = OutOfLineHeap()
@@ -86,7 +85,7 @@ func reallocAfterMeasure(_ pointer: UnsafeMutableRawPointer, _ size: UInt, _ out
 }
 
 @c(cairn_swift_aligned_alloc)
-func cairnAlignedAlloc(_ alignment: UInt, _ size: UInt, _ caller: UInt) -> UnsafeMutableRawPointer? {
+func cairnAlignedAlloc(_ alignment: UInt, _ size: UInt) -> UnsafeMutableRawPointer? {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
     var heap = OutOfLineHeap()

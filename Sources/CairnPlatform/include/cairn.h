@@ -35,13 +35,13 @@ void cairn_get_stats(struct cairn_heap_stats *out);
 
 /* The Swift entry points behind the hooks (cairn_hooks.c forwards to them;
  * firmware calls the standard names instead). Each masks interrupts around
- * its work. `caller` is the hook's return address, for fault reports. */
-void *cairn_swift_malloc(size_t size, uintptr_t caller);
+ * its work. `caller` is the hook's return address, for misuse reports. */
+void *cairn_swift_malloc(size_t size);
 void cairn_swift_free(void *pointer, uintptr_t caller);
-void *cairn_swift_calloc(size_t count, size_t size, uintptr_t caller);
+void *cairn_swift_calloc(size_t count, size_t size);
 void *cairn_swift_realloc(void *pointer, size_t size, uintptr_t caller);
-int cairn_swift_posix_memalign(void **out, size_t alignment, size_t size, uintptr_t caller);
-void *cairn_swift_aligned_alloc(size_t alignment, size_t size, uintptr_t caller);
+int cairn_swift_posix_memalign(void **out, size_t alignment, size_t size);
+void *cairn_swift_aligned_alloc(size_t alignment, size_t size);
 size_t cairn_swift_usable_size(void *pointer);
 int cairn_swift_init(void);
 int cairn_swift_print_report(void);
