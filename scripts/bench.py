@@ -132,7 +132,8 @@ def class_bound_pages(live, page, largest, alignment):
 
 
 def run_bound_pages(live, page, largest):
-    """The page-run conjecture (BENCHMARKS.md): (M / S + 1) * (ceil(log2(n / S)) + 1)."""
+    """First fit's guarantee, for comparison (BENCHMARKS.md; not Cairn's bound):
+    (M / S + 1) * (ceil(log2(n / S)) + 1) pages."""
     pages = max(1, -(-largest // page))
     return (live // page + 1) * ((pages - 1).bit_length() + 1)
 
@@ -268,10 +269,10 @@ def tables(rows, sizes, swift, bounds, run_bounds, hooks, targets, command):
         lines.append(f"| {board} | {b['live']} | {b['bound']} B ({b['bound'] // b['page']} pages) | "
                      f"{b.get('cairn-slab', '—')} B | {b.get('newlib-nano', '—')} B | {b.get('newlib', '—')} B |")
     lines.append("")
-    lines.append("### Worst-case memory for page runs: conjecture against the adversary (workload 9)\n")
+    lines.append("### Worst-case memory for page runs: the adversary against first fit's guarantee (workload 9)\n")
     lines.append("Arena reached: Cairn, the highest page its blocks reached, from the first; newlib, the "
                  "`_sbrk` high-water mark.\n")
-    lines.append("| board | live bytes M | largest block n | page-run conjecture | Cairn slab reached | "
+    lines.append("| board | live bytes M | largest block n | first fit's guarantee (comparison) | Cairn slab reached | "
                  "newlib-nano | newlib |")
     lines.append("|---|---:|---:|---:|---:|---:|---:|")
     for board, b in run_bounds.items():
