@@ -255,9 +255,7 @@ extension SlabAllocator {
     func liveBlockPage(_ block: UInt) -> (UInt, UInt8)? {
         let offset = block &- arenaBase
         guard offset < arenaBytes else { return nil }
-        let page = offset &>> pageShift
-        let d = descriptor(page)
-        let state = d.pointee.state
+        let (page, d, state) = lookUpPage(ofOffset: offset)
         let inPage = offset & pageMask
         guard state < PageDescriptor.firstSpecialState else {
             return state == PageDescriptor.largeRun && inPage == 0 ? (page, state) : nil

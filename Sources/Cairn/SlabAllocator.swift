@@ -229,9 +229,7 @@ public struct SlabAllocator: ~Copyable {
         let offset = block &- arenaBase
         // One unsigned compare rejects both sides of the arena.
         guard offset < arenaBytes else { return Self.freeOutsideArena(&self, block, caller: caller) }
-        let page = offset &>> pageShift
-        let d = descriptor(page)
-        let state = d.pointee.state
+        let (page, d, state) = lookUpPage(ofOffset: offset)
         guard state < PageDescriptor.firstSpecialState else {
             return Self.deallocateRun(&self, page: page, offset: offset, caller: caller)
         }
@@ -349,9 +347,7 @@ public struct SlabAllocator: ~Copyable {
         deallocate(pointer, caller: caller)
         #else
         let offset = address(of: pointer) &- arenaBase
-        let page = offset &>> pageShift
-        let d = descriptor(page)
-        let state = d.pointee.state
+        let (page, d, state) = lookUpPage(ofOffset: offset)
         guard state < PageDescriptor.firstSpecialState else {
             return Self.deallocateRun(&self, page: page, offset: offset, caller: caller)
         }
@@ -447,6 +443,16 @@ public struct SlabAllocator: ~Copyable {
     }
 
     // MARK: - Table access (the only index arithmetic on the metadata)
+
+    /// The page holding arena offset `offset`: its number, its descriptor
+    /// and its state (a class index or a special state). Precondition:
+    /// `offset < arenaBytes`.
+    @inline(__always)
+    func lookUpPage(ofOffset offset: UInt) -> (UInt, UnsafeMutablePointer<PageDescriptor>, UInt8) {
+        let page = offset &>> pageShift
+        let d = descriptor(page)
+        return (page, d, d.pointee.state)
+    }
 
     /// Descriptor of page `page`. Precondition: `page < pageCount`.
     @inline(__always)
