@@ -1,8 +1,9 @@
 /* The C library's allocation functions, backed by Cairn.
  *
  * Each hook forwards to a Swift entry point that masks interrupts around
- * the operation (so every hook is safe from an interrupt handler), passing
- * its own return address for fault reports. newlib's reentrant _r
+ * the operation (so every hook is safe from an interrupt handler); those
+ * that can report misuse (free, realloc) pass their return address for the
+ * report. newlib's reentrant _r
  * entry points are defined too, so that newlib's own allocations (printf
  * buffers, strdup) come from the same heap, and newlib's malloc is never
  * linked.
@@ -21,8 +22,7 @@
 #define CALLER ((uintptr_t)__builtin_return_address(0))
 
 /* The hooks only forward: each Swift entry point masks interrupts itself
- * (cairn_critical.h, inlined into it), so with its caller's address as the
- * last argument a hook compiles to a tail branch. Swift sets errno through
+ * (cairn_critical.h, inlined into it), so a hook is a tail branch. Swift sets errno through
  * cairn_set_errno on the failure paths; in newlib's single-threaded build
  * that is the same word as the _r variants' r->_errno.
  *
@@ -152,8 +152,8 @@ int _mallopt_r(struct _reent *r, int parameter, int value) {
 
 int mallopt(int parameter, int value) { return _mallopt_r(NULL, parameter, value); }
 
-/* Empty pages already go back to Cairn's pool; there is no system to return
- * memory to. */
+/* Empty pages go back to Cairn's pool (the few that classes keep, as soon as
+ * the pool runs dry); there is no system to return memory to. */
 int _malloc_trim_r(struct _reent *r, size_t pad) {
     (void)r; (void)pad;
     return 0;

@@ -69,6 +69,9 @@ func cairnRealloc(_ pointer: UnsafeMutableRawPointer?, _ size: UInt, _ caller: U
 /// `realloc(NULL, n)`: `malloc(n)`, and possibly the heap's first use.
 @inline(never)
 func mallocAfterNull(_ size: UInt) -> UnsafeMutableRawPointer? {
+    // The same two lines as `cairnMalloc`'s body, written out: sharing them
+    // through an inlined helper changes the code layout of `malloc` and
+    // costs it an instruction.
     if let block = CHeap.malloc(&platformHeap, byteCount: size) { return block }
     return mallocAfterFailure(size)
 }
