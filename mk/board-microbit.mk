@@ -14,6 +14,4 @@ BOARD_C_SOURCES = $(BOARD_COMMON_C_SOURCES) \
     $(CAIRN_ROOT)/Board/common/atomics_armv6m.c \
     $(CAIRN_ROOT)/Board/common/stack_paint.c \
     $(addprefix $(CAIRN_ROOT)/Board/microbit/, vectors.c uart.c)
-# Slab geometry for 16 KiB of RAM: 256-byte pages, classes up to 128 bytes.
-PAGE_SIZE ?= 256
-LARGEST_CLASS ?= 128
+# The slab geometry follows HEAP_SIZE unless PAGE_SIZE / LARGEST_CLASS are given.

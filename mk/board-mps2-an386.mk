@@ -10,6 +10,4 @@ STACK_SIZE ?= 8192
 BOARD_C_SOURCES = $(BOARD_COMMON_C_SOURCES) \
     $(CAIRN_ROOT)/Board/common/stack_paint.c \
     $(addprefix $(CAIRN_ROOT)/Board/mps2-an386/, vectors.c uart.c mpu_guard.c)
-# Slab geometry: 1 KiB pages, classes up to 512 bytes.
-PAGE_SIZE ?= 1024
-LARGEST_CLASS ?= 512
+# The slab geometry follows HEAP_SIZE unless PAGE_SIZE / LARGEST_CLASS are given.

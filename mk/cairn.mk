@@ -3,7 +3,8 @@
 #
 #   ALLOCATOR      slab (default) or bump: what backs malloc/posix_memalign
 #   CHECKED        1 for the checked build (misuse stops the firmware)
-#   PAGE_SIZE, LARGEST_CLASS, SIZE_CLASSES (comma-separated, optional)
+#   PAGE_SIZE, LARGEST_CLASS, SIZE_CLASSES (comma-separated): optional; unset,
+#                  the geometry follows HEAP_SIZE (SlabConfiguration(heapBytes:))
 #
 # Provides CAIRN_SWIFT_OBJECT, CAIRN_MODULE_DIR (for `import Cairn`),
 # CAIRN_C_OBJECTS and CAIRN_OBJECTS (all of them).
@@ -22,7 +23,7 @@ NEWLIB_INCLUDE ?= /usr/lib/arm-none-eabi/include
 
 CAIRN_SWIFT_DEFINES := $(if $(filter bump,$(ALLOCATOR)),-D CAIRN_BUMP) $(if $(filter 1,$(CHECKED)),-D CAIRN_CHECKED)
 CAIRN_IMPORT_FLAGS := -I $(CAIRN_INCLUDE) -Xcc -isystem -Xcc $(NEWLIB_INCLUDE)
-CAIRN_C_DEFINES := -DCAIRN_PAGE_SIZE=$(PAGE_SIZE) -DCAIRN_LARGEST_CLASS=$(LARGEST_CLASS) \
+CAIRN_C_DEFINES := $(if $(PAGE_SIZE),-DCAIRN_PAGE_SIZE=$(PAGE_SIZE)) $(if $(LARGEST_CLASS),-DCAIRN_LARGEST_CLASS=$(LARGEST_CLASS)) \
     $(if $(SIZE_CLASSES),'-DCAIRN_SIZE_CLASSES=$(SIZE_CLASSES)') $(if $(filter 1,$(CHECKED)),-DCAIRN_CHECKED=1)
 TARGET_CFLAGS += -I$(CAIRN_INCLUDE) $(CAIRN_C_DEFINES)
 

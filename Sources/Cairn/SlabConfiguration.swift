@@ -37,6 +37,46 @@ public struct SlabConfiguration {
         self.largestClass = largestClass
     }
 
+    /// The geometry for a heap of `heapBytes` (the region the allocator
+    /// will be given, its metadata included), for a firmware that sets only
+    /// the heap size:
+    ///
+    /// | heap            | page size | largest class |
+    /// |-----------------|----------:|--------------:|
+    /// | under 4 KiB     |        64 |            32 |
+    /// | under 16 KiB    |       128 |            64 |
+    /// | under 256 KiB   |       256 |           128 |
+    /// | 256 KiB or more |      1024 |           512 |
+    ///
+    /// Each size class in use holds at least one partly used page, so on
+    /// a small heap the pages must be small for the classes to share the
+    /// memory; on a large one the page table's 16 bytes a page and the
+    /// page runs' rounding favour larger pages. The thresholds are where
+    /// the smallest heap that the memory workloads of `make bench-arena`
+    /// need is lowest (DESIGN.md, "Geometry from the heap size").
+    public init(heapBytes: UInt) {
+        let pageSize: UInt = heapBytes < 4096 ? 64 : heapBytes < 16384 ? 128 : heapBytes < 262_144 ? 256 : 1024
+        self.init(pageSize: pageSize, largestClass: pageSize / 2)
+    }
+
+    /// The geometry a build asks for: `pageSize` and `largestClass` where
+    /// they are not zero, the rest from ``init(heapBytes:)``; explicit
+    /// `sizeClasses` (when not `nil`) get a page size that holds the
+    /// largest of them.
+    public init(heapBytes: UInt, pageSize: UInt, largestClass: UInt, sizeClasses: UnsafeBufferPointer<UInt16>?) {
+        self.init(heapBytes: heapBytes)
+        if largestClass != 0 { self.largestClass = largestClass }
+        if let sizeClasses, let largest = sizeClasses.last {
+            self.sizeClasses = sizeClasses
+            self.largestClass = 0
+            while self.pageSize < UInt(largest) && self.pageSize < Self.maximumPageSize { self.pageSize <<= 1 }
+        }
+        if pageSize != 0 {
+            self.pageSize = pageSize
+            if largestClass == 0 && sizeClasses == nil { self.largestClass = pageSize / 2 }
+        }
+    }
+
     /// Explicit classes, copied into the allocator's metadata at creation.
     public init(pageSize: UInt, sizeClasses: UnsafeBufferPointer<UInt16>) {
         self.pageSize = pageSize

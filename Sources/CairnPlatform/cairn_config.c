@@ -16,21 +16,25 @@
 #ifndef CAIRN_HEAP_SIZE
 #error "CAIRN_HEAP_SIZE (bytes of the heap array) must be set by the build"
 #endif
+/* Zero: chosen from HEAP_SIZE by the library (SlabConfiguration(heapBytes:)
+ * in Sources/Cairn/SlabConfiguration.swift holds the table). */
 #ifndef CAIRN_PAGE_SIZE
-#define CAIRN_PAGE_SIZE 1024
+#define CAIRN_PAGE_SIZE 0
 #endif
 #ifndef CAIRN_LARGEST_CLASS
-#define CAIRN_LARGEST_CLASS 512
+#define CAIRN_LARGEST_CLASS 0
 #endif
 
 _Static_assert((CAIRN_PAGE_SIZE & (CAIRN_PAGE_SIZE - 1)) == 0, "PAGE_SIZE must be a power of two");
-_Static_assert(CAIRN_PAGE_SIZE >= 64 && CAIRN_PAGE_SIZE <= 32768, "PAGE_SIZE must be 64 ... 32768");
-_Static_assert(CAIRN_HEAP_SIZE >= 2 * CAIRN_PAGE_SIZE, "HEAP_SIZE must hold at least two pages");
+_Static_assert(CAIRN_PAGE_SIZE == 0 || (CAIRN_PAGE_SIZE >= 64 && CAIRN_PAGE_SIZE <= 32768),
+               "PAGE_SIZE must be 64 ... 32768");
+_Static_assert(CAIRN_HEAP_SIZE >= 1024, "HEAP_SIZE must be at least 1 KiB");
 
-/* Page-aligned, so that no bytes are lost aligning the first page; placed
- * in .cairn_heap, which the linker script keeps out of flash and out of
- * the .bss zeroing (the allocator initialises what it uses). */
-__attribute__((section(".cairn_heap"), aligned(CAIRN_PAGE_SIZE)))
+/* Placed in .cairn_heap, which the linker script keeps out of flash and out
+ * of the .bss zeroing (the allocator initialises what it uses). The slab
+ * lays its tables out first and aligns its first page itself, so the array
+ * needs no more than the tables' alignment. */
+__attribute__((section(".cairn_heap"), aligned(16)))
 static uint8_t cairn_heap_storage[CAIRN_HEAP_SIZE];
 
 #ifdef CAIRN_SIZE_CLASSES

@@ -165,6 +165,8 @@ int malloc_trim(size_t pad) { return _malloc_trim_r(NULL, pad); }
  * they walk structures an interrupt could otherwise change under them. */
 int cairn_init(void) { return cairn_swift_init(); }
 
+int cairn_init_region(void *base, size_t bytes) { return cairn_swift_init_region(base, bytes); }
+
 int cairn_print_report(void) { return cairn_swift_print_report(); }
 
 int cairn_check_integrity(void) { return cairn_swift_check_integrity(); }

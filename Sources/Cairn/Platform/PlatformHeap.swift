@@ -17,26 +17,45 @@ typealias PlatformAllocator = SlabAllocator
 /// each with interrupts masked.
 nonisolated(unsafe) var platformHeap = PlatformAllocator(misuseHandler: reportMisuseAndMaybeStop)
 
-/// Configures `platformHeap` from the build settings. Returns false when the
-/// settings are unusable (the heap then fails every request).
+/// Configures `platformHeap` over the build's static heap array. Returns
+/// false when the settings are unusable (the heap then fails every request).
 @inline(never)
 func configurePlatformHeap() -> Bool {
     var config = cairn_heap_config()
     cairn_platform_heap_config(&config)
     guard let storage = config.storage else { return false }
-    let region = UnsafeMutableRawBufferPointer(start: storage, count: Int(config.storage_size))
+    return configurePlatformHeap(
+        region: UnsafeMutableRawBufferPointer(start: storage, count: Int(config.storage_size)), config)
+}
+
+/// Configures `platformHeap` over `region` with the build's geometry
+/// settings in `config` (zero: chosen from the region's size, see
+/// `SlabConfiguration(heapBytes:)`); everything allocated before is forgotten.
+@inline(never)
+func configurePlatformHeap(region: UnsafeMutableRawBufferPointer, _ config: cairn_heap_config) -> Bool {
     #if CAIRN_BUMP
     platformHeap = BumpAllocator(region: region, misuseHandler: reportMisuseAndMaybeStop)
     #else
-    var configuration = SlabConfiguration(pageSize: UInt(config.page_size), largestClass: UInt(config.largest_class))
-    if let classes = config.size_classes {
-        configuration = SlabConfiguration(
-            pageSize: UInt(config.page_size),
-            sizeClasses: UnsafeBufferPointer(start: classes, count: Int(config.size_class_count)))
-    }
+    let classes = config.size_classes.map { UnsafeBufferPointer(start: $0, count: Int(config.size_class_count)) }
+    let configuration = SlabConfiguration(heapBytes: UInt(region.count), pageSize: UInt(config.page_size),
+                                          largestClass: UInt(config.largest_class), sizeClasses: classes)
     guard platformHeap.configure(region: region, configuration: configuration) else { return false }
     #endif
     return true
+}
+
+/// `cairn_init_region`: the heap over `bytes` bytes at `base` instead of
+/// the build's array. 0 when the heap is ready, -1 when the region cannot
+/// hold one (the heap is then left as it was).
+@c(cairn_swift_init_region)
+func cairnInitRegion(_ base: UnsafeMutableRawPointer?, _ bytes: UInt) -> Int32 {
+    let saved = cairn_enter()
+    defer { cairn_leave(saved) }
+    guard let base else { return -1 }
+    var config = cairn_heap_config()
+    cairn_platform_heap_config(&config)
+    return configurePlatformHeap(region: UnsafeMutableRawBufferPointer(start: base, count: Int(bytes)), config)
+        ? 0 : -1
 }
 
 /// `cairn_init`: the set-up the first allocation would otherwise pay for,

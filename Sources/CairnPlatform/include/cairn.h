@@ -23,6 +23,14 @@ extern "C" {
  * one (every allocation then fails). */
 int cairn_init(void);
 
+/* Gives the heap `bytes` bytes at `base` (word aligned) instead of the
+ * build's static array, with the geometry the build chose for HEAP_SIZE
+ * (or derived from `bytes` where the build left it open). Everything
+ * allocated before is forgotten: call it at startup, before anything
+ * allocates. Returns 0 when the heap is ready, -1 when the region cannot
+ * hold one (the heap is then unchanged). */
+int cairn_init_region(void *base, size_t bytes);
+
 /* Prints the heap report (capacity, use, peak, size classes, out-of-memory
  * count, integrity verdict) on the console. Returns 0 when the heap is intact. */
 int cairn_print_report(void);
@@ -44,6 +52,7 @@ int cairn_swift_posix_memalign(void **out, size_t alignment, size_t size);
 void *cairn_swift_aligned_alloc(size_t alignment, size_t size);
 size_t cairn_swift_usable_size(void *pointer);
 int cairn_swift_init(void);
+int cairn_swift_init_region(void *base, size_t bytes);
 int cairn_swift_print_report(void);
 int cairn_swift_check_integrity(void);
 void cairn_swift_get_stats(struct cairn_heap_stats *out);

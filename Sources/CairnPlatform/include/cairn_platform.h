@@ -11,8 +11,8 @@
 struct cairn_heap_config {
     uint8_t *storage;             /* the static heap array */
     size_t storage_size;          /* HEAP_SIZE */
-    size_t page_size;             /* PAGE_SIZE */
-    size_t largest_class;         /* LARGEST_CLASS, for the standard classes */
+    size_t page_size;             /* PAGE_SIZE, or 0: chosen from the heap size */
+    size_t largest_class;         /* LARGEST_CLASS (standard classes), or 0: chosen too */
     const uint16_t *size_classes; /* SIZE_CLASSES, or NULL for the standard ones */
     size_t size_class_count;
 };
