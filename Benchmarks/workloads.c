@@ -204,12 +204,7 @@ int bench_workload_mixed_churn(void) { return churn_workload(1); }
  * 8, 12, then four per doubling up to LARGEST_CLASS. Other allocators run
  * the same program; it is not their worst case. */
 
-#ifndef CAIRN_PAGE_SIZE
-#error "CAIRN_PAGE_SIZE must come from the build"
-#endif
-#ifndef CAIRN_LARGEST_CLASS
-#error "CAIRN_LARGEST_CLASS must come from the build"
-#endif
+#include "cairn_geometry.h"
 
 enum { BOUND_MAX_BLOCKS = BOUND_LIVE };
 static void *bound_blocks[BOUND_MAX_BLOCKS];
@@ -226,7 +221,7 @@ int bench_workload_bound(void) {
     size_t previous = 0;
     uint32_t kept_total = 0;
     bench_warm = 1;
-    for (size_t size = 8; size <= CAIRN_LARGEST_CLASS && size <= CAIRN_PAGE_SIZE; size = next_class(size)) {
+    for (size_t size = 8; size <= CAIRN_BUILD_LARGEST_CLASS && size <= CAIRN_BUILD_PAGE_SIZE; size = next_class(size)) {
         /* malloc aligns to 8, so classes that are not multiples of 8 are
          * never chosen for it: the request steps to the next one. */
         if (size % 8 != 0) continue;
@@ -241,7 +236,7 @@ int bench_workload_bound(void) {
         }
         uintptr_t window = UINTPTR_MAX;
         for (int i = 0; i < count; i++) {
-            uintptr_t w = (uintptr_t)bound_blocks[i] / CAIRN_PAGE_SIZE;
+            uintptr_t w = (uintptr_t)bound_blocks[i] / CAIRN_BUILD_PAGE_SIZE;
             if (w != window) {
                 window = w;
                 kept_total++;
@@ -272,7 +267,7 @@ int bench_workload_bound(void) {
  * Cairn's power-of-two span bins; it is not newlib's worst case. What it
  * measures is the address range the blocks reached (bench_touched_*). */
 
-enum { RUN_MAX_BLOCKS = RUN_LIVE / CAIRN_PAGE_SIZE + 1 };
+enum { RUN_MAX_BLOCKS = RUN_LIVE / CAIRN_BUILD_PAGE_SIZE + 1 };
 
 struct run_block {
     uint8_t *block;
@@ -298,7 +293,7 @@ int bench_workload_run_bound(void) {
     unsigned count = 0;
     size_t live = 0;
     bench_warm = 1;
-    for (size_t bytes = CAIRN_PAGE_SIZE; bytes <= RUN_LARGEST; bytes *= 2) {
+    for (size_t bytes = CAIRN_BUILD_PAGE_SIZE; bytes <= RUN_LARGEST; bytes *= 2) {
         /* Free pass: every hole stays shorter than `bytes`. The last block
          * is always kept: freeing it would join the never-used end. */
         sort_run_blocks(count);

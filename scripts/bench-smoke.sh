@@ -3,8 +3,11 @@
 # `make test`): builds the benchmark firmware for both boards, checks the
 # instruction counter against loops of known length (exact on mps2-an386,
 # within 2% on microbit), runs one short workload on a Cairn and a
-# newlib build so that both kinds of link are proven to work, and runs the
-# hook-cost measurement (bench_hooks.c) on the Cairn build.
+# newlib build so that both kinds of link are proven to work, runs the
+# hook-cost measurement (bench_hooks.c) on the Cairn build, and checks
+# that Cairn's first call (the harness's impossible request, and the first
+# malloc of the pair workload) costs no more instructions than the worst
+# warm call of the random churn: the heap is set up before main.
 #
 # BENCH_MAKE is make's command line for the builds (mk/bench.mk sets it).
 set -euo pipefail
@@ -22,7 +25,19 @@ for board in mps2-an386 microbit; do
         out=$(ICOUNT=1 "$root/scripts/qemu-run.sh" "$board" "${elf[$firmware]}" 60 -append pair)
         grep -q "^RESULT .* status=0 " <<<"$out" || { echo "$out"; echo "bench-smoke: FAIL ($board $firmware)"; exit 1; }
         echo "bench-smoke: $board $firmware pair workload OK"
+        [[ $firmware == cairn-slab ]] && pair=$out
     done
+    churn=$(ICOUNT=1 "$root/scripts/qemu-run.sh" "$board" "${elf[cairn-slab]}" 60 -append churn)
+    field() { sed -nE "s/^RESULT .* $1=([0-9]+).*/\1/p" <<<"$2"; }
+    warm=$(field alloc_warm_worst "$churn"); warm_free=$(field free_warm_worst "$churn")
+    (( warm_free > warm )) && warm=$warm_free
+    setup=$(field setup "$pair"); first=$(field alloc_worst "$pair")
+    if [[ -z $warm || -z $setup || -z $first ]] || (( setup > warm || first > warm )); then
+        echo "$pair"; echo "$churn"
+        echo "bench-smoke: FAIL ($board: first call $setup, first malloc $first instructions; warm worst $warm)"
+        exit 1
+    fi
+    echo "bench-smoke: $board first call $setup, first malloc $first <= warm worst $warm instructions"
     out=$(ICOUNT=1 "$root/scripts/qemu-run.sh" "$board" "${elf[cairn-slab]}" 60 -append hooks)
     grep -q "^RESULT .* status=0 .*critical_total=" <<<"$out" || { echo "$out"; echo "bench-smoke: FAIL ($board hooks)"; exit 1; }
     echo "bench-smoke: $board cairn-slab hook-cost run OK"

@@ -1,3 +1,5 @@
+import CairnPlatform
+
 /// How a ``SlabAllocator`` cuts its region: the page size and the size classes.
 ///
 /// Firmware sets these from build configuration (`make PAGE_SIZE=...`); the
@@ -48,6 +50,8 @@ public struct SlabConfiguration {
     /// | under 256 KiB   |       256 |           128 |
     /// | 256 KiB or more |      1024 |           512 |
     ///
+    /// The rule is written once, in `cairn_geometry.h`, where C code that
+    /// must agree with it (benchmarks, on-target tests) reads it too.
     /// Each size class in use holds at least one partly used page, so on
     /// a small heap the pages must be small for the classes to share the
     /// memory; on a large one the page table's 16 bytes a page and the
@@ -55,8 +59,8 @@ public struct SlabConfiguration {
     /// the smallest heap that the memory workloads of `make bench-arena`
     /// need is lowest (DESIGN.md, "Geometry from the heap size").
     public init(heapBytes: UInt) {
-        let pageSize: UInt = heapBytes < 4096 ? 64 : heapBytes < 16384 ? 128 : heapBytes < 262_144 ? 256 : 1024
-        self.init(pageSize: pageSize, largestClass: pageSize / 2)
+        let pageSize = UInt(cairn_page_size_for_heap(Int(truncatingIfNeeded: heapBytes)))
+        self.init(pageSize: pageSize, largestClass: UInt(cairn_largest_class_for_page(Int(pageSize))))
     }
 
     /// The geometry a build asks for: `pageSize` and `largestClass` where
@@ -73,7 +77,9 @@ public struct SlabConfiguration {
         }
         if pageSize != 0 {
             self.pageSize = pageSize
-            if largestClass == 0 && sizeClasses == nil { self.largestClass = pageSize / 2 }
+            if largestClass == 0 && sizeClasses == nil {
+                self.largestClass = UInt(cairn_largest_class_for_page(Int(pageSize)))
+            }
         }
     }
 

@@ -16,8 +16,7 @@
 #ifndef CAIRN_HEAP_SIZE
 #error "CAIRN_HEAP_SIZE (bytes of the heap array) must be set by the build"
 #endif
-/* Zero: chosen from HEAP_SIZE by the library (SlabConfiguration(heapBytes:)
- * in Sources/Cairn/SlabConfiguration.swift holds the table). */
+/* Zero: chosen from HEAP_SIZE by the library (the rule is in cairn_geometry.h). */
 #ifndef CAIRN_PAGE_SIZE
 #define CAIRN_PAGE_SIZE 0
 #endif

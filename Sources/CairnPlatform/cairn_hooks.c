@@ -165,6 +165,12 @@ int malloc_trim(size_t pad) { return _malloc_trim_r(NULL, pad); }
  * they walk structures an interrupt could otherwise change under them. */
 int cairn_init(void) { return cairn_swift_init(); }
 
+/* The heap is set up before main (the startup code runs constructors after
+ * zeroing .bss), so that no allocation, the first included, pays for
+ * writing the page table with interrupts masked. A firmware that gives the
+ * heap a region of its own (cairn_init_region) replaces this one. */
+__attribute__((constructor)) static void cairn_init_at_startup(void) { (void)cairn_swift_init(); }
+
 int cairn_init_region(void *base, size_t bytes) { return cairn_swift_init_region(base, bytes); }
 
 int cairn_print_report(void) { return cairn_swift_print_report(); }

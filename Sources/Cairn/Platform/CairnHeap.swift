@@ -7,9 +7,9 @@ import CairnPlatform
 /// The firmware's heap: the allocator behind `posix_memalign`/`free` and
 /// the C `malloc` family.
 public enum CairnHeap {
-    /// Sets the heap up now rather than in the first allocation (see
-    /// `cairn_init`); true when it is ready. Call it first thing in `main`
-    /// when every allocation must take its usual time.
+    /// Sets the heap up if it is not yet (see `cairn_init`: Cairn's C
+    /// constructor already does it before `main`); true when it is ready.
+    /// For a startup that runs no constructors.
     @discardableResult
     public static func setUp() -> Bool {
         cairn_init() == 0

@@ -15,12 +15,13 @@
 extern "C" {
 #endif
 
-/* Sets the heap up now rather than on the first allocation, which otherwise
- * pays for it (writing the page table: about 15,000 instructions for a
- * 1 MiB heap of 1 KiB pages). Call it from startup code when every
- * allocation must take its usual time. Returns 0 when the heap is ready
- * (also when it already was), -1 when the build's settings cannot make
- * one (every allocation then fails). */
+/* Sets the heap up, if it is not yet: a constructor in libcairn does it
+ * before main (writing the page table: about 15,000 instructions for a
+ * 1 MiB heap of 1 KiB pages), so no allocation pays for it. Call it from
+ * startup code that does not run constructors, or to choose when the
+ * set-up happens. Returns 0 when the heap is ready (also when it already
+ * was), -1 when the build's settings cannot make one (every allocation
+ * then fails). */
 int cairn_init(void);
 
 /* Gives the heap `bytes` bytes at `base` (word aligned) instead of the

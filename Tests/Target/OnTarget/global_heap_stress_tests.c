@@ -10,6 +10,7 @@
 #include "block_pattern.h"
 #include "c_suites.h"
 #include "cairn.h"
+#include "cairn_geometry.h"
 #include "harness.h"
 #include "test_profile.h"
 
@@ -22,9 +23,9 @@ static size_t exhaustion_size(uint32_t round) {
     switch (round % 6) {
     case 0: return 12;
     case 1: return 100;
-    case 2: return CAIRN_LARGEST_CLASS;
-    case 3: return CAIRN_PAGE_SIZE + 1;
-    case 4: return 3 * CAIRN_PAGE_SIZE;
+    case 2: return CAIRN_BUILD_LARGEST_CLASS;
+    case 3: return CAIRN_BUILD_PAGE_SIZE + 1;
+    case 4: return 3 * CAIRN_BUILD_PAGE_SIZE;
     default: return 40;
     }
 }
@@ -89,7 +90,7 @@ static void global_heap_recovers_from_exhaustion(void) {
     // start value; but those pages go back to the pool when it runs dry, so
     // all that was free at the start must be allocatable as one block again.
     // The margin covers live blocks at the start that split the free pages.
-    size_t margin = 2 * CAIRN_PAGE_SIZE;
+    size_t margin = 2 * CAIRN_BUILD_PAGE_SIZE;
     size_t big = start.capacity - start.in_use - margin;
     void *whole = malloc(big);
     ontarget_check_value(whole != NULL, "the global heap recovers fully after exhaustion",
@@ -98,7 +99,7 @@ static void global_heap_recovers_from_exhaustion(void) {
 }
 
 static size_t random_size(uint32_t random, size_t largest) {
-    return (random & 3) != 0 ? (random >> 2) % (CAIRN_LARGEST_CLASS + 1) : (random >> 2) % (largest + 1);
+    return (random & 3) != 0 ? (random >> 2) % (CAIRN_BUILD_LARGEST_CLASS + 1) : (random >> 2) % (largest + 1);
 }
 
 static void global_heap_survives_random_churn(const struct ontarget_profile *profile) {
