@@ -2,6 +2,7 @@
 #include "harness.h"
 
 #include "board.h"
+#include "stack_guard.h"
 
 static uint32_t passed_checks;
 static uint32_t failed_checks;
@@ -48,6 +49,18 @@ uint32_t ontarget_failures(void) {
 }
 
 void ontarget_finish(void) {
+    // A board without an MPU (micro:bit) has no guard below the stack: an
+    // overflow would run silently into the heap. The paint tells: a stack
+    // that used all of its reserve has overflowed.
+    size_t reserve = (size_t)((uintptr_t)__stack_top - (uintptr_t)__stack_limit);
+    size_t used = board_stack_high_water();
+    board_puts("stack: ");
+    board_putdec32((uint32_t)used);
+    board_puts(" of ");
+    board_putdec32((uint32_t)reserve);
+    board_puts(" bytes used at most\n");
+    static const char test[] = "stack", detail[] = "the tests stay inside the stack reserve";
+    ontarget_record(used < reserve, test, sizeof test - 1, detail, sizeof detail - 1, true, (uint32_t)used);
     board_putdec32(passed_checks);
     board_puts(" passed, ");
     board_putdec32(failed_checks);
