@@ -3,8 +3,9 @@
 # the method and holds the latest results.
 #
 #   make bench          every workload, allocator and board under QEMU with
-#                       -icount; prints the table, rewrites BENCHMARKS.md
-#                       and Benchmarks/chart.svg
+#                       -icount, and the smallest arenas (below); prints the
+#                       tables, rewrites BENCHMARKS.md, Benchmarks/chart.svg
+#                       and Benchmarks/arena-chart.svg
 #   make bench-smoke    builds the benchmark firmware for both boards and
 #                       checks the instruction counter on known loops
 #   make bench-firmware [BOARD=...] [ALLOCATOR=...]
@@ -12,6 +13,14 @@
 #                       Cairn slab, newlib-nano and newlib builds plus the
 #                       size probes; with ALLOCATOR=bump the Cairn bump ones
 #   make bench-paths    what bench-firmware builds, one "name path" a line
+#   make bench-arena    only the smallest-arena measure (no -icount): prints
+#                       its tables, writes nothing. BENCH_ARENA_ARGS passes
+#                       options to scripts/bench.py, e.g. "--boards microbit
+#                       --arena-allocators cairn-slab --arena-workloads churn"
+#   make bench-arena-firmware [BOARD=...]
+#                       that measure's firmware for one board (Cairn slab,
+#                       newlib-nano, newlib); bench-arena-paths lists it as
+#                       "name path arena-capacity" lines
 #
 # Every benchmark firmware is built from the same sources (Benchmarks/);
 # only the allocator differs, and the Cairn builds add bench_hooks.c (the
@@ -159,7 +168,106 @@ bench-paths:
 
 bench: deps
 	python3 $(CAIRN_ROOT)/scripts/bench.py --make '$(BENCH_MAKE)' --timeout $(BENCH_QEMU_TIMEOUT) \
-	    --markdown $(CAIRN_ROOT)/BENCHMARKS.md --chart $(BENCH_DIR)/chart.svg
+	    --markdown $(CAIRN_ROOT)/BENCHMARKS.md --chart $(BENCH_DIR)/chart.svg --arena-chart $(BENCH_DIR)/arena-chart.svg
 
 bench-smoke: deps
 	BENCH_MAKE='$(BENCH_MAKE)' $(CAIRN_ROOT)/scripts/bench-smoke.sh
+
+# --- Smallest arena ----------------------------------------------------------------
+# Dedicated firmware (Benchmarks/arena_*.c, BENCHMARKS.md "Smallest arena"):
+# one run gives the allocator an arena of the bytes named on the command
+# line and runs one workload; scripts/arena.py bisects the bytes. Scale
+# "large" on mps2-an386, "small" on microbit.
+BENCH_ARENA_SMALL_mps2-an386 := 0
+BENCH_ARENA_SMALL_microbit := 1
+# The buffer each firmware cuts its probes' arenas from: the largest arena
+# it can test. On microbit as much as fits in 16 KiB beside the 2 KiB
+# stack, the static data and the workloads' table (the board's linker
+# script refuses the link when RAM overflows); full newlib's static data
+# (reentrancy structure, bin table) is about 2 KiB larger than the others'.
+BENCH_ARENA_BYTES_mps2-an386_cairn-slab := 262144
+BENCH_ARENA_BYTES_mps2-an386_newlib-nano := 262144
+BENCH_ARENA_BYTES_mps2-an386_newlib := 262144
+BENCH_ARENA_BYTES_microbit_cairn-slab := 11264
+BENCH_ARENA_BYTES_microbit_newlib-nano := 12288
+BENCH_ARENA_BYTES_microbit_newlib := 10240
+bench_arena_bytes = $(BENCH_ARENA_BYTES_$(BOARD)_$(1))
+# The arena firmware is built in a configuration of its own (own build
+# directory), with Cairn's static heap array, which cairn_init_region
+# replaces, shrunk to the least Cairn's build accepts: its RAM goes to the
+# buffer. No PAGE_SIZE or LARGEST_CLASS: Cairn picks them for each region,
+# unless they are given on the command line (make bench-arena PAGE_SIZE=256).
+BENCH_ARENA_HEAP_SIZE ?= 1024
+
+BENCH_ARENA_ALLOCATORS := cairn-slab newlib-nano newlib
+BENCH_ARENA_BUILD = $(BENCH_BUILD)/arena
+BENCH_ARENA_CFLAGS = $(BENCH_CFLAGS) -DBENCH_ARENA_SMALL=$(BENCH_ARENA_SMALL_$(BOARD))
+# The arena objects also depend on their own flags, which rules.mk's stamp
+# does not see.
+BENCH_ARENA_STAMP = $(BENCH_ARENA_BUILD)/flags.stamp
+BENCH_ARENA_FLAGS_TEXT = $(BENCH_ARENA_CFLAGS) $(foreach a,$(BENCH_ARENA_ALLOCATORS),$(call bench_arena_bytes,$(a)))
+$(BENCH_ARENA_STAMP): FORCE
+	@mkdir -p $(@D)
+	@echo '$(BENCH_ARENA_FLAGS_TEXT)' | cmp -s - $@ || echo '$(BENCH_ARENA_FLAGS_TEXT)' > $@
+
+BENCH_ARENA_DEPS = $(BENCH_DIR)/arena.h $(BENCH_ARENA_STAMP) $(CAIRN_FLAGS_STAMP)
+
+$(BENCH_ARENA_BUILD)/%.o: $(BENCH_DIR)/%.c $(BENCH_ARENA_DEPS)
+	@mkdir -p $(@D)
+	$(TARGET_CC) $(BENCH_ARENA_CFLAGS) -c -o $@ $<
+
+$(BENCH_ARENA_BUILD)/arena_heap_cairn.o: $(BENCH_DIR)/arena_heap_cairn.c $(BENCH_ARENA_DEPS) \
+    $(CAIRN_INCLUDE)/cairn.h $(CAIRN_INCLUDE)/cairn_geometry.h
+	@mkdir -p $(@D)
+	$(TARGET_CC) $(BENCH_ARENA_CFLAGS) -DBENCH_ARENA_BYTES=$(call bench_arena_bytes,cairn-slab) -c -o $@ $<
+
+$(BENCH_ARENA_BUILD)/heap_newlib_nano.o: $(BENCH_DIR)/arena_heap_newlib.c $(BENCH_ARENA_DEPS)
+	@mkdir -p $(@D)
+	$(TARGET_CC) $(BENCH_ARENA_CFLAGS) -DBENCH_NEWLIB_NANO -c -o $@ $<
+
+$(BENCH_ARENA_BUILD)/heap_newlib_full.o: $(BENCH_DIR)/arena_heap_newlib.c $(BENCH_ARENA_DEPS)
+	@mkdir -p $(@D)
+	$(TARGET_CC) $(BENCH_ARENA_CFLAGS) -c -o $@ $<
+
+$(BENCH_ARENA_BUILD)/sbrk_newlib_nano.o: $(BENCH_DIR)/newlib_support.c $(BENCH_ARENA_DEPS)
+	@mkdir -p $(@D)
+	$(TARGET_CC) $(BENCH_ARENA_CFLAGS) -DBENCH_ARENA_BYTES=$(call bench_arena_bytes,newlib-nano) -c -o $@ $<
+
+$(BENCH_ARENA_BUILD)/sbrk_newlib_full.o: $(BENCH_DIR)/newlib_support.c $(BENCH_ARENA_DEPS)
+	@mkdir -p $(@D)
+	$(TARGET_CC) $(BENCH_ARENA_CFLAGS) -DBENCH_ARENA_BYTES=$(call bench_arena_bytes,newlib) -c -o $@ $<
+
+BENCH_ARENA_COMMON = $(addprefix $(BENCH_ARENA_BUILD)/,arena_main.o arena_blocks.o arena_workloads.o arena_swift_like.o)
+bench_arena_elf = $(BENCH_BUILD)/arena-$(1).elf
+
+$(call bench_arena_elf,cairn-slab): $(BENCH_ARENA_COMMON) $(BENCH_ARENA_BUILD)/arena_heap_cairn.o \
+    $(CAIRN_OBJECTS) $(BOARD_OBJECTS) $(CAIRN_LDSCRIPTS)
+	$(call bench_link,)
+
+$(call bench_arena_elf,newlib-nano): $(BENCH_ARENA_COMMON) $(BENCH_ARENA_BUILD)/heap_newlib_nano.o \
+    $(BENCH_ARENA_BUILD)/sbrk_newlib_nano.o $(BENCH_PEER_BOARD_OBJECTS) $(CAIRN_LDSCRIPTS)
+	$(call bench_link,--specs=nano.specs)
+
+$(call bench_arena_elf,newlib): $(BENCH_ARENA_COMMON) $(BENCH_ARENA_BUILD)/heap_newlib_full.o \
+    $(BENCH_ARENA_BUILD)/sbrk_newlib_full.o $(BENCH_PEER_BOARD_OBJECTS) $(CAIRN_LDSCRIPTS)
+	$(call bench_link,)
+
+.PHONY: bench-arena bench-arena-firmware bench-arena-paths bench-arena-elfs bench-arena-elf-paths
+
+# The public targets re-enter make in the arena configuration; the -elf
+# targets do the work there.
+BENCH_ARENA_MAKE = $(BENCH_MAKE) BOARD=$(BOARD) ALLOCATOR=slab CHECKED=0 HEAP_SIZE=$(BENCH_ARENA_HEAP_SIZE)
+
+bench-arena-firmware:
+	@$(BENCH_ARENA_MAKE) bench-arena-elfs
+
+bench-arena-paths:
+	@$(BENCH_ARENA_MAKE) -s bench-arena-elf-paths
+
+bench-arena-elfs: $(foreach a,$(BENCH_ARENA_ALLOCATORS),$(call bench_arena_elf,$(a)))
+
+bench-arena-elf-paths:
+	@$(foreach a,$(BENCH_ARENA_ALLOCATORS),echo '$(a) $(call bench_arena_elf,$(a)) $(call bench_arena_bytes,$(a))';)
+
+bench-arena: deps
+	python3 $(CAIRN_ROOT)/scripts/bench.py --make '$(BENCH_MAKE)' --arena-only $(BENCH_ARENA_ARGS)

@@ -3,9 +3,12 @@
 
 Builds the benchmark firmware for every board and allocator (through make),
 runs each workload on each allocator with `-icount shift=6,align=off,
-sleep=off`, measures flash with arm-none-eabi-size, prints the tables, and
-replaces the results section of BENCHMARKS.md and the chart. Standard
-library only. Called by `make bench`; see mk/bench.mk.
+sleep=off`, measures flash with arm-none-eabi-size, measures the smallest
+arena of the memory workloads (scripts/arena.py), prints the tables, and
+replaces the results section of BENCHMARKS.md and the charts. With
+--arena-only it measures the smallest arenas alone and prints their tables;
+given --markdown too, it replaces only their section. Standard library
+only. Called by `make bench` and `make bench-arena`; see mk/bench.mk.
 """
 import argparse
 import concurrent.futures
@@ -14,6 +17,8 @@ import re
 import shlex
 import subprocess
 import sys
+
+import arena
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BOARDS = ["mps2-an386", "microbit"]
@@ -149,10 +154,29 @@ def hook_costs(result):
     return avg
 
 
+def geometry_for_heap(heap):
+    """Page size and largest class Cairn picks for a heap of `heap` bytes,
+    read from the one place that rule is written (cairn_geometry.h):
+    `(bytes) < N ? PAGE : ... : PAGE` and `((page) / D)`."""
+    text = open(os.path.join(ROOT, "Sources/CairnPlatform/include/cairn_geometry.h")).read()
+    rule = re.search(r"#define CAIRN_PAGE_SIZE_FOR_HEAP\(bytes\)\s*\\\s*(.*)", text).group(1)
+    page = int(re.search(r":\s*(\d+)\)\s*$", rule).group(1))
+    for limit, size in re.findall(r"\(bytes\)\s*<\s*(\d+)\s*\?\s*(\d+)", rule):
+        if heap < int(limit):
+            page = int(size)
+            break
+    divisor = int(re.search(r"#define CAIRN_LARGEST_CLASS_FOR_PAGE\(page\)\s*\(\(page\)\s*/\s*(\d+)\)", text).group(1))
+    return page, page // divisor
+
+
 def board_config(board):
+    """The timing firmware's heap: HEAP_SIZE from the board's make file, and
+    PAGE_SIZE / LARGEST_CLASS from it where it sets them, else Cairn's rule."""
     text = open(os.path.join(ROOT, "mk", f"board-{board}.mk")).read()
-    get = lambda key: int(re.search(rf"^{key} \?= (\d+)", text, re.M).group(1))
-    return {"page": get("PAGE_SIZE"), "largest": get("LARGEST_CLASS"), "heap": get("HEAP_SIZE")}
+    get = lambda key: (lambda m: int(m.group(1)) if m else None)(re.search(rf"^{key} \?= (\d+)", text, re.M))
+    heap = get("HEAP_SIZE")
+    page, largest = geometry_for_heap(heap)
+    return {"page": get("PAGE_SIZE") or page, "largest": get("LARGEST_CLASS") or largest, "heap": heap}
 
 
 def fmt(value, digits=1):
@@ -213,7 +237,7 @@ def target_cell(row, targets):
     return "met" if not missed else "missed: " + "; ".join(t[0].split(" ", 1)[1] for t in missed)
 
 
-def tables(rows, sizes, swift, bounds, run_bounds, hooks, targets, command):
+def tables(rows, sizes, swift, bounds, run_bounds, hooks, targets, arena_text, command):
     lines = []
     for board in BOARDS:
         lines.append(f"### {board}\n")
@@ -280,6 +304,7 @@ def tables(rows, sizes, swift, bounds, run_bounds, hooks, targets, command):
                      + " | ".join(f"{b[a]} B" if a in b else "—" for a in ("cairn-slab", "newlib-nano", "newlib"))
                      + " |")
     lines.append("")
+    lines.append(arena_text)
     lines.append("### Targets (Cortex-M4, mps2-an386)\n")
     lines.append("| target | measured | verdict |")
     lines.append("|---|---|---|")
@@ -336,12 +361,21 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--make", default="make", help="make command line for the builds")
     parser.add_argument("--timeout", type=int, default=120)
-    parser.add_argument("--markdown")
-    parser.add_argument("--chart")
+    parser.add_argument("--markdown", help="file whose results section (with --arena-only: arena section) is replaced")
+    parser.add_argument("--chart", help="SVG of the instruction counts")
+    parser.add_argument("--arena-chart", help="SVG of the smallest arenas")
+    parser.add_argument("--arena-only", action="store_true", help="only the smallest-arena measure")
+    parser.add_argument("--arena-allocators", help="comma-separated subset of " + ",".join(arena.ALLOCATORS))
+    parser.add_argument("--arena-workloads", help="comma-separated subset of " + ",".join(w[0] for w in arena.WORKLOADS))
+    parser.add_argument("--arena-below", type=int, default=arena.BELOW_STEPS,
+                        help="sizes tried below each bisected arena's failing neighbour, to catch non-monotone "
+                             "cases (0: none; a large number: every size down to the requested peak)")
     parser.add_argument("--boards", default=",".join(BOARDS))
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     args = parser.parse_args()
     boards = args.boards.split(",")
+    if args.arena_only:
+        return arena_only(args, boards)
 
     firmware = {}
     for board in boards:
@@ -419,9 +453,12 @@ def main():
                 if elf and none:
                     sizes[(board, alloc, level)] = flash_bytes(elf) - flash_bytes(none)
 
+    cells, _ = measure_arenas(args, boards)
+    problems += [p for c in cells for p in c["problems"]]
+
     targets = evaluate_targets(rows, sizes)
     command = "make bench"
-    text = tables(rows, sizes, swift, bounds, run_bounds, hooks, targets, command)
+    text = tables(rows, sizes, swift, bounds, run_bounds, hooks, targets, arena.section(cells), command)
     print(text)
     for p in problems:
         print("bench: FAILED RUN " + p)
@@ -435,6 +472,36 @@ def main():
             f.write(f"{head}{BEGIN}\n{text}\n{END}{tail}")
     if args.chart:
         chart(rows, args.chart)
+    if args.arena_chart:
+        arena.chart(cells, args.arena_chart)
+    return 1 if problems else 0
+
+
+def measure_arenas(args, boards):
+    """scripts/arena.py's measure with this command line's options."""
+    split = lambda text: text.split(",") if text else None
+    return arena.measure(args.make, boards, allocators=split(args.arena_allocators),
+                         workloads=split(args.arena_workloads), jobs=args.jobs, timeout=args.timeout,
+                         below_steps=args.arena_below,
+                         log=lambda line: print(line, flush=True))
+
+
+def arena_only(args, boards):
+    """`make bench-arena`: the smallest arenas alone, printed; written to
+    --markdown (their section only) and --arena-chart when given."""
+    cells, seconds = measure_arenas(args, boards)
+    print()
+    print(arena.tables(cells))
+    problems = [p for c in cells for p in c["problems"]]
+    for p in problems:
+        print("arena: FAILED RUN " + p)
+    print(f"arena: {sum(c['probes'] for c in cells)} runs, {seconds:.1f} s")
+    if args.markdown:
+        old = open(args.markdown).read()
+        with open(args.markdown, "w") as f:
+            f.write(arena.replace_section(old, arena.section(cells), END))
+    if args.arena_chart:
+        arena.chart(cells, args.arena_chart)
     return 1 if problems else 0
 
 
