@@ -1,0 +1,207 @@
+// The bins of a FitHeap: which bin holds a free block of a given size, and
+// the three helpers that keep every bin and both bitmaps in step (insert,
+// remove, find). No other code touches a bin head, a link or a bitmap.
+//
+// Two levels, as in TLSF. A block of `g` granules (8 bytes each) is in
+// first level floor(log2(g)) - 1 (so level 0 holds 16..24-byte blocks),
+// and within it in one of 4 equal subranges: level `f` spans
+// [2^(f+4), 2^(f+5)) bytes in steps of 2^(f+2) bytes, except level 0,
+// whose step would be 4 bytes: its bins hold 16 and 24 (2 of its 4 bins
+// are never used). Level 1's bins hold one size each (32, 40, 48, 56),
+// level 2's 16-byte ranges (64..79, ...), and so on. A request is rounded up to
+// the next bin boundary before the search, so every block of the bin found
+// holds it: good fit. (First, a bounded look at a few blocks of the
+// request's own bin: see findFreeBlock.)
+//
+// Why 4 subdivisions: measured on the two churn workloads of FitHeapTests
+// (256 slots of 8..256 bytes, 32 slots of 8..128 bytes; the smallest region
+// that never fails, summed over 8 seeds), 8 needs 0.1 % and 4.6 % more RAM:
+// it halves the rounding, but the rounding costs search reach, not memory
+// (the remainder of every split goes back to a bin), and it doubles the
+// bin heads (a 4 KiB heap's control block would be 264 bytes, not 136).
+// 2 ties on the large workload and needs 2 % less on the small one, almost
+// all of it its control block being 64 bytes smaller; 4 keeps what rounding
+// skips within a quarter of the size.
+//
+// The control block, at the start of the region:
+//
+//     [ second-level bitmaps: 1 byte per first level, padded to 4 ]
+//     [ bin heads: 4 per first level, 32-bit offsets from the control block ]
+//
+// Offsets are from the control block's address, so 0 (the control block
+// itself, never a block) means "no block". The first-level bitmap lives in
+// the allocator itself (one word, no load to reach it).
+
+extension FitHeap {
+    /// log2 of the bins per first level.
+    static let secondLevelShift: UInt = 2
+    /// Bins per first level.
+    static let secondLevelCount: UInt = 1 << secondLevelShift
+
+    /// The bin of a free block of `size` bytes (rounds DOWN: the bin whose
+    /// range holds `size`). Precondition: `size` is a multiple of 8, at least 16.
+    @inline(__always)
+    static func bin(ofSize size: UInt) -> (first: UInt, second: UInt) {
+        let granules = size &>> granuleShift
+        let power = floorLog2(granules)
+        let shift = power > secondLevelShift ? power &- secondLevelShift : 0
+        return (power &- 1, (granules &>> shift) ^ (1 &<< (power &- shift)))
+    }
+
+    /// `size` rounded UP to the lower bound of a bin, so that every block of
+    /// the bin of the result holds `size`. Precondition: `size` is a multiple
+    /// of 8, at least 16, and no more than the capacity (the sum cannot wrap).
+    @inline(__always)
+    static func roundUpToBin(_ size: UInt) -> UInt {
+        let power = floorLog2(size &>> granuleShift)
+        let shift = power > secondLevelShift ? power &- secondLevelShift : 0
+        let mask = (granule &<< shift) &- 1
+        return (size &+ mask) & ~mask
+    }
+
+    /// Bytes of the control block for `firstLevels` first levels.
+    @inline(__always)
+    static func controlBlockBytes(firstLevels: UInt) -> UInt {
+        roundUp(firstLevels, toMultipleOf: 4).unsafelyUnwrapped &+ firstLevels &* secondLevelCount &* 4
+    }
+
+    // MARK: - Table access (the only index arithmetic on the control block)
+
+    /// The second-level bitmap of first level `first`. Precondition: `first < firstLevelCount`.
+    @inline(__always)
+    func secondLevelMap(_ first: UInt) -> UnsafeMutablePointer<UInt8> {
+        entry(UInt8.self, at: controlBlock &+ first)
+    }
+
+    /// The head of bin (`first`, `second`). Precondition: `first < firstLevelCount`,
+    /// `second < secondLevelCount`.
+    @inline(__always)
+    func binHead(_ first: UInt, _ second: UInt) -> UnsafeMutablePointer<UInt32> {
+        entry(UInt32.self, at: binHeads &+ ((first &<< Self.secondLevelShift) | second) &* 4)
+    }
+
+    /// The block at `offset` (nonzero) from the control block.
+    @inline(__always)
+    func block(atOffset offset: UInt32) -> UInt {
+        controlBlock &+ UInt(offset)
+    }
+
+    /// The offset of `block` from the control block (nonzero: blocks follow it).
+    @inline(__always)
+    func offset(of block: UInt) -> UInt32 {
+        UInt32(truncatingIfNeeded: block &- controlBlock)
+    }
+
+    // MARK: - Insert, remove, find
+
+    /// Puts the free block `block` of `size` bytes at the head of its bin.
+    /// Precondition: `size >= 16`, the block's header and footer are written.
+    @inline(__always)
+    mutating func insertIntoBin(_ block: UInt, size: UInt) {
+        let (first, second) = Self.bin(ofSize: size)
+        let head = binHead(first, second)
+        let old = head.pointee
+        storeWord(old, Self.nextLinkAddress(block))
+        storeWord(0, Self.previousLinkAddress(block))
+        let mine = offset(of: block)
+        if old != 0 { storeWord(mine, Self.previousLinkAddress(self.block(atOffset: old))) }
+        head.pointee = mine
+        let map = secondLevelMap(first)
+        map.pointee |= UInt8(truncatingIfNeeded: 1 &<< second)
+        firstLevelMap |= UInt32(truncatingIfNeeded: 1 &<< first)
+    }
+
+    /// Unlinks the free block `block` of `size` bytes from its bin, clearing
+    /// the bitmap bits of a bin (and level) it leaves empty.
+    /// Precondition: `block` is in the bin of `size`.
+    @inline(__always)
+    mutating func removeFromBin(_ block: UInt, size: UInt) {
+        let next = loadWord(Self.nextLinkAddress(block))
+        let previous = loadWord(Self.previousLinkAddress(block))
+        if next != 0 { storeWord(previous, Self.previousLinkAddress(self.block(atOffset: next))) }
+        if previous != 0 {
+            storeWord(next, Self.nextLinkAddress(self.block(atOffset: previous)))
+            return
+        }
+        let (first, second) = Self.bin(ofSize: size)
+        binHead(first, second).pointee = next
+        guard next == 0 else { return }
+        let map = secondLevelMap(first)
+        map.pointee &= ~UInt8(truncatingIfNeeded: 1 &<< second)
+        if map.pointee == 0 { firstLevelMap &= ~UInt32(truncatingIfNeeded: 1 &<< first) }
+    }
+
+    /// Blocks of the request's own bin that ``findFreeBlock(holding:)``
+    /// looks at before rounding up (see there).
+    static let ownBinLook = 4
+
+    /// A free block, still in its bin, for a request of `size` bytes, or 0
+    /// when no bin has one. Looks, in order, at:
+    ///
+    /// 1. the first ``ownBinLook`` blocks of the bin `size` itself falls in,
+    ///    taking the smallest that holds `size` (an exact fit at once): that
+    ///    bin may also hold smaller blocks, but a block from it is the
+    ///    tightest fit the bins offer and leaves the larger bins whole;
+    /// 2. the first non-empty bin at or above `size` rounded up to a bin
+    ///    boundary (two bitmap scans): every block there holds `size`;
+    /// 3. the head of the highest non-empty bin, which may be smaller: the
+    ///    caller checks it. This serves what rounding skips when `size` is
+    ///    near the capacity (a search for more than the capacity, as an
+    ///    aligned request may make, starts here).
+    ///
+    /// Step 1 is bounded, so the whole search is O(1). It is not in TLSF:
+    /// measured as above, without it the two workloads need 3.9 % and 1.8 %
+    /// more RAM; looking at 1 block gets a third of the gain on the first,
+    /// 2 blocks most of it, 8 nothing more than 4.
+    /// Precondition: `size` is a multiple of 8, at least 16.
+    @inline(__always)
+    func findFreeBlock(holding size: UInt) -> UInt {
+        if size <= capacity {
+            let own = Self.bin(ofSize: size)
+            if own.first < firstLevelCount {
+                let fit = bestFit(holding: size, inBin: own.first, own.second)
+                if fit != 0 { return fit }
+            }
+            let (first, second) = Self.bin(ofSize: Self.roundUpToBin(size))
+            if first < firstLevelCount {
+                let row = UInt32(secondLevelMap(first).pointee) & (UInt32.max &<< UInt32(truncatingIfNeeded: second))
+                if row != 0 {
+                    return block(atOffset: binHead(first, UInt(row.trailingZeroBitCount)).pointee)
+                }
+                // first < firstLevelCount <= 28: the shift stays below 32.
+                let higher = firstLevelMap & ~((UInt32(2) &<< UInt32(truncatingIfNeeded: first)) &- 1)
+                if higher != 0 {
+                    let level = UInt(higher.trailingZeroBitCount)
+                    let bin = UInt(secondLevelMap(level).pointee.trailingZeroBitCount)
+                    return block(atOffset: binHead(level, bin).pointee)
+                }
+            }
+        }
+        guard firstLevelMap != 0 else { return 0 }
+        let level = UInt(UInt32.bitWidth &- 1 &- firstLevelMap.leadingZeroBitCount)
+        let bin = UInt(UInt8.bitWidth &- 1 &- secondLevelMap(level).pointee.leadingZeroBitCount)
+        return block(atOffset: binHead(level, bin).pointee)
+    }
+
+    /// The smallest of the first ``ownBinLook`` blocks of bin (`first`,
+    /// `second`) that holds `size` bytes, or 0. Precondition: `first < firstLevelCount`.
+    @inline(__always)
+    func bestFit(holding size: UInt, inBin first: UInt, _ second: UInt) -> UInt {
+        var link = binHead(first, second).pointee
+        var best: UInt = 0
+        var bestSize = UInt.max
+        var looked = 0
+        while link != 0, looked < Self.ownBinLook {
+            let candidate = block(atOffset: link)
+            let candidateSize = Self.size(ofHeader: Self.headerWord(candidate))
+            if candidateSize >= size, candidateSize < bestSize {
+                if candidateSize == size { return candidate }
+                best = candidate
+                bestSize = candidateSize
+            }
+            link = loadWord(Self.nextLinkAddress(candidate))
+            looked &+= 1
+        }
+        return best
+    }
+}
