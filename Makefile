@@ -103,6 +103,8 @@ test: deps host-test check-no-allocations
 	$(MAKE) --no-print-directory target-test
 	$(MAKE) --no-print-directory lib-test BOARD=mps2-an386
 	$(MAKE) --no-print-directory lib-test BOARD=microbit
+	$(MAKE) --no-print-directory generic-link-test BOARD=mps2-an386
+	$(MAKE) --no-print-directory cmake-test BOARD=mps2-an386
 	$(MAKE) --no-print-directory examples-test
 	$(MAKE) --no-print-directory reliability-test
 	$(MAKE) --no-print-directory bench-smoke

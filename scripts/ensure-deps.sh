@@ -4,7 +4,7 @@
 # it on every run.
 set -euo pipefail
 
-packages=(qemu-system-arm gcc-arm-none-eabi libnewlib-arm-none-eabi gdb-multiarch)
+packages=(qemu-system-arm gcc-arm-none-eabi libnewlib-arm-none-eabi gdb-multiarch cmake)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -29,11 +29,16 @@ _Static_assert(CAIRN_PAGE_SIZE == 0 || (CAIRN_PAGE_SIZE >= 64 && CAIRN_PAGE_SIZE
                "PAGE_SIZE must be 64 ... 32768");
 _Static_assert(CAIRN_HEAP_SIZE >= 1024, "HEAP_SIZE must be at least 1 KiB");
 
-/* Placed in .cairn_heap, which the linker script keeps out of flash and out
- * of the .bss zeroing (the allocator initialises what it uses). The slab
- * lays its tables out first and aligns its first page itself, so the array
- * needs no more than the tables' alignment. */
-__attribute__((section(".cairn_heap"), aligned(16)))
+/* Zero-fill storage in a section of its own, named .bss.*: the compiler
+ * makes a .bss.* section NOBITS, so the heap is never stored in flash, and
+ * every standard linker script's `*(.bss .bss.*)` places it in RAM with no
+ * edit. Cairn's own scripts (LinkerScripts/cairn-sections.ld) take this
+ * file's .bss.* sections out of .bss, into .cairn_heap, which reset does not
+ * zero (the allocator initialises what it uses): the heap array must stay
+ * this file's only zero-initialised variable. The slab lays its tables out
+ * first and aligns its first page itself, so the array needs no more than
+ * the tables' alignment. */
+__attribute__((section(".bss.cairn_heap"), aligned(16)))
 static uint8_t cairn_heap_storage[CAIRN_HEAP_SIZE];
 
 #ifdef CAIRN_SIZE_CLASSES
