@@ -221,7 +221,10 @@ int bench_workload_bound(void) {
     size_t previous = 0;
     uint32_t kept_total = 0;
     bench_warm = 1;
-    for (size_t size = 8; size <= CAIRN_BUILD_LARGEST_CLASS && size <= CAIRN_BUILD_PAGE_SIZE; size = next_class(size)) {
+    /* A page's last 20 bytes hold its descriptor and the next fit-heap
+     * block's header (PageDescriptor.pageTail): no class is larger. */
+    for (size_t size = 8; size <= CAIRN_BUILD_LARGEST_CLASS && size <= CAIRN_BUILD_PAGE_SIZE - 20;
+         size = next_class(size)) {
         /* malloc aligns to 8, so classes that are not multiples of 8 are
          * never chosen for it: the request steps to the next one. */
         if (size % 8 != 0) continue;
@@ -253,9 +256,10 @@ int bench_workload_bound(void) {
     return 0;
 }
 
-/* --- Worst-case memory for page runs: the run adversary ------------------------
- * Live bytes never exceed RUN_LIVE, and every block is a page run: 1, 2,
- * 4, ... pages, up to RUN_LARGEST bytes. Before each new size of b bytes it
+/* --- Worst-case memory for large blocks: the large-block adversary -------------
+ * Live bytes never exceed RUN_LIVE, and every block is above the largest
+ * class (a fit-heap block in Cairn): 1, 2, 4, ... pages, up to RUN_LARGEST
+ * bytes. Before each new size of b bytes it
  * frees every live block, in address order, whose freeing leaves the hole
  * around it (from the end of the last block kept to the start of the next
  * live one, or from the lowest address used) shorter than b, then
@@ -263,9 +267,9 @@ int bench_workload_bound(void) {
  * then take a new block, so an allocator whose free spans are merged at
  * once must place every one beyond what it used before, while the kept
  * blocks, ever fewer per byte of address space, pin the holes. This is
- * Robson's construction for first fit in its simplest form, applied to
- * Cairn's power-of-two span bins; it is not newlib's worst case. What it
- * measures is the address range the blocks reached (bench_touched_*). */
+ * Robson's construction for first fit in its simplest form; it is no
+ * allocator's proven worst case. What it measures is the address range
+ * the blocks reached (bench_touched_*). */
 
 enum { RUN_MAX_BLOCKS = RUN_LIVE / CAIRN_BUILD_PAGE_SIZE + 1 };
 

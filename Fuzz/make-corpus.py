@@ -4,8 +4,9 @@
 Each seed is a small program in the input format decoded by
 Tests/CairnTests/Regressions/Program/FuzzProgram.swift: a header, then
 operations. The seeds only give libFuzzer a start in each corner (tiny and
-large regions, explicit classes, page runs, bump marks, bad frees); it finds
-the rest. Usage: make-corpus.py OUTPUT_DIRECTORY
+large regions, explicit classes, large fit-heap blocks, bump marks, bad
+frees); it finds the rest. The file names are historical (slab-runs seeds
+the blocks that were page runs before the fit heap served them). Usage: make-corpus.py OUTPUT_DIRECTORY
 """
 import os
 import sys
@@ -73,7 +74,8 @@ SEEDS = {
     "slab-explicit": header(flags=EXPLICIT_CLASSES, region_exp=3, page_exp=2) + [3, 2, 1, 5, 6] + ops(
         [MALLOC] + size(10), [ALLOCATE] + size(10) + align(4), [ALLOCATE] + size(16) + align(8),
         [MALLOC] + size(70), [MALLOC] + size(80), [REALLOC, 0] + size(60), [SLAB_CHECK]),
-    # Page runs: big blocks, alignments above the page, grow and shrink in place.
+    # Large blocks (the fit heap): big blocks, alignments above the page, grow
+    # and shrink in place, a burst that fills the heap.
     "slab-runs": header(region_exp=7, page_exp=2, largest=32, offset=40) + ops(
         [MALLOC] + size(5000), [ALLOCATE] + size(300) + align(4096), [ALLOCATE] + size(40000) + align(65536),
         [REALLOC, 0] + size(20000), [REALLOC, 0] + size(100), [REALLOC, 1] + size(0),
@@ -84,7 +86,7 @@ SEEDS = {
         [MALLOC] + size(40), [MALLOC] + size(40), [MALLOC] + size(2000), [SLAB_DOUBLE_FREE, 0],
         [SLAB_INTERIOR_FREE, 0, 0, 3], [SLAB_INTERIOR_FREE, 0x81, 1, 0], [BAD_FREE, 0x02, 0, 0, 0],
         [BAD_FREE, 0x81, 0, 0x10, 0x04], [SLAB_DOUBLE_FREE, 1], [MALLOC] + size(40), [SLAB_CHECK]),
-    # Checked build: overflow of class blocks and runs, writes after free
+    # Checked build: overflow of class and fit-heap blocks, writes after free
     # (pushed out of quarantine, or out by a full heap), double free in
     # quarantine; one quarantine slot, so the full heap comes soon.
     "slab-checked": header(flags=quarantine(1), region_exp=0, page_exp=0, largest=128) + ops(

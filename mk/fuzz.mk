@@ -38,29 +38,32 @@ FUZZ_SEEDS := $(CAIRN_ROOT)/Fuzz/corpus
 FUZZ_SOURCES := $(wildcard $(CAIRN_ROOT)/Sources/Cairn/*.swift) \
     $(wildcard $(CAIRN_ROOT)/Tests/CairnTests/Regressions/Program/*.swift) \
     $(CAIRN_ROOT)/Fuzz/AllocatorFuzzer.swift
+# The allocator imports CairnPlatform for the geometry rule (static inline
+# functions in cairn_geometry.h): its headers and module map, no C objects.
+FUZZ_HEADERS := $(wildcard $(CAIRN_ROOT)/Sources/CairnPlatform/include/*)
 # lld: gold warns about every ASan symbol it cannot export. -g in both builds
 # for symbolised traces; the debug build (-Onone) keeps every check and frame.
 FUZZ_SWIFTC_FLAGS := -sanitize=fuzzer,address -parse-as-library -g -use-ld=lld \
-    -D CAIRN_FUZZER -module-name CairnFuzz
+    -D CAIRN_FUZZER -module-name CairnFuzz -I $(CAIRN_ROOT)/Sources/CairnPlatform/include
 # The Swift runtime's backtracer reads raw memory and trips ASan; libFuzzer
 # and ASan print the trace instead.
 FUZZ_ENV := SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0:abort_on_error=0
 
 .PHONY: fuzz fuzz-checked fuzz-build fuzz-smoke fuzz-repro fuzz-corpus test-asan coverage
 
-$(FUZZ_BIN): $(FUZZ_SOURCES)
+$(FUZZ_BIN): $(FUZZ_SOURCES) $(FUZZ_HEADERS)
 	@mkdir -p $(@D)
 	$(SWIFTC) $(FUZZ_SWIFTC_FLAGS) -O -o $@ $(FUZZ_SOURCES)
 
-$(FUZZ_DEBUG_BIN): $(FUZZ_SOURCES)
+$(FUZZ_DEBUG_BIN): $(FUZZ_SOURCES) $(FUZZ_HEADERS)
 	@mkdir -p $(@D)
 	$(SWIFTC) $(FUZZ_SWIFTC_FLAGS) -Onone -o $@ $(FUZZ_SOURCES)
 
-$(FUZZ_CHECKED_BIN): $(FUZZ_SOURCES)
+$(FUZZ_CHECKED_BIN): $(FUZZ_SOURCES) $(FUZZ_HEADERS)
 	@mkdir -p $(@D)
 	$(SWIFTC) $(FUZZ_SWIFTC_FLAGS) -D CAIRN_CHECKED -O -o $@ $(FUZZ_SOURCES)
 
-$(FUZZ_CHECKED_DEBUG_BIN): $(FUZZ_SOURCES)
+$(FUZZ_CHECKED_DEBUG_BIN): $(FUZZ_SOURCES) $(FUZZ_HEADERS)
 	@mkdir -p $(@D)
 	$(SWIFTC) $(FUZZ_SWIFTC_FLAGS) -D CAIRN_CHECKED -Onone -o $@ $(FUZZ_SOURCES)
 

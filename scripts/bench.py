@@ -17,6 +17,7 @@ import re
 import shlex
 import subprocess
 import sys
+import tempfile
 
 import arena
 
@@ -34,7 +35,7 @@ WORKLOADS = [
     ("6", "mixed-churn", "random churn, 1 in 16 large", "alloc+free", False),
     ("7", "swift", "Embedded Swift (posix_memalign/free)", "alloc+free", False),
     ("8", "bound", "worst-case memory adversary", "alloc+free", False),
-    ("9", "run-bound", "page-run adversary", "alloc+free", False),
+    ("9", "run-bound", "large-block adversary", "alloc+free", False),
 ]
 # Runs outside the workload table: the hooks' own cost (Cairn builds only).
 HOOK_RUN = "hooks"
@@ -115,9 +116,13 @@ def summarise(result, series):
     }
 
 
+# Bytes at a class page's end that hold no block (PageDescriptor.pageTail).
+PAGE_TAIL = 20
+
+
 def standard_classes(page, largest):
     sizes, size = [], 8
-    while size <= min(page, largest) and len(sizes) < 64:
+    while size <= min(page - PAGE_TAIL, largest) and len(sizes) < 64:
         sizes.append(size)
         power = 1 << (size.bit_length() - 1)
         size += max(4, power >> 2)
@@ -130,7 +135,7 @@ def class_bound_pages(live, page, largest, alignment):
     for size in standard_classes(page, largest):
         if size % alignment:
             continue
-        per_page = page // size
+        per_page = (page - PAGE_TAIL) // size
         pages += live // (per_page * smallest) + 1
         smallest = size + 1
     return pages
@@ -156,17 +161,17 @@ def hook_costs(result):
 
 def geometry_for_heap(heap):
     """Page size and largest class Cairn picks for a heap of `heap` bytes,
-    read from the one place that rule is written (cairn_geometry.h):
-    `(bytes) < N ? PAGE : ... : PAGE` and `((page) / D)`."""
-    text = open(os.path.join(ROOT, "Sources/CairnPlatform/include/cairn_geometry.h")).read()
-    rule = re.search(r"#define CAIRN_PAGE_SIZE_FOR_HEAP\(bytes\)\s*\\\s*(.*)", text).group(1)
-    page = int(re.search(r":\s*(\d+)\)\s*$", rule).group(1))
-    for limit, size in re.findall(r"\(bytes\)\s*<\s*(\d+)\s*\?\s*(\d+)", rule):
-        if heap < int(limit):
-            page = int(size)
-            break
-    divisor = int(re.search(r"#define CAIRN_LARGEST_CLASS_FOR_PAGE\(page\)\s*\(\(page\)\s*/\s*(\d+)\)", text).group(1))
-    return page, page // divisor
+    asked of the one place that rule is written (cairn_geometry.h) by
+    compiling it into a two-line host program."""
+    include = os.path.join(ROOT, "Sources/CairnPlatform/include")
+    source = ('#include <stdio.h>\n#include "cairn_geometry.h"\n'
+              f'int main(void) {{ printf("%d %d\\n", (int)CAIRN_PAGE_SIZE_FOR_HEAP({heap}), '
+              f'(int)CAIRN_LARGEST_CLASS_FOR_HEAP({heap})); return 0; }}\n')
+    with tempfile.TemporaryDirectory() as scratch:
+        program = os.path.join(scratch, "geometry")
+        subprocess.run(["cc", "-I", include, "-x", "c", "-o", program, "-"], input=source, text=True, check=True)
+        page, largest = run([program]).split()
+    return int(page), int(largest)
 
 
 def board_config(board):
@@ -293,8 +298,8 @@ def tables(rows, sizes, swift, bounds, run_bounds, hooks, targets, arena_text, c
         lines.append(f"| {board} | {b['live']} | {b['bound']} B ({b['bound'] // b['page']} pages) | "
                      f"{b.get('cairn-slab', '—')} B | {b.get('newlib-nano', '—')} B | {b.get('newlib', '—')} B |")
     lines.append("")
-    lines.append("### Worst-case memory for page runs: the adversary against first fit's guarantee (workload 9)\n")
-    lines.append("Arena reached: Cairn, the highest page its blocks reached, from the first; newlib, the "
+    lines.append("### Worst-case memory for large blocks: the adversary against first fit's guarantee (workload 9)\n")
+    lines.append("Arena reached: Cairn, from the start of its lowest block to the end of its highest; newlib, the "
                  "`_sbrk` high-water mark.\n")
     lines.append("| board | live bytes M | largest block n | first fit's guarantee (comparison) | Cairn slab reached | "
                  "newlib-nano | newlib |")
@@ -415,10 +420,9 @@ def main():
                 row = summarise(result, series)
                 row.update(board=board, allocator=alloc, id=wid, title=title)
                 if name == "run-bound" and alloc.startswith("cairn"):
-                    # Page runs: the arena the program needs is how far its
-                    # blocks reached, not how many pages were out at once.
-                    page = cfg["page"]
-                    row["peak_arena"] = -(-int(result["touched"]) // page) * page
+                    # Large blocks: the arena the program needs is how far
+                    # its blocks reached, not how many bytes were out at once.
+                    row["peak_arena"] = int(result["touched"])
                     row["ratio"] = row["peak_arena"] / row["peak_requested"]
                 rows.append(row)
                 if name == "swift":

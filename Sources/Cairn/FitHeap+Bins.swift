@@ -4,37 +4,25 @@
 //
 // Two levels, as in TLSF. A block of `g` granules (8 bytes each) is in
 // first level floor(log2(g)) - 1 (so level 0 holds 16..24-byte blocks),
-// and within it in one of 4 equal subranges: level `f` spans
-// [2^(f+4), 2^(f+5)) bytes in steps of 2^(f+2) bytes, except level 0,
-// whose step would be 4 bytes: its bins hold 16 and 24 (2 of its 4 bins
-// are never used). Level 1's bins hold one size each (32, 40, 48, 56),
-// level 2's 16-byte ranges (64..79, ...), and so on. A request is rounded up to
-// the next bin boundary before the search, so every block of the bin found
-// holds it: good fit. (First, a bounded look at a few blocks of the
-// request's own bin: see findFreeBlock.)
+// and within it in one of 2 equal subranges: level `f` spans
+// [2^(f+4), 2^(f+5)) bytes in steps of 2^(f+3) bytes, so level 0's bins
+// hold 16 and 24, level 1's 32..47 and 48..63, and so on. A request is
+// rounded up to the next bin boundary before the search, so every block of
+// the bin found holds it: good fit. (First, a bounded look at a few blocks
+// of the request's own bin: see findFreeBlock.)
 //
-// Why 4 subdivisions: measured on the two churn workloads of FitHeapTests
-// (256 slots of 8..256 bytes, 32 slots of 8..128 bytes; the smallest region
-// that never fails, summed over 8 seeds), 8 needs 0.1 % and 4.6 % more RAM:
-// it halves the rounding, but the rounding costs search reach, not memory
-// (the remainder of every split goes back to a bin), and it doubles the
-// bin heads (a 4 KiB heap's control block would be 264 bytes, not 136).
-// 2 ties on the large workload and needs 2 % less on the small one, almost
-// all of it its control block being 64 bytes smaller; 4 keeps what rounding
-// skips within a quarter of the size.
-//
-// The control block, at the start of the region:
-//
-//     [ second-level bitmaps: 1 byte per first level, padded to 4 ]
-//     [ bin heads: 4 per first level, 32-bit offsets from the control block ]
-//
-// Offsets are from the control block's address, so 0 (the control block
-// itself, never a block) means "no block". The first-level bitmap lives in
-// the allocator itself (one word, no load to reach it).
+// Why 2 subdivisions: the rounding costs search reach, not memory (a block
+// is cut to its request's size and the remainder goes back to a bin), and
+// each subdivision costs 4 bytes a level. Measured with `make bench-arena`
+// (smallest arena, the slab's metadata included), 2 against 4: the four
+// micro:bit-scale workloads need 0 to 256 bytes less (the mixed one drops
+// from 4,608 to 4,352, newlib's figure), the mps2-an386-scale ones from
+// 768 bytes more to 768 less (churn +768, mixed and Swift-like -768, -256);
+// the control block of a 4 KiB heap is 72 bytes instead of 136.
 
 extension FitHeap {
     /// log2 of the bins per first level.
-    static let secondLevelShift: UInt = 2
+    static let secondLevelShift: UInt = 1
     /// Bins per first level.
     static let secondLevelCount: UInt = 1 << secondLevelShift
 
@@ -129,6 +117,29 @@ extension FitHeap {
         let map = secondLevelMap(first)
         map.pointee &= ~UInt8(truncatingIfNeeded: 1 &<< second)
         if map.pointee == 0 { firstLevelMap &= ~UInt32(truncatingIfNeeded: 1 &<< first) }
+    }
+
+    /// When the free block `old` (of `size` bytes) heads its bin and
+    /// `newSize` falls in the same bin, makes `new` (of `newSize` bytes, its
+    /// header and footer the caller's to write) head the bin in its place and
+    /// returns true; else changes nothing and returns false. The same as
+    /// removing `old` and inserting `new` (which goes to the head), without
+    /// the bitmap work: splitting a block or merging into one costs a few
+    /// stores. Precondition: `old` is in the bin of `size`; `new`'s links
+    /// do not overlap `old`'s unless `new == old`.
+    @inline(__always)
+    mutating func replaceAtHead(_ old: UInt, size: UInt, by new: UInt, size newSize: UInt) -> Bool {
+        guard loadWord(Self.previousLinkAddress(old)) == 0 else { return false }
+        let (first, second) = Self.bin(ofSize: size)
+        let (newFirst, newSecond) = Self.bin(ofSize: newSize)
+        guard first == newFirst && second == newSecond else { return false }
+        let next = loadWord(Self.nextLinkAddress(old))
+        storeWord(next, Self.nextLinkAddress(new))
+        storeWord(0, Self.previousLinkAddress(new))
+        let mine = offset(of: new)
+        if next != 0 { storeWord(mine, Self.previousLinkAddress(block(atOffset: next))) }
+        binHead(first, second).pointee = mine
+        return true
     }
 
     /// Blocks of the request's own bin that ``findFreeBlock(holding:)``

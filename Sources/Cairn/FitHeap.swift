@@ -8,9 +8,9 @@
 ///     [ control block | pad | block | block | ... | block | sentinel ]
 ///
 /// - The **control block** holds the bins (see FitHeap+Bins.swift): its
-///   size follows from the region (4 bin heads per power of two up to the
-///   largest possible block), so a 4 KiB region spends 136 bytes on it and
-///   a 4 MiB one 308.
+///   size follows from the region (2 bin heads per power of two up to the
+///   largest possible block), so a 4 KiB region spends 72 bytes on it and
+///   a 4 MiB one 164.
 /// - **Blocks** tile the rest; each is a 4-byte header and its payload
 ///   (see FitHeap+Blocks.swift). Payloads are 8-aligned; the first block's
 ///   is also 16-aligned (the pad is chosen so), which makes the Embedded
@@ -255,6 +255,13 @@ public struct FitHeap: ~Copyable {
     /// region (the heap, or the word just before the first block), each
     /// after the test that puts it there.
     func lookUpLiveBlock(_ payload: UInt) -> FitBlockLookup {
+        Self.lookUpLiveBlock(payload, firstBlock: firstBlock, sentinel: sentinel)
+    }
+
+    /// ``lookUpLiveBlock(_:)`` over the two fields it reads: static, so that
+    /// a caller holding the heap inside a larger global (the slab's) reads
+    /// them without Swift copying that global first.
+    static func lookUpLiveBlock(_ payload: UInt, firstBlock: UInt, sentinel: UInt) -> FitBlockLookup {
         let block = payload &- Self.headerBytes
         // One unsigned compare rejects both sides (and everything when unconfigured).
         guard block &- firstBlock < sentinel &- firstBlock else { return .misuse(.foreignPointer, 0) }

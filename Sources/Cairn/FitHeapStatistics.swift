@@ -38,12 +38,8 @@ extension FitHeap {
             controlBlockBytes: isConfigured ? Self.controlBlockBytes(firstLevels: firstLevelCount) : 0,
             capacity: capacity, bytesInUse: 0, freeBytes: 0, largestFreeBlock: 0, liveBlocks: 0,
             freeBlocks: 0, fragments: 0, outOfMemoryCount: outOfMemoryCount, misuseCount: misuseCount)
-        var block = firstBlock
-        while block < sentinel {
-            let header = Self.headerWord(block)
-            let size = Self.size(ofHeader: header)
-            guard size >= Self.fragmentSize, size <= sentinel &- block else { break }
-            if header & Self.inUseBit != 0 {
+        forEachBlock { _, size, inUse in
+            if inUse {
                 s.liveBlocks &+= 1
                 s.bytesInUse &+= size
             } else {
@@ -55,8 +51,23 @@ extension FitHeap {
                     s.fragments &+= 1
                 }
             }
-            block &+= size
         }
         return s
+    }
+}
+
+extension FitHeap {
+    /// Calls `body` with each block's header address, size and whether it
+    /// is in use, from the first block to the sentinel. Stops at the first
+    /// header that is not a plausible block. O(blocks).
+    func forEachBlock(_ body: (UInt, UInt, Bool) -> Void) {
+        var block = firstBlock
+        while block < sentinel {
+            let header = Self.headerWord(block)
+            let size = Self.size(ofHeader: header)
+            guard size >= Self.fragmentSize, size <= sentinel &- block else { return }
+            body(block, size, header & Self.inUseBit != 0)
+            block &+= size
+        }
     }
 }

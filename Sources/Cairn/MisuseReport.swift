@@ -6,11 +6,11 @@ public enum MisuseKind: UInt8 {
     /// `free` of an address outside the allocator's arena.
     case foreignPointer = 1
     /// `free` of an address inside the arena that is not the start of a block
-    /// (an interior pointer, or a pointer into metadata or a free page).
+    /// (an interior pointer, or a pointer into metadata or free memory).
     case notBlockStart = 2
-    /// `free` of a block that is already free. (Blocks carry no header: once
-    /// a freed block's whole page has gone back to the pool, or a freed run
-    /// has merged with a free neighbour, a second free of it is reported as
+    /// `free` of a block that is already free. (Once a freed class block's
+    /// whole page has gone back to the fit heap, or a freed large block has
+    /// merged with a free neighbour, a second free of it is reported as
     /// ``notBlockStart`` instead. Either way nothing changes.)
     case doubleFree = 3
     /// Checked builds: the canary after a block was overwritten.

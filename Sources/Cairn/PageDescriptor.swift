@@ -1,26 +1,20 @@
-/// The side-table entry of one page: 16 bytes, indexed by page number.
+/// What the allocator knows about one class page: 16 bytes near the page's
+/// end (as in Bonwick's slab for small objects), so that only pages in use
+/// carry a descriptor and `free(p)` finds it from the page's address.
+/// User blocks carry no header.
 ///
-/// User blocks carry no header; everything the allocator knows about a page
-/// lives here, so `free(p)` finds it with a subtraction and a shift.
+/// Which pages are class pages, and of which class, is the page-state map
+/// (one byte a page, see ``SlabLayout``); every other byte of the arena
+/// belongs to the fit heap (``FitHeap``), which also holds the class
+/// pages themselves, each as one block aligned to the page size:
 ///
-/// What the fields mean depends on `state`:
+///     page start                                      page end
+///     [ blocks ... | unused | descriptor (16) | header (4) ]
 ///
-/// | state                 | freeList           | carved / used         | span        | next, prev          |
-/// |-----------------------|--------------------|-----------------------|-------------|---------------------|
-/// | class `c`             | first free block   | never-used offset / blocks not on the page's list | blocks per page | partial-page list |
-/// | ``freeSpan``          | —                  | —                     | span pages  | bin list (head page only) |
-/// | ``largeRun``          | —                  | —                     | run pages   | —                   |
-/// | ``largeRunInterior``  | —                  | —                     | —           | —                   |
-///
-/// A free span marks its first and its last page ``freeSpan`` with its
-/// length, so that freeing a neighbour can merge with it in O(1).
-///
-/// Invariant: every page of a free span other than its first and last is
-/// ``largeRunInterior``, and so is every page of a run but its first.
-/// Whatever leaves a span or a run re-marks its ends (`removeSpan`,
-/// `releasePages`), so a span taken from the pool is interior throughout
-/// and a run carved from it needs only its first page marked: O(1), and a
-/// stray `free` into any other page is reported, never taken for a block.
+/// The page's fit-heap block starts 4 bytes before the page (its header)
+/// and ends 4 bytes before the page's end, where the header of the next
+/// fit-heap block lies: a class page is exactly one page of the fit heap,
+/// so class pages can sit side by side.
 struct PageDescriptor {
     /// Arena offset of this page's first free block, or ``noBlock``.
     /// Each free block holds the arena offset of the next in its first word.
@@ -29,28 +23,25 @@ struct PageDescriptor {
     /// in use, plus (on the class's cache page) blocks in the class's cache,
     /// plus (checked builds) blocks in quarantine.
     var used: UInt16
-    /// A class page: its capacity in blocks (a copy of the class's, so the
-    /// fast paths test "full" and "empty" without reading the class).
-    /// A free span or a large run: its page count (on its first and last page).
-    var span: UInt16
+    /// The page's capacity in blocks (a copy of the class's, so the fast
+    /// paths test "full" and "empty" without reading the class).
+    var capacity: UInt16
     /// Offset inside the page of the first block never handed out: blocks are
     /// carved lazily, so taking a fresh page costs O(1), not O(blocks).
     var carved: UInt16
-    /// A size-class index, or one of the states below.
-    var state: UInt8
-    var reserved: UInt8
-    /// Doubly linked list of pages (the partial pages of a class, or the
-    /// free spans of a bin), by page number; ``noPage`` ends it.
+    var reserved: UInt16
+    /// Doubly linked list of the partial pages of a class, by page number;
+    /// ``noPage`` ends it.
     var next: UInt16
     var prev: UInt16
 
     static let noBlock: UInt32 = .max
     static let noPage: UInt16 = .max
-    static let freeSpan: UInt8 = 0xFF
-    static let largeRun: UInt8 = 0xFE
-    static let largeRunInterior: UInt8 = 0xFD
-    /// States below this are size-class indices.
-    static let firstSpecialState: UInt8 = 0xFD
+    /// Bytes at a page's end that hold no block: the descriptor and the
+    /// next fit-heap block's header.
+    static let pageTail: UInt = 20
+    /// Page-state map entry of a page that is not a class page (fit heap).
+    static let notClassPage: UInt8 = 0xFF
 }
 
 /// One size class: 16 bytes in the metadata area.
@@ -62,7 +53,7 @@ struct PageDescriptor {
 /// page whose blocks are all free can leave the class in O(1). When the
 /// cache is empty, the cache page's never-used tail is carved one block at
 /// a time; when that is gone too, a partial page's whole free list becomes
-/// the cache (O(1)), or a fresh page from the pool becomes the cache page.
+/// the cache (O(1)), or a fresh page from the fit heap becomes the cache page.
 struct SizeClassRecord {
     /// Arena offset of the first block of the cache, or ``PageDescriptor/noBlock``.
     /// Each cached block holds the offset of the next and the free mark.
@@ -77,8 +68,8 @@ struct SizeClassRecord {
     /// The page the cache's blocks come from, or ``PageDescriptor/noPage``.
     /// Its own free list is always empty, and it is the only page of the
     /// class that may be partly carved; it stays with the class even when
-    /// none of its blocks is in use (the class's kept page), until the pool
-    /// runs dry.
+    /// none of its blocks is in use (the class's kept page), until the fit
+    /// heap cannot serve a request.
     var cachePage: UInt16
     /// `ceil(2^32 / blockSize)`: `offsetInPage * reciprocal` (mod 2^32) is
     /// below `reciprocal` exactly when the offset is a multiple of the block

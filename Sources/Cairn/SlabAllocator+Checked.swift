@@ -9,8 +9,11 @@
 // The trailer is the block's last word: the requested size in the low 16
 // bits and its complement in the high 16, so a write past the end of the
 // requested bytes shows either as a changed slack byte or a trailer that
-// no longer checks. A run keeps its requested size in its head descriptor
-// and four 0xCB canary bytes right after it.
+// no longer checks. A fit-heap block has the same layout over the bytes
+// its block holds; its size may not fit 16 bits, so its trailer holds the
+// slack's length instead (the bytes between the request and the trailer),
+// twice, XOR ``largeTrailerKey``: a write that changes part of it breaks the
+// repetition.
 //
 // Freed blocks are poisoned and wait in a small quarantine ring before they
 // reach a free list, and the poison is verified when they leave it and
@@ -34,23 +37,23 @@ extension SlabAllocator {
             outOfMemoryCount &+= 1
             return nil
         }
-        guard let pointer = allocateBlockOrRun(byteCount: byteCount &+ Self.blockOverhead, alignment: alignment)
+        guard let pointer = allocateBlockOrLarge(byteCount: byteCount &+ Self.blockOverhead, alignment: alignment)
         else { return nil }
         let block = address(of: pointer)
         let page = (block &- arenaBase) &>> pageShift
-        arm(block, page: page, state: descriptor(page).pointee.state, size: byteCount)
+        arm(block, page: page, state: pageState(page), size: byteCount)
         requestedBytes &+= byteCount
         return pointer
     }
 
-    /// Writes the slack pattern and the trailer (class block) or the size
-    /// and canary (run) for a block holding `size` requested bytes.
-    /// (`mutating`, like every out-of-line helper an allocation reaches:
-    /// see scripts/check-no-heap-copy.sh.)
+    /// Writes the slack pattern and the trailer for a block holding `size`
+    /// requested bytes. (`mutating`, like every out-of-line helper an
+    /// allocation reaches: see scripts/check-no-heap-copy.sh.)
     mutating func arm(_ block: UInt, page: UInt, state: UInt8, size: UInt) {
-        if state == PageDescriptor.largeRun {
-            descriptor(page).pointee.freeList = UInt32(truncatingIfNeeded: size)
-            fillBytes(block &+ size, Self.slackByte, Self.blockOverhead)
+        if state == PageDescriptor.notClassPage {
+            let usable = Self.usableSize(ofLargeBlock: block)
+            fillBytes(block &+ size, Self.slackByte, usable &- 4 &- size)
+            storeWord(Self.largeTrailer(slack: usable &- 4 &- size), block &+ usable &- 4)
             return
         }
         let blockSize = UInt(classRecord(UInt(state)).pointee.blockSize)
@@ -63,9 +66,37 @@ extension SlabAllocator {
         return low | ((~low & 0xFFFF) &<< 16)
     }
 
+    /// A fit-heap block's trailer: its requested size XOR this key.
+    static let largeTrailerKey: UInt32 = 0x5AFE_C0DE
+
+    /// A fit-heap block's trailer for `slack` bytes between its request and
+    /// the trailer. Precondition: `slack < 2^16` (a fit-heap block is cut to
+    /// its request; a class-sized one served by the fit heap is at most one
+    /// class step larger).
+    static func largeTrailer(slack: UInt) -> UInt32 {
+        let low = UInt32(truncatingIfNeeded: slack) & 0xFFFF
+        return (low | low &<< 16) ^ largeTrailerKey
+    }
+
+    /// The requested size of a live fit-heap block, or `nil` when its
+    /// trailer is broken.
+    func requestedSize(ofLargeBlock block: UInt) -> UInt? {
+        let usable = Self.usableSize(ofLargeBlock: block)
+        let word = loadWord(block &+ usable &- 4) ^ Self.largeTrailerKey
+        let slack = UInt(word & 0xFFFF)
+        guard word &>> 16 == word & 0xFFFF, slack &+ 4 <= usable else { return nil }
+        return usable &- 4 &- slack
+    }
+
+    /// True when the slack after a live fit-heap block's `size` requested
+    /// bytes is intact.
+    func largeCanaryIsIntact(_ block: UInt, size: UInt) -> Bool {
+        poisonIsIntact(block, from: size, blockSize: Self.usableSize(ofLargeBlock: block) &- 4, byte: Self.slackByte)
+    }
+
     /// The requested size of a live block, or `nil` when its trailer is broken.
     func requestedSize(ofLiveBlock block: UInt, page: UInt, state: UInt8) -> UInt? {
-        if state == PageDescriptor.largeRun { return UInt(descriptor(page).pointee.freeList) }
+        if state == PageDescriptor.notClassPage { return requestedSize(ofLargeBlock: block) }
         let blockSize = UInt(classRecord(UInt(state)).pointee.blockSize)
         let word = loadWord(block &+ blockSize &- 4)
         let size = word & 0xFFFF
@@ -76,22 +107,17 @@ extension SlabAllocator {
     /// True when the canary of a live block is intact.
     func canaryIsIntact(_ block: UInt, page: UInt, state: UInt8) -> Bool {
         guard let size = requestedSize(ofLiveBlock: block, page: page, state: state) else { return false }
-        let end = state == PageDescriptor.largeRun
-            ? size &+ Self.blockOverhead
-            : UInt(classRecord(UInt(state)).pointee.blockSize) &- 4
-        var offset = size
-        while offset < end {
-            if rawPointer(block &+ offset).load(as: UInt8.self) != Self.slackByte { return false }
-            offset &+= 1
-        }
-        return true
+        if state == PageDescriptor.notClassPage { return largeCanaryIsIntact(block, size: size) }
+        return poisonIsIntact(block, from: size, blockSize: UInt(classRecord(UInt(state)).pointee.blockSize) &- 4,
+                              byte: Self.slackByte)
     }
 
-    /// True when bytes `from ..< blockSize` of `block` still hold the poison.
-    func poisonIsIntact(_ block: UInt, from start: UInt, blockSize: UInt) -> Bool {
+    /// True when bytes `from ..< blockSize` of `block` all hold `byte` (the
+    /// poison unless told otherwise).
+    func poisonIsIntact(_ block: UInt, from start: UInt, blockSize: UInt, byte: UInt8 = poisonByte) -> Bool {
         var offset = start
         while offset < blockSize {
-            if rawPointer(block &+ offset).load(as: UInt8.self) != Self.poisonByte { return false }
+            if rawPointer(block &+ offset).load(as: UInt8.self) != byte { return false }
             offset &+= 1
         }
         return true
@@ -101,7 +127,9 @@ extension SlabAllocator {
     /// `caller` is whoever made the call that noticed (0 for an allocation).
     mutating func verifyPoison(_ block: UInt, from start: UInt, blockSize: UInt, page: UInt, caller: UInt = 0) {
         if !poisonIsIntact(block, from: start, blockSize: blockSize) {
-            Self.reportMisuse(&self, .writeAfterFree, block, Int(descriptor(page).pointee.state), caller)
+            let state = pageState(page)
+            Self.reportMisuse(&self, .writeAfterFree, block,
+                              state == PageDescriptor.notClassPage ? -1 : Int(state), caller)
         }
     }
 
@@ -121,7 +149,7 @@ extension SlabAllocator {
     mutating func quarantineBlock(offset: UInt, page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>,
                                   caller: UInt) -> UInt? {
         let block = arenaBase &+ offset
-        let state = descriptor(page).pointee.state
+        let state = pageState(page)
         if isQuarantined(offset) {
             Self.reportMisuse(&self, .doubleFree, block, Int(state), caller)
             return nil
@@ -134,6 +162,33 @@ extension SlabAllocator {
         }
         requestedBytes &-= size
         fillBytes(block, Self.poisonByte, UInt(record.pointee.blockSize))
+        return enterQuarantine(offset, caller: caller)
+    }
+
+    /// A large block being freed, checked and poisoned, waits in quarantine
+    /// too (still a live fit-heap block, so a write after free lands in
+    /// memory the fit heap does not use yet, not on its free links, and is
+    /// caught when the block leaves). Precondition: `block` is a live
+    /// fit-heap block.
+    mutating func quarantineLargeBlock(_ block: UInt, caller: UInt) {
+        let offset = block &- arenaBase
+        if isQuarantined(offset) {
+            return Self.reportMisuse(&self, .doubleFree, block, -1, caller)
+        }
+        guard let size = requestedSize(ofLargeBlock: block), largeCanaryIsIntact(block, size: size) else {
+            return Self.reportMisuse(&self, .bufferOverflow, block, -1, caller)
+        }
+        requestedBytes &-= size
+        fillBytes(block, Self.poisonByte, Self.usableSize(ofLargeBlock: block))
+        quarantinedLargeCount &+= 1
+        if let released = enterQuarantine(offset, caller: caller) { releaseBlock(offset: released) }
+    }
+
+    /// Puts the block at arena offset `offset` (checked and poisoned) in
+    /// the quarantine ring; returns the offset of the block to release now:
+    /// the one that left (its poison verified), or this one when there is
+    /// no quarantine, or `nil`.
+    mutating func enterQuarantine(_ offset: UInt, caller: UInt) -> UInt? {
         guard quarantineSlots != 0 else { return offset }
         let slot = quarantine &+ quarantineNext &* 4
         let evicted = loadWord(slot)
@@ -147,18 +202,45 @@ extension SlabAllocator {
         return UInt(evicted)
     }
 
+    /// The bytes a quarantined block holds: its class's block size, or what
+    /// its fit-heap block holds.
+    func quarantinedBlockBytes(_ offset: UInt) -> UInt {
+        let state = pageState(offset &>> pageShift)
+        if state == PageDescriptor.notClassPage { return Self.usableSize(ofLargeBlock: arenaBase &+ offset) }
+        return UInt(classRecord(UInt(state)).pointee.blockSize)
+    }
+
     /// A block leaving quarantine must still be all poison.
     mutating func checkLeavingQuarantine(_ offset: UInt, caller: UInt = 0) {
         let page = offset &>> pageShift
-        let blockSize = UInt(classRecord(UInt(descriptor(page).pointee.state)).pointee.blockSize)
-        verifyPoison(arenaBase &+ offset, from: 0, blockSize: blockSize, page: page, caller: caller)
+        verifyPoison(arenaBase &+ offset, from: 0, blockSize: quarantinedBlockBytes(offset), page: page, caller: caller)
     }
 
-    /// Releases a block that left quarantine onto its page's free list.
+    /// Releases a block that left quarantine: onto its page's free list, or
+    /// back to the fit heap.
     mutating func releaseBlock(offset: UInt) {
         let page = offset &>> pageShift
-        let d = descriptor(page)
-        releaseBlock(offset: offset, page: page, d, classRecord(UInt(d.pointee.state)))
+        let state = pageState(page)
+        guard state != PageDescriptor.notClassPage else {
+            quarantinedLargeCount &-= 1
+            return releaseFitBlock(arenaBase &+ offset)
+        }
+        releaseBlock(offset: offset, page: page, descriptor(page), classRecord(UInt(state)))
+    }
+
+    /// Bytes of the fit-heap blocks of the large blocks waiting in
+    /// quarantine, headers included.
+    func quarantinedLargeBytes() -> UInt {
+        var bytes: UInt = 0
+        var slot: UInt = 0
+        while slot < quarantineSlots {
+            let offset = loadWord(quarantine &+ slot &* 4)
+            if offset != PageDescriptor.noBlock, pageState(UInt(offset) &>> pageShift) == PageDescriptor.notClassPage {
+                bytes &+= FitHeap.blockBytes(ofPayload: arenaBase &+ UInt(offset))
+            }
+            slot &+= 1
+        }
+        return bytes
     }
 
     /// Bytes of the blocks waiting in quarantine (of one class, or of all).
@@ -168,34 +250,12 @@ extension SlabAllocator {
         while slot < quarantineSlots {
             let offset = loadWord(quarantine &+ slot &* 4)
             if offset != PageDescriptor.noBlock {
-                let state = UInt(descriptor(UInt(offset) &>> pageShift).pointee.state)
-                if sizeClass == nil || sizeClass == state {
-                    bytes &+= UInt(classRecord(state).pointee.blockSize)
-                }
+                let state = UInt(pageState(UInt(offset) &>> pageShift))
+                if sizeClass == nil || sizeClass == state { bytes &+= quarantinedBlockBytes(UInt(offset)) }
             }
             slot &+= 1
         }
         return bytes
-    }
-
-    /// Poisons whole pages going back to the pool: a later write into them
-    /// is caught when they are taken again.
-    /// (`mutating`: see ``arm(_:page:state:size:)``.)
-    mutating func poisonPages(start: UInt, count: UInt) {
-        fillBytes(pageAddress(start), Self.poisonByte, count &<< pageShift)
-    }
-
-    /// Pages taken from the pool must still be all poison; reports a write
-    /// after free (at the first page written to) otherwise.
-    mutating func verifyPagesPoison(start: UInt, count: UInt) {
-        var page = start
-        while page < start &+ count {
-            if !poisonIsIntact(pageAddress(page), from: 0, blockSize: pageMask &+ 1) {
-                Self.reportMisuse(&self, .writeAfterFree, pageAddress(page), -1, 0)
-                return
-            }
-            page &+= 1
-        }
     }
 
     /// Empties the quarantine (memory is short). True when any block left.
@@ -214,6 +274,7 @@ extension SlabAllocator {
             slot &+= 1
         }
         quarantineCount = 0
+        quarantinedLargeCount = 0
         quarantineNext = 0
         return released
     }
@@ -222,12 +283,14 @@ extension SlabAllocator {
     mutating func resizeCheckedInPlace(_ block: UInt, page: UInt, state: UInt8, byteCount: UInt) -> Bool {
         guard byteCount <= UInt.max &- Self.blockOverhead else { return false }
         let needed = byteCount &+ Self.blockOverhead
-        if state == PageDescriptor.largeRun {
-            guard Self.resizeRun(&self, page: page, byteCount: needed) else { return false }
+        // Read before resizing: a fit-heap block's trailer moves with its end.
+        let previous = requestedSize(ofLiveBlock: block, page: page, state: state) ?? 0
+        if state == PageDescriptor.notClassPage {
+            guard Self.resizeLarge(&self, block, byteCount: needed) else { return false }
         } else if needed > UInt(classRecord(UInt(state)).pointee.blockSize) {
             return false
         }
-        requestedBytes &-= requestedSize(ofLiveBlock: block, page: page, state: state) ?? 0
+        requestedBytes &-= previous
         arm(block, page: page, state: state, size: byteCount)
         requestedBytes &+= byteCount
         return true
@@ -238,7 +301,8 @@ extension SlabAllocator {
     /// poison after the link and mark.
     func checkBlocks(ofPage page: UInt) -> IntegrityProblem? {
         let d = descriptor(page)
-        let record = classRecord(UInt(d.pointee.state))
+        let state = pageState(page)
+        let record = classRecord(UInt(state))
         let blockSize = UInt(record.pointee.blockSize)
         let pageStart = page &<< pageShift
         var inPage: UInt = 0
@@ -249,7 +313,7 @@ extension SlabAllocator {
                 if !poisonIsIntact(block, from: 8, blockSize: blockSize) { return .freeBlockOverwritten }
             } else if isQuarantined(UInt(offset)) {
                 if !poisonIsIntact(block, from: 0, blockSize: blockSize) { return .freeBlockOverwritten }
-            } else if !canaryIsIntact(block, page: page, state: d.pointee.state) {
+            } else if !canaryIsIntact(block, page: page, state: state) {
                 // A free block whose link was overwritten no longer looks
                 // free: the list walk tells it from a live block.
                 return Self.isFreeBlock(offset, page: page, d, record, arenaBase: arenaBase) ? .freeBlockOverwritten : .blockCanary

@@ -1,18 +1,23 @@
 // Slow paths of the size classes: refilling a class's cache, moving pages
-// between the partial list and the pool, giving empty cache pages back when
-// the pool runs dry, and confirming a double free. Each runs at most once
-// per page-boundary crossing of the fast paths.
+// between the partial list and the fit heap, giving empty cache pages back
+// when the fit heap runs dry, and confirming a double free. Each runs at
+// most once per page-boundary crossing of the fast paths.
 
 extension SlabAllocator {
     /// The class's cache is empty: carve the cache page's next block, or
     /// make a partial page (or else a fresh page) the cache page. When the
-    /// pool is dry, gives back empty cache pages (and, in checked builds,
+    /// class may not take a page (see ``takeClassPage()``), or the fit heap
+    /// has none, the block comes from the fit heap itself (4 bytes of
+    /// header, but no page held for one block). When even that fails,
+    /// gives back the empty pages classes keep (and, in checked builds,
     /// empties the quarantine) and tries once more.
     @inline(__always)
-    mutating func refillAndAllocate(ofClass sizeClass: UInt) -> UnsafeMutableRawPointer? {
+    mutating func refillAndAllocate(ofClass sizeClass: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
         var reclaimed = false
         while true {
             if let block = refill(ofClass: sizeClass) { return block }
+            let blockSize = UInt(classRecord(sizeClass).pointee.blockSize)
+            if let block = takeFitBlock(byteCount: blockSize, alignment: alignment) { return block }
             guard !reclaimed, reclaimPages() else { break }
             reclaimed = true
             // A flushed quarantine may have refilled this very cache.
@@ -24,7 +29,7 @@ extension SlabAllocator {
     }
 
     /// One refill of an empty cache without touching other classes; `nil`
-    /// when the class has nothing left and the pool has no page. (Inlined
+    /// when the class has nothing left and may not or cannot take a page. (Inlined
     /// into its one caller's loop: a refill is frequent on churn.)
     @inline(__always)
     mutating func refill(ofClass sizeClass: UInt) -> UnsafeMutableRawPointer? {
@@ -34,7 +39,7 @@ extension SlabAllocator {
         if cachePage != UInt(PageDescriptor.noPage) {
             let d = descriptor(cachePage)
             let carved = UInt(d.pointee.carved)
-            if carved &+ blockSize <= pageMask &+ 1 {
+            if carved &+ blockSize <= pageMask &+ 1 &- PageDescriptor.pageTail {
                 d.pointee.carved = UInt16(truncatingIfNeeded: carved &+ blockSize)
                 d.pointee.used &+= 1
                 return rawPointer(pageAddress(cachePage) &+ carved)
@@ -55,20 +60,16 @@ extension SlabAllocator {
             record.pointee.cacheHead = d.pointee.freeList
             record.pointee.cachePage = partial
             d.pointee.freeList = PageDescriptor.noBlock
-            d.pointee.used = d.pointee.span
+            d.pointee.used = d.pointee.capacity
             return popCache(record)
         }
-        guard let page = takePages(1) else { return nil }
-        let d = descriptor(page)
-        d.pointee.state = UInt8(truncatingIfNeeded: sizeClass)
-        d.pointee.freeList = PageDescriptor.noBlock
-        d.pointee.carved = UInt16(truncatingIfNeeded: blockSize)
-        d.pointee.used = 1
-        d.pointee.span = record.pointee.blocksPerPage
-        d.pointee.next = PageDescriptor.noPage
-        d.pointee.prev = PageDescriptor.noPage
+        guard let page = takeClassPage() else { return nil }
+        setPageState(page, UInt8(truncatingIfNeeded: sizeClass))
+        descriptor(page).pointee = PageDescriptor(
+            freeList: PageDescriptor.noBlock, used: 1, capacity: record.pointee.blocksPerPage,
+            carved: UInt16(truncatingIfNeeded: blockSize), reserved: 0,
+            next: PageDescriptor.noPage, prev: PageDescriptor.noPage)
         record.pointee.cachePage = UInt16(truncatingIfNeeded: page)
-        notePagesTaken(1)
         return rawPointer(pageAddress(page))
     }
 
@@ -76,15 +77,14 @@ extension SlabAllocator {
     /// (`wasFull`) and joins the partial list, or it has no block in use
     /// any more, or both.
     ///
-    /// An empty page goes back to the pool, unless it would be the class's
+    /// An empty page goes back to the fit heap, unless it would be the class's
     /// only partial page: then the class keeps it on its partial list, so
     /// that a class whose live blocks swing across a page boundary round
     /// after round takes its own page back, blocks already free, with one
-    /// refill, instead of giving it to the pool, taking it again and
+    /// refill, instead of giving it to the fit heap, taking it again and
     /// carving it block by block. A class therefore keeps at most one empty
     /// page besides its cache page (a second one finds the list not empty).
-    /// Taking pages is unchanged: a class still grows only when every page
-    /// it holds is full, so the bound on its pages stays the same.
+    /// A class grows only when every page it holds is full.
     @inline(__always)
     mutating func pageGainedFreeBlock(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>, wasFull: Bool) {
         if descriptor(page).pointee.used != 0 {
@@ -107,17 +107,11 @@ extension SlabAllocator {
         }
     }
 
-    /// Gives an empty class page back to the pool.
-    mutating func releaseClassPage(_ page: UInt) {
-        pagesInUse &-= 1
-        releasePages(start: page, count: 1)
-    }
-
-    /// Memory is short: gives back every cache page none of whose blocks is
+    /// Memory is short: gives back to the fit heap every cache page none of whose blocks is
     /// in use and the empty page a class may keep on its partial list
     /// (checked builds first empty the quarantine). O(classes + cached
     /// blocks + partial pages). True when anything came back. (Never
-    /// inlined: it runs only when the pool is dry.)
+    /// inlined: it runs only when the fit heap cannot serve.)
     @inline(never)
     mutating func reclaimPages() -> Bool {
         var reclaimed = false
@@ -232,12 +226,6 @@ extension SlabAllocator {
         return false
     }
 
-    /// Counts pages leaving the pool, for the peak.
-    mutating func notePagesTaken(_ count: UInt) {
-        pagesInUse &+= count
-        if pagesInUse > peakPagesInUse { peakPagesInUse = pagesInUse }
-    }
-
     /// Passes a misuse to the handler. Nothing else changes.
     @inline(__always)
     mutating func reportMisuse(_ kind: MisuseKind, _ address: UInt, _ sizeClass: Int, _ caller: UInt) {
@@ -255,10 +243,13 @@ extension SlabAllocator {
     func liveBlockPage(_ block: UInt) -> (UInt, UInt8)? {
         let offset = block &- arenaBase
         guard offset < arenaBytes else { return nil }
-        let (page, d, state) = lookUpPage(ofOffset: offset)
+        let (page, d, state) = lookUpPage(block, ofOffset: offset)
         let inPage = offset & pageMask
-        guard state < PageDescriptor.firstSpecialState else {
-            return state == PageDescriptor.largeRun && inPage == 0 ? (page, state) : nil
+        guard state != PageDescriptor.notClassPage else {
+            #if CAIRN_CHECKED
+            if isQuarantined(offset) { return nil }
+            #endif
+            return isLiveLargeBlock(block) ? (page, state) : nil
         }
         // The same cheap tests as `deallocate`: a block start below the
         // carved limit, and not free (the free lists are walked only when

@@ -1,79 +1,93 @@
-/// A slab allocator: size classes over fixed-size pages, with page runs for
-/// blocks larger than the largest class.
+/// A slab allocator: size classes over fixed-size pages for small blocks,
+/// and a fit heap (``FitHeap``) for everything else, in one region.
 ///
 /// The region given at creation is laid out as
 ///
-///     [ class table | span bins | size→class maps | page side table | pages ... ]
+///     [ class table | size→class maps | page-state map | fit heap ... ]
 ///
-/// (see ``SlabLayout``).
+/// (see ``SlabLayout``). The fit heap owns every byte of the arena: a
+/// class takes a page as one fit-heap block of the page size, aligned to
+/// it, cuts it into equal blocks, and gives it back when it empties, so
+/// memory a class no longer needs serves any size. Blocks above the
+/// largest class, or aligned beyond what a class block offers, are
+/// fit-heap blocks (a 4-byte header, 8-byte granularity).
 ///
-/// Pages are aligned to the page size. A page either belongs to one size
-/// class and is cut into equal blocks, or is part of a large run, or is free.
-/// Blocks carry no header: `free(p)` finds its page's descriptor with a
-/// subtraction and a shift. A class allocates from its cache, a free list
-/// of one page (see ``SizeClassRecord``); its other pages keep their own
-/// free lists (threaded through the free blocks), so a page whose blocks
-/// are all free can go back to the shared pool in O(1) and serve another
-/// class.
+/// Class blocks carry no header: `free(p)` finds its page's state in a
+/// one-byte-a-page map with a subtraction and a shift, and the page's
+/// descriptor at the page's end. A class allocates from its cache, a free
+/// list of one page (see ``SizeClassRecord``); its other pages keep their
+/// own free lists (threaded through the free blocks), so a page whose
+/// blocks are all free can leave the class in O(1).
 ///
-/// Cost, with `C` classes and `P` pages:
+/// Cost, with `C` classes:
 /// - allocate / free of a class block: O(1), no search (the fast path);
-///   taking a page for a class: O(1) while the pool holds a free span;
-/// - a large run of `n` pages: O(1) to find a span in a larger bin, else a
-///   first-fit walk of one bin (at most P / n spans); marking it is O(1)
-///   (only its first page: see ``PageDescriptor``);
-/// - a free span is merged with its neighbours in O(1);
+///   taking a page for a class: one aligned fit-heap allocation, O(1);
+/// - a fit-heap block: O(1) (two bitmap searches, at most two splits;
+///   freeing merges with free neighbours);
 /// - each class keeps its cache page even when it is empty (so an
 ///   allocate/free pair at a page boundary moves no page), and one more
 ///   empty page when it would be its only partial page (so a round of
-///   blocks that spans pages does not send a page to the pool and back
-///   each round); when the pool runs dry, those empty pages are given
-///   back: O(C + cached blocks + partial pages).
+///   blocks that spans pages does not send a page to the fit heap and
+///   back each round); when the fit heap cannot serve, those empty pages
+///   are given back: O(C + cached blocks + partial pages). A class that
+///   cannot get a page even then serves the block from the fit heap.
 ///
 /// Noncopyable: two copies would hand out the same memory.
 public struct SlabAllocator: ~Copyable {
     // Geometry. All zero until configured, so an unconfigured allocator
     // fails every allocation and reports every free as foreign.
+    /// Address of page 0: the fit heap's start rounded down to the page size.
     var arenaBase: UInt = 0
+    /// pageCount pages: the range of addresses the page-state map covers.
     var arenaBytes: UInt = 0
     var pageShift: UInt = 0
     /// pageSize - 1.
     var pageMask: UInt = 0
     var pageCount: UInt = 0
     // Addresses of the metadata tables in the region.
-    var descriptors: UInt = 0
     var classes: UInt = 0
     var classLookup: UInt = 0
     var classLookup8: UInt = 0
     var classLookup16: UInt = 0
-    var binHeads: UInt = 0
+    /// One byte per page: the class of a class page, else
+    /// ``PageDescriptor/notClassPage``.
+    var pageStates: UInt = 0
     // Checked builds: ring of arena offsets of quarantined blocks.
     var quarantine: UInt = 0
     var quarantineSlots: UInt = 0
     var quarantineNext: UInt = 0
     var quarantineCount: UInt = 0
+    /// Of those, large (fit-heap) blocks.
+    var quarantinedLargeCount: UInt = 0
     var classCount: UInt = 0
-    /// Largest class size + 1; requests at or above go to page runs.
+    /// Largest class size + 1; requests at or above go to the fit heap.
     var classLimit: UInt = 0
     /// Largest class size that is a multiple of 8 (of 16), + 1: the limit
     /// of the map for that alignment (0 when no class is such a multiple).
     var classLimit8: UInt = 0
     var classLimit16: UInt = 0
-    /// Bit `k` set when span bin `k` (spans of 2^k ..< 2^(k+1) pages) is non-empty.
-    var nonEmptyBins: UInt32 = 0
     // Counters kept on the slow paths only.
+    /// Class pages out of the fit heap.
     var pagesInUse: UInt = 0
-    var peakPagesInUse: UInt = 0
+    /// Bytes of fit-heap blocks out (class pages and large blocks, headers
+    /// included), and their peak.
+    var bytesInUse: UInt = 0
+    var peakBytesInUse: UInt = 0
+    /// Classes take pages only while ``bytesInUse`` stays at or below this
+    /// (see ``takeClassPage()``).
+    var classPageLimit: UInt = 0
     var outOfMemoryCount: UInt = 0
-    var largeRunCount: UInt = 0
     var misuseCount: UInt = 0
     var regionBytes: UInt = 0
     /// Checked builds: bytes the caller asked for, summed over live blocks
     /// (a release build keeps no header and no count, so it cannot know).
     var requestedBytes: UInt = 0
+    /// Every byte of the arena: class pages and large blocks.
+    var fit = FitHeap()
 
     /// Every detected misuse is passed here; `nil` ignores them. Either way
-    /// the bad request changes nothing.
+    /// the bad request changes nothing. (The fit heap's blocks are validated
+    /// through the fit heap, and their misuse reported here too.)
     public var misuseHandler: MisuseHandler? = nil
 
     /// A free block's second word holds its link XOR this value. `free` sees
@@ -83,6 +97,9 @@ public struct SlabAllocator: ~Copyable {
     /// A byte repeated four times is a Thumb-2 immediate (`eor r0, r0, #imm`,
     /// no literal load on `free`), and bit 31 is set (see `popCache`).
     static let freeMark: UInt32 = 0xCACA_CACA
+
+    /// Classes take no new page once the fit heap is within 1/N of full.
+    static let classPageReserve: UInt = 8
 
     /// An unconfigured allocator (all zeros): see ``configure(region:configuration:)``.
     public init() {}
@@ -122,23 +139,23 @@ public struct SlabAllocator: ~Copyable {
         #if CAIRN_CHECKED
         return allocateChecked(byteCount: byteCount, alignment: alignment)
         #else
-        return allocateBlockOrRun(byteCount: byteCount, alignment: alignment)
+        return allocateBlockOrLarge(byteCount: byteCount, alignment: alignment)
         #endif
     }
 
     @inline(__always)
-    mutating func allocateBlockOrRun(byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
+    mutating func allocateBlockOrLarge(byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
         if let sizeClass = sizeClass(for: byteCount, alignment: alignment) {
-            return allocateBlock(ofClass: sizeClass)
+            return allocateBlock(ofClass: sizeClass, alignment: alignment)
         }
-        return Self.allocateRun(&self, byteCount: byteCount, alignment: alignment)
+        return Self.allocateLarge(&self, byteCount: byteCount, alignment: alignment)
     }
 
     /// Entry of a size→class map for sizes no class with that alignment holds.
     static let noClass: UInt8 = 0xFF
 
     /// The smallest class whose blocks hold `byteCount` bytes at `alignment`
-    /// (a power of two), or `nil` when only a page run will do.
+    /// (a power of two), or `nil` when only the fit heap will do.
     ///
     /// Every block of a class is aligned to the largest power of two dividing
     /// its size (pages are page-aligned), and all sizes are multiples of 4.
@@ -183,12 +200,13 @@ public struct SlabAllocator: ~Copyable {
         return nil
     }
 
-    /// The fast path: pop a block from the class's cache.
+    /// The fast path: pop a block from the class's cache. (`alignment` is
+    /// the request's, for a block that must come from the fit heap instead.)
     @inline(__always)
-    mutating func allocateBlock(ofClass sizeClass: UInt) -> UnsafeMutableRawPointer? {
+    mutating func allocateBlock(ofClass sizeClass: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
         let record = classRecord(sizeClass)
         guard record.pointee.cacheHead != PageDescriptor.noBlock else {
-            return Self.refillAndAllocate(&self, ofClass: sizeClass)
+            return Self.refillAndAllocate(&self, ofClass: sizeClass, alignment: alignment)
         }
         return popCache(record)
     }
@@ -223,15 +241,16 @@ public struct SlabAllocator: ~Copyable {
 
     /// `free` as the C hook calls it: `block` may be 0 (`free(NULL)`), which
     /// fails the arena test like any foreign address and is let go there,
-    /// so the fast path pays no test of its own for it.
+    /// so the fast path pays no test of its own for it. A block outside
+    /// every class page is the fit heap's to free, or to report.
     @inline(__always)
     public mutating func deallocate(address block: UInt, caller: UInt) {
         let offset = block &- arenaBase
         // One unsigned compare rejects both sides of the arena.
         guard offset < arenaBytes else { return Self.freeOutsideArena(&self, block, caller: caller) }
-        let (page, d, state) = lookUpPage(ofOffset: offset)
-        guard state < PageDescriptor.firstSpecialState else {
-            return Self.deallocateRun(&self, page: page, offset: offset, caller: caller)
+        let (page, d, state) = lookUpPage(block, ofOffset: offset)
+        guard state != PageDescriptor.notClassPage else {
+            return Self.deallocateLarge(&self, block, caller: caller)
         }
         let record = classRecord(UInt(state))
         guard Self.isCarvedBlockStart(offset & pageMask, record, d) else {
@@ -304,7 +323,7 @@ public struct SlabAllocator: ~Copyable {
         d.pointee.used = used
         // The first free block of a full page puts it on the partial list;
         // the last block in use leaving keeps the page for the class or
-        // sends it back to the pool.
+        // sends it back to the fit heap.
         if link == PageDescriptor.noBlock || used == 0 {
             Self.pageGainedFreeBlock(&self, page, record, wasFull: link == PageDescriptor.noBlock)
         }
@@ -312,16 +331,16 @@ public struct SlabAllocator: ~Copyable {
 
     // MARK: - Queries
 
-    /// Bytes usable at `pointer` (the block size of its class, or the pages
-    /// of its run), or `nil` when it is not a live block.
+    /// Bytes usable at `pointer` (the block size of its class, or what its
+    /// fit-heap block holds), or `nil` when it is not a live block.
     public func usableSize(of pointer: UnsafeRawPointer) -> UInt? {
         guard let (page, state) = liveBlockPage(address(of: pointer)) else { return nil }
         return usableSize(ofLive: address(of: pointer), page: page, state: state)
     }
 
     /// Resizes a live block without moving it: true when `byteCount` fits its
-    /// class block, or its page run (shrinking gives tail pages back; growing
-    /// takes them from a free span right after the run).
+    /// class block, or its fit-heap block (shrinking gives the tail back;
+    /// growing takes it from a free block right after).
     public mutating func resizeInPlace(_ pointer: UnsafeMutableRawPointer, byteCount: UInt) -> Bool {
         guard let (page, state) = liveBlockPage(address(of: pointer)) else { return false }
         return resizeInPlace(live: address(of: pointer), page: page, state: state, byteCount: byteCount)
@@ -346,11 +365,10 @@ public struct SlabAllocator: ~Copyable {
         #if CAIRN_CHECKED
         deallocate(pointer, caller: caller)
         #else
-        let offset = address(of: pointer) &- arenaBase
-        let (page, d, state) = lookUpPage(ofOffset: offset)
-        guard state < PageDescriptor.firstSpecialState else {
-            return Self.deallocateRun(&self, page: page, offset: offset, caller: caller)
-        }
+        let block = address(of: pointer)
+        let offset = block &- arenaBase
+        let (page, d, state) = lookUpPage(block, ofOffset: offset)
+        guard state != PageDescriptor.notClassPage else { return Self.releaseFitBlock(&self, block) }
         releaseBlock(offset: offset, page: page, d, classRecord(UInt(state)))
         #endif
     }
@@ -363,9 +381,7 @@ public struct SlabAllocator: ~Copyable {
         #if CAIRN_CHECKED
         return requestedSize(ofLiveBlock: block, page: page, state: state)
         #else
-        if state == PageDescriptor.largeRun {
-            return UInt(descriptor(page).pointee.span) &<< pageShift
-        }
+        if state == PageDescriptor.notClassPage { return Self.usableSize(ofLargeBlock: block) }
         return UInt(classRecord(UInt(state)).pointee.blockSize)
         #endif
     }
@@ -375,16 +391,17 @@ public struct SlabAllocator: ~Copyable {
         #if CAIRN_CHECKED
         return resizeCheckedInPlace(block, page: page, state: state, byteCount: byteCount)
         #else
-        if state != PageDescriptor.largeRun {
+        if state != PageDescriptor.notClassPage {
             return byteCount <= UInt(classRecord(UInt(state)).pointee.blockSize)
         }
-        return Self.resizeRun(&self, page: page, byteCount: byteCount)
+        return Self.resizeLarge(&self, block, byteCount: byteCount)
         #endif
     }
 
-    /// True when `pointer` lies inside this allocator's arena.
+    /// True when `pointer` lies inside this allocator's blocks (its fit
+    /// heap, class pages included; not its tables).
     public func owns(_ pointer: UnsafeRawPointer) -> Bool {
-        address(of: pointer) &- arenaBase < arenaBytes
+        address(of: pointer) &- fit.firstBlock < fit.sentinel &- fit.firstBlock
     }
 
     // MARK: - Ways out of the fast paths
@@ -400,13 +417,14 @@ public struct SlabAllocator: ~Copyable {
     // the words it reads).
 
     @inline(never)
-    static func refillAndAllocate(_ heap: inout SlabAllocator, ofClass sizeClass: UInt) -> UnsafeMutableRawPointer? {
-        heap.refillAndAllocate(ofClass: sizeClass)
+    static func refillAndAllocate(_ heap: inout SlabAllocator, ofClass sizeClass: UInt,
+                                  alignment: UInt) -> UnsafeMutableRawPointer? {
+        heap.refillAndAllocate(ofClass: sizeClass, alignment: alignment)
     }
 
     @inline(never)
-    static func allocateRun(_ heap: inout SlabAllocator, byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
-        heap.allocateRun(byteCount: byteCount, alignment: alignment)
+    static func allocateLarge(_ heap: inout SlabAllocator, byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
+        heap.allocateLarge(byteCount: byteCount, alignment: alignment)
     }
 
     @inline(never)
@@ -415,13 +433,18 @@ public struct SlabAllocator: ~Copyable {
     }
 
     @inline(never)
-    static func deallocateRun(_ heap: inout SlabAllocator, page: UInt, offset: UInt, caller: UInt) {
-        heap.deallocateRun(page: page, offset: offset, caller: caller)
+    static func deallocateLarge(_ heap: inout SlabAllocator, _ block: UInt, caller: UInt) {
+        heap.deallocateLarge(block, caller: caller)
     }
 
     @inline(never)
-    static func resizeRun(_ heap: inout SlabAllocator, page: UInt, byteCount: UInt) -> Bool {
-        heap.resizeRun(page: page, byteCount: byteCount)
+    static func releaseFitBlock(_ heap: inout SlabAllocator, _ block: UInt) {
+        heap.releaseFitBlock(block)
+    }
+
+    @inline(never)
+    static func resizeLarge(_ heap: inout SlabAllocator, _ block: UInt, byteCount: UInt) -> Bool {
+        heap.resizeLarge(block, byteCount: byteCount)
     }
 
     @inline(never)
@@ -444,32 +467,44 @@ public struct SlabAllocator: ~Copyable {
 
     // MARK: - Table access (the only index arithmetic on the metadata)
 
-    /// The page holding arena offset `offset`: its number, its descriptor
-    /// and its state (a class index or a special state). Precondition:
-    /// `offset < arenaBytes`.
+    /// The page holding `block`, at arena offset `offset`: its number, its
+    /// descriptor and its state (a class index or
+    /// ``PageDescriptor/notClassPage``; the descriptor means something only
+    /// for a class page). Precondition: `offset == block - arenaBase <
+    /// arenaBytes`.
     @inline(__always)
-    func lookUpPage(ofOffset offset: UInt) -> (UInt, UnsafeMutablePointer<PageDescriptor>, UInt8) {
+    func lookUpPage(_ block: UInt, ofOffset offset: UInt) -> (UInt, UnsafeMutablePointer<PageDescriptor>, UInt8) {
         let page = offset &>> pageShift
-        let d = descriptor(page)
-        return (page, d, d.pointee.state)
+        // Pages are aligned to their size: the descriptor sits at the same
+        // distance below the page's last byte as below its end.
+        let d = entry(PageDescriptor.self, at: (block | pageMask) &- (PageDescriptor.pageTail &- 1))
+        return (page, d, pageState(page))
     }
 
-    /// Descriptor of page `page`. Precondition: `page < pageCount`.
+    /// The state of page `page`: its class, or ``PageDescriptor/notClassPage``.
+    /// Precondition: `page < pageCount`.
+    @inline(__always)
+    func pageState(_ page: UInt) -> UInt8 {
+        entry(UInt8.self, at: pageStates &+ page).pointee
+    }
+
+    /// Sets the state of page `page`. Precondition: `page < pageCount`.
+    @inline(__always)
+    func setPageState(_ page: UInt, _ state: UInt8) {
+        entry(UInt8.self, at: pageStates &+ page).pointee = state
+    }
+
+    /// Descriptor of page `page`, near its end (see ``PageDescriptor``).
+    /// Precondition: `page < pageCount`.
     @inline(__always)
     func descriptor(_ page: UInt) -> UnsafeMutablePointer<PageDescriptor> {
-        entry(PageDescriptor.self, at: descriptors &+ page &* UInt(MemoryLayout<PageDescriptor>.stride))
+        entry(PageDescriptor.self, at: pageAddress(page) &+ pageMask &+ 1 &- PageDescriptor.pageTail)
     }
 
     /// Record of class `sizeClass`. Precondition: `sizeClass < classCount`.
     @inline(__always)
     func classRecord(_ sizeClass: UInt) -> UnsafeMutablePointer<SizeClassRecord> {
         entry(SizeClassRecord.self, at: classes &+ sizeClass &* UInt(MemoryLayout<SizeClassRecord>.stride))
-    }
-
-    /// Head of span bin `bin`. Precondition: `bin < SlabLayout.binCount`.
-    @inline(__always)
-    func binHead(_ bin: UInt) -> UnsafeMutablePointer<UInt16> {
-        entry(UInt16.self, at: binHeads &+ bin &* 2)
     }
 
     /// Address of the first byte of page `page`.

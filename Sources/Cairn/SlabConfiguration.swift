@@ -10,13 +10,15 @@ public struct SlabConfiguration {
     public var pageSize: UInt
 
     /// Explicit size classes in bytes: strictly increasing multiples of 4,
-    /// at least 8, at most `pageSize`, at most ``maximumClassCount`` of them.
+    /// at least 8, at most ``largestClassLimit(pageSize:)``, at most
+    /// ``maximumClassCount`` of them.
     /// Read only while the allocator is created. `nil` generates the
     /// standard classes up to `largestClass`.
     public var sizeClasses: UnsafeBufferPointer<UInt16>?
 
     /// Largest generated class (used when `sizeClasses` is `nil`); blocks
-    /// above it take whole pages. Clamped to `pageSize`.
+    /// above it come from the fit heap. Clamped to
+    /// ``largestClassLimit(pageSize:)``.
     public var largestClass: UInt
 
     /// Checked builds: how many freed blocks wait in quarantine before they
@@ -25,6 +27,10 @@ public struct SlabConfiguration {
     public var quarantineSlots: UInt = 8
 
     public static let minimumPageSize: UInt = 64
+
+    /// The largest class a page can serve: one block beside the page's
+    /// descriptor (see ``PageDescriptor``: the page's last 20 bytes).
+    public static func largestClassLimit(pageSize: UInt) -> UInt { pageSize &- PageDescriptor.pageTail }
     public static let maximumPageSize: UInt = 32768
     public static let maximumClassCount = 64
     /// Most pages one allocator manages (page numbers are 16-bit in the side table).
@@ -45,22 +51,20 @@ public struct SlabConfiguration {
     ///
     /// | heap            | page size | largest class |
     /// |-----------------|----------:|--------------:|
-    /// | under 4 KiB     |        64 |            32 |
-    /// | under 16 KiB    |       128 |            64 |
-    /// | under 256 KiB   |       256 |           128 |
+    /// | under 16 KiB    |       128 |            12 |
+    /// | under 256 KiB   |       256 |            12 |
     /// | 256 KiB or more |      1024 |           512 |
     ///
-    /// The rule is written once, in `cairn_geometry.h`, where C code that
-    /// must agree with it (benchmarks, on-target tests) reads it too.
-    /// Each size class in use holds at least one partly used page, so on
-    /// a small heap the pages must be small for the classes to share the
-    /// memory; on a large one the page table's 16 bytes a page and the
-    /// page runs' rounding favour larger pages. The thresholds are where
-    /// the smallest heap that the memory workloads of `make bench-arena`
-    /// need is lowest (DESIGN.md, "Geometry from the heap size").
+    /// A page held by a class serves that class alone, so on a heap where
+    /// RAM is short sizes above 12 bytes need less memory as fit-heap
+    /// blocks; a larger heap buys speed with pages. The rule is written
+    /// once, in `cairn_geometry.h`, where C code that must agree with it
+    /// (benchmarks, on-target tests) reads it too; DESIGN.md has the
+    /// measurements behind it.
     public init(heapBytes: UInt) {
-        let pageSize = UInt(cairn_page_size_for_heap(Int(truncatingIfNeeded: heapBytes)))
-        self.init(pageSize: pageSize, largestClass: UInt(cairn_largest_class_for_page(Int(pageSize))))
+        let bytes = Int(truncatingIfNeeded: min(heapBytes, UInt(Int.max)))
+        self.init(pageSize: UInt(cairn_page_size_for_heap(bytes)),
+                  largestClass: UInt(cairn_largest_class_for_heap(bytes)))
     }
 
     /// The geometry a build asks for: `pageSize` and `largestClass` where
@@ -69,16 +73,16 @@ public struct SlabConfiguration {
     /// largest of them.
     public init(heapBytes: UInt, pageSize: UInt, largestClass: UInt, sizeClasses: UnsafeBufferPointer<UInt16>?) {
         self.init(heapBytes: heapBytes)
+        if pageSize != 0 { self.pageSize = pageSize }
         if largestClass != 0 { self.largestClass = largestClass }
         if let sizeClasses, let largest = sizeClasses.last {
             self.sizeClasses = sizeClasses
             self.largestClass = 0
-            while self.pageSize < UInt(largest) && self.pageSize < Self.maximumPageSize { self.pageSize <<= 1 }
-        }
-        if pageSize != 0 {
-            self.pageSize = pageSize
-            if largestClass == 0 && sizeClasses == nil {
-                self.largestClass = UInt(cairn_largest_class_for_page(Int(pageSize)))
+            if pageSize == 0 {
+                while Self.largestClassLimit(pageSize: self.pageSize) < UInt(largest)
+                    && self.pageSize < Self.maximumPageSize {
+                    self.pageSize <<= 1
+                }
             }
         }
     }
@@ -100,13 +104,14 @@ public struct SlabConfiguration {
             var previous: UInt = 0
             for i in 0..<explicit.count {
                 let size = UInt(explicit[i])
-                guard size >= 8, size & 3 == 0, size > previous, size <= pageSize else { return nil }
+                guard size >= 8, size & 3 == 0, size > previous, size <= Self.largestClassLimit(pageSize: pageSize)
+                else { return nil }
                 body(i, size)
                 previous = size
             }
             return explicit.count
         }
-        let limit = min(largestClass, pageSize)
+        let limit = min(largestClass, Self.largestClassLimit(pageSize: pageSize))
         guard limit >= 8 else { return nil }
         var count = 0
         var size: UInt = 8

@@ -4,10 +4,10 @@ public struct IntegrityReport: Equatable {
     public var problem: IntegrityProblem?
     /// Page where the problem was seen (-1 when it concerns no one page).
     public var page: Int
-    /// Pages walked, by kind; they add up to the page count when valid.
-    public var freePages: UInt
+    /// Class pages walked.
     public var classPages: UInt
-    public var runPages: UInt
+    /// Live fit-heap blocks other than class pages.
+    public var largeBlocks: UInt
     /// Class blocks in use and free (carved ones only).
     public var liveBlocks: UInt
     public var freeBlocks: UInt
@@ -17,12 +17,12 @@ public struct IntegrityReport: Equatable {
 
 /// Invariants of a ``SlabAllocator``; each names what broke.
 public enum IntegrityProblem: UInt8 {
-    /// A page's state is none of: class, run head, run interior, free span.
+    /// A page's state is neither a class nor "not a class page".
     case unknownPageState = 1
-    /// A run or span runs past the last page, or its pages are not marked as its.
-    case badRunOrSpan
-    /// Two free spans touch: they should have been merged.
-    case unmergedSpans
+    /// A class page is not one live fit-heap block of exactly one page.
+    case classPageBlock
+    /// The fit heap's own check failed (``FitHeap/checkIntegrity()``).
+    case fitHeap
     /// A class page's counts disagree (used + free != carved, or over
     /// capacity), or a page other than the cache page is partly carved.
     case blockCount
@@ -33,26 +33,24 @@ public enum IntegrityProblem: UInt8 {
     /// A class's partial list holds a page it should not, or misses one.
     case partialList
     /// A class's partial list holds more than one page with no block in
-    /// use (all but one should have gone back to the pool).
+    /// use (all but one should have gone back to the fit heap).
     case emptyPage
     /// A class's cache page is not a page of that class, its own free list
     /// is not empty, or the class has cached blocks but no cache page.
     case cachePage
-    /// A span bin holds a span of the wrong length, or misses one.
-    case spanBins
-    /// Pages-in-use accounting disagrees with the pages found.
+    /// Page or byte accounting disagrees with what the walk found.
     case pageAccounting
-    /// Checked builds: a live block's canary (or a run's) was overwritten.
+    /// Checked builds: a live block's canary was overwritten.
     case blockCanary
 }
 
 extension SlabAllocator {
-    /// Walks the side table, every free list and class cache, every partial
-    /// list and every span bin, and returns the first invariant that does
-    /// not hold. O(pages + blocks); allocates nothing. An unconfigured
-    /// allocator is valid.
+    /// Walks the fit heap, the page-state map, every class page's free list
+    /// and cache and every partial list, and returns the first invariant
+    /// that does not hold. O(pages + blocks); allocates nothing. An
+    /// unconfigured allocator is valid.
     public func checkIntegrity() -> IntegrityReport {
-        var report = IntegrityReport(problem: nil, page: -1, freePages: 0, classPages: 0, runPages: 0,
+        var report = IntegrityReport(problem: nil, page: -1, classPages: 0, largeBlocks: 0,
                                      liveBlocks: 0, freeBlocks: 0)
         func fail(_ problem: IntegrityProblem, _ page: UInt) -> IntegrityReport {
             var failed = report
@@ -61,89 +59,97 @@ extension SlabAllocator {
             return failed
         }
         guard isConfigured else { return report }
+        if fit.checkIntegrity() != nil { return fail(.fitHeap, UInt.max) }
         var partialPages: UInt = 0
-        var spans: UInt = 0
         var page: UInt = 0
         while page < pageCount {
-            let d = descriptor(page)
-            let state = d.pointee.state
-            if state < PageDescriptor.firstSpecialState {
-                guard UInt(state) < classCount else { return fail(.unknownPageState, page) }
-                let record = classRecord(UInt(state))
-                let isCachePage = UInt(record.pointee.cachePage) == page
-                let (free, listProblem) = countFreeBlocks(from: d.pointee.freeList, page: page)
-                if let listProblem { return fail(listProblem, page) }
-                var cached: UInt = 0
-                if isCachePage {
-                    let (count, cacheProblem) = countFreeBlocks(from: record.pointee.cacheHead, page: page)
-                    if let cacheProblem { return fail(cacheProblem, page) }
-                    guard free == 0 else { return fail(.cachePage, page) }
-                    cached = count
-                }
-                #if CAIRN_CHECKED
-                if let blockProblem = checkBlocks(ofPage: page) { return fail(blockProblem, page) }
-                #endif
-                let blockSize = UInt(record.pointee.blockSize)
-                let capacity = UInt(record.pointee.blocksPerPage)
-                let carved = UInt(d.pointee.carved)
-                let used = UInt(d.pointee.used)
-                guard carved % blockSize == 0, carved / blockSize <= capacity,
-                      isCachePage || carved / blockSize == capacity,
-                      UInt(d.pointee.span) == capacity,
-                      used &+ free == carved / blockSize, used >= cached
-                else { return fail(.blockCount, page) }
-                // A page other than the cache page with a free block is on its
-                // class's partial list (even an empty one: checkClassLists
-                // allows one per class).
-                if !isCachePage && free != 0 { partialPages &+= 1 }
-                report.classPages &+= 1
-                report.liveBlocks &+= used &- cached
-                report.freeBlocks &+= free &+ cached
+            let state = pageState(page)
+            guard state != PageDescriptor.notClassPage else {
                 page &+= 1
                 continue
             }
-            let length = UInt(d.pointee.span)
-            guard length >= 1, length <= pageCount &- page else { return fail(.badRunOrSpan, page) }
-            switch state {
-            case PageDescriptor.largeRun:
-                #if CAIRN_CHECKED
-                guard canaryIsIntact(pageAddress(page), page: page, state: state) else { return fail(.blockCanary, page) }
-                #endif
-                var inner = page &+ 1
-                while inner < page &+ length {
-                    guard descriptor(inner).pointee.state == PageDescriptor.largeRunInterior
-                    else { return fail(.badRunOrSpan, inner) }
-                    inner &+= 1
-                }
-                report.runPages &+= length
-            case PageDescriptor.freeSpan:
-                let tail = descriptor(page &+ length &- 1)
-                guard tail.pointee.state == PageDescriptor.freeSpan, UInt(tail.pointee.span) == length
-                else { return fail(.badRunOrSpan, page) }
-                var inner = page &+ 1
-                while inner &+ 1 < page &+ length {
-                    guard descriptor(inner).pointee.state == PageDescriptor.largeRunInterior
-                    else { return fail(.badRunOrSpan, inner) }
-                    inner &+= 1
-                }
-                let after = page &+ length
-                if after < pageCount, descriptor(after).pointee.state == PageDescriptor.freeSpan {
-                    return fail(.unmergedSpans, after)
-                }
-                report.freePages &+= length
-                spans &+= 1
-            default:
-                return fail(.unknownPageState, page)
+            guard UInt(state) < classCount else { return fail(.unknownPageState, page) }
+            guard case .live(_, let size) = FitHeap.lookUpLiveBlock(pageAddress(page), firstBlock: fit.firstBlock,
+                                                                   sentinel: fit.sentinel),
+                  size == pageMask &+ 1
+            else { return fail(.classPageBlock, page) }
+            let d = descriptor(page)
+            let record = classRecord(UInt(state))
+            let isCachePage = UInt(record.pointee.cachePage) == page
+            let (free, listProblem) = countFreeBlocks(from: d.pointee.freeList, page: page)
+            if let listProblem { return fail(listProblem, page) }
+            var cached: UInt = 0
+            if isCachePage {
+                let (count, cacheProblem) = countFreeBlocks(from: record.pointee.cacheHead, page: page)
+                if let cacheProblem { return fail(cacheProblem, page) }
+                guard free == 0 else { return fail(.cachePage, page) }
+                cached = count
             }
-            page &+= length
+            #if CAIRN_CHECKED
+            if let blockProblem = checkBlocks(ofPage: page) { return fail(blockProblem, page) }
+            #endif
+            let blockSize = UInt(record.pointee.blockSize)
+            let capacity = UInt(record.pointee.blocksPerPage)
+            let carved = UInt(d.pointee.carved)
+            let used = UInt(d.pointee.used)
+            guard carved % blockSize == 0, carved / blockSize <= capacity,
+                  isCachePage || carved / blockSize == capacity,
+                  UInt(d.pointee.capacity) == capacity,
+                  used &+ free == carved / blockSize, used >= cached
+            else { return fail(.blockCount, page) }
+            // A page other than the cache page with a free block is on its
+            // class's partial list (even an empty one: checkClassLists
+            // allows one per class).
+            if !isCachePage && free != 0 { partialPages &+= 1 }
+            report.classPages &+= 1
+            report.liveBlocks &+= used &- cached
+            report.freeBlocks &+= free &+ cached
+            page &+= 1
         }
         if let problem = checkClassLists(partialPages: partialPages) { return fail(problem, UInt.max) }
-        if let problem = checkBins(spans: spans) { return fail(problem, UInt.max) }
-        guard pagesInUse == report.classPages &+ report.runPages else { return fail(.pageAccounting, UInt.max) }
-        // Blocks in quarantine (checked builds) are used on their pages but
-        // free to the caller, as in the statistics.
-        report.liveBlocks &-= quarantineCount
+        // Every live fit-heap block is a class page or a large block; their
+        // bytes are what the counters say is out.
+        var liveBytes: UInt = 0
+        var liveBlocks: UInt = 0
+        var canariesHold = true
+        var quarantineHolds = true
+        fit.forEachBlock { block, size, inUse in
+            guard inUse else { return }
+            liveBytes &+= size
+            liveBlocks &+= 1
+            #if CAIRN_CHECKED
+            let payload = block &+ FitHeap.headerBytes
+            if isClassPage(payload) {
+                // Its blocks were checked with its page.
+            } else if isQuarantined(payload &- arenaBase) {
+                if !poisonIsIntact(payload, from: 0, blockSize: Self.usableSize(ofLargeBlock: payload)) {
+                    quarantineHolds = false
+                }
+            } else {
+                if let requested = requestedSize(ofLargeBlock: payload) {
+                    if !largeCanaryIsIntact(payload, size: requested) { canariesHold = false }
+                } else {
+                    canariesHold = false
+                }
+            }
+            #endif
+        }
+        guard quarantineHolds else { return fail(.freeBlockOverwritten, UInt.max) }
+        guard canariesHold else { return fail(.blockCanary, UInt.max) }
+        guard pagesInUse == report.classPages, liveBytes == bytesInUse, liveBlocks >= report.classPages
+        else { return fail(.pageAccounting, UInt.max) }
+        report.largeBlocks = liveBlocks &- report.classPages &- quarantinedLargeCount
+        // Blocks in quarantine (checked builds) are used on their pages (or
+        // live in the fit heap) but free to the caller, as in the statistics.
+        report.liveBlocks &-= quarantineCount &- quarantinedLargeCount
         return report
+    }
+
+    /// True when `payload` starts a class page (a fit-heap block that is one).
+    func isClassPage(_ payload: UInt) -> Bool {
+        let offset = payload &- arenaBase
+        return offset < arenaBytes && offset & pageMask == 0
+            && pageState(offset &>> pageShift) != PageDescriptor.notClassPage
     }
 
     /// Free blocks on the list from `head`, all of which must lie in `page`,
@@ -152,7 +158,7 @@ extension SlabAllocator {
     /// cycle), or a free block whose mark is gone.
     func countFreeBlocks(from head: UInt32, page: UInt) -> (UInt, IntegrityProblem?) {
         let d = descriptor(page)
-        let record = classRecord(UInt(d.pointee.state))
+        let record = classRecord(UInt(pageState(page)))
         let blockSize = UInt(record.pointee.blockSize)
         let pageStart = page &<< pageShift
         var count: UInt = 0
@@ -183,7 +189,7 @@ extension SlabAllocator {
             if cachePage == PageDescriptor.noPage {
                 guard record.pointee.cacheHead == PageDescriptor.noBlock else { return .cachePage }
             } else {
-                guard UInt(cachePage) < pageCount, UInt(descriptor(UInt(cachePage)).pointee.state) == sizeClass
+                guard UInt(cachePage) < pageCount, UInt(pageState(UInt(cachePage))) == sizeClass
                 else { return .cachePage }
             }
             var page = record.pointee.partialHead
@@ -192,7 +198,7 @@ extension SlabAllocator {
             while page != PageDescriptor.noPage {
                 guard UInt(page) < pageCount, listed < pageCount else { return .partialList }
                 let d = descriptor(UInt(page))
-                guard UInt(d.pointee.state) == sizeClass, page != cachePage,
+                guard UInt(pageState(UInt(page))) == sizeClass, page != cachePage,
                       d.pointee.freeList != PageDescriptor.noBlock, d.pointee.prev == previous
                 else { return .partialList }
                 if d.pointee.used == 0 {
@@ -206,30 +212,5 @@ extension SlabAllocator {
             sizeClass &+= 1
         }
         return listed == partialPages ? nil : .partialList
-    }
-
-    /// Each bin holds exactly the free spans of its length range, and its
-    /// bit in `nonEmptyBins` says whether it holds any.
-    func checkBins(spans: UInt) -> IntegrityProblem? {
-        var filed: UInt = 0
-        var bin: UInt = 0
-        while bin < UInt(SlabLayout.binCount) {
-            var page = binHead(bin).pointee
-            let bitSet = nonEmptyBins & (UInt32(1) << UInt32(bin)) != 0
-            guard bitSet == (page != PageDescriptor.noPage) else { return .spanBins }
-            var previous = PageDescriptor.noPage
-            while page != PageDescriptor.noPage {
-                guard UInt(page) < pageCount, filed < pageCount else { return .spanBins }
-                let d = descriptor(UInt(page))
-                guard d.pointee.state == PageDescriptor.freeSpan, d.pointee.span > 0,
-                      floorLog2(UInt(d.pointee.span)) == bin, d.pointee.prev == previous
-                else { return .spanBins }
-                filed &+= 1
-                previous = page
-                page = d.pointee.next
-            }
-            bin &+= 1
-        }
-        return filed == spans ? nil : .spanBins
     }
 }

@@ -1,25 +1,27 @@
-/// Where a ``SlabAllocator`` puts its metadata and pages inside its region.
+/// Where a ``SlabAllocator`` puts its metadata, its page-state map and its
+/// fit heap inside its region.
 ///
 ///     base ─┬─ class records   classCount × 16 bytes
-///           ├─ span bin heads  binCount × 2 bytes
 ///           ├─ size→class maps for alignments 4, 8 and 16 (largestClass / 4 + 1,
 ///           │                   / 8 + 1 and / 16 + 1 bytes), rounded up to 4
 ///           ├─ quarantine ring quarantineSlots × 4 bytes (checked builds only)
-///           ├─ page side table pageCount × 16 bytes
-///           ├─ (padding up to the page size)
-///           └─ pages           pageCount × pageSize, page-aligned
+///           ├─ page-state map  one byte per page of the arena
+///           └─ fit heap        the rest: its control block, then blocks; each
+///                              class page is one of its blocks, aligned to
+///                              the page size, with its descriptor at its end
+///
+/// The arena is the fit heap's range rounded out to whole pages: page `n`
+/// starts at `arenaBase + n × pageSize`, and only whole pages inside the
+/// fit heap can become class pages.
 struct SlabLayout {
-    /// Span bins: bin k holds free spans of 2^k ..< 2^(k+1) pages; 16 bins
-    /// cover the largest page count a 16-bit page number allows.
-    static let binCount = 16
-
     var classes: UInt
-    var binHeads: UInt
     var classLookup: UInt
     var classLookup8: UInt
     var classLookup16: UInt
     var quarantine: UInt
-    var descriptors: UInt
+    var pageStates: UInt
+    var fitStart: UInt
+    var fitEnd: UInt
     var arenaBase: UInt
     var pageCount: UInt
 
@@ -33,29 +35,25 @@ struct SlabLayout {
               let first = roundUp(regionBase, toMultipleOf: 16)
         else { return nil }
         classes = first
-        binHeads = classes &+ classCount &* UInt(MemoryLayout<SizeClassRecord>.stride)
-        classLookup = binHeads &+ UInt(Self.binCount) &* 2
+        classLookup = classes &+ classCount &* UInt(MemoryLayout<SizeClassRecord>.stride)
         classLookup8 = classLookup &+ (largestClass >> 2) &+ 1
         classLookup16 = classLookup8 &+ ((largestClass &+ 7) >> 3) &+ 1
         let lookupEnd = classLookup16 &+ ((largestClass &+ 15) >> 4) &+ 1
         quarantine = (lookupEnd &+ 3) & ~3
-        descriptors = quarantine &+ quarantineSlots &* 4
-        guard descriptors < regionEnd else { return nil }
-        let descriptorBytes = UInt(MemoryLayout<PageDescriptor>.stride)
-        // Each page costs its bytes plus its descriptor; the alignment gap
-        // before the first page costs less than one page. Start from the
-        // estimate and step down until the pages fit.
-        var pages = min((regionEnd &- descriptors) / (pageSize &+ descriptorBytes),
-                        SlabConfiguration.maximumPageCount)
-        var base: UInt = 0
-        while pages > 0 {
-            base = (descriptors &+ pages &* descriptorBytes &+ pageSize &- 1) & ~(pageSize &- 1)
-            if base <= regionEnd, pages <= (regionEnd &- base) / pageSize { break }
-            pages &-= 1
-        }
-        guard pages > 0 else { return nil }
-        arenaBase = base
-        pageCount = pages
+        pageStates = quarantine &+ quarantineSlots &* 4
+        guard pageStates < regionEnd else { return nil }
+        // The map needs one byte for each page from the page holding its own
+        // start: an upper bound, since the fit heap starts after the map.
+        let mapPages = min((regionEnd &- (pageStates & ~(pageSize &- 1))) / pageSize,
+                           SlabConfiguration.maximumPageCount)
+        fitStart = (pageStates &+ mapPages &+ 7) & ~7
+        guard fitStart < regionEnd else { return nil }
+        arenaBase = fitStart & ~(pageSize &- 1)
+        pageCount = min((regionEnd &- arenaBase) / pageSize, mapPages)
+        // Page numbers are 16-bit: a region larger than that many pages
+        // leaves the rest unused.
+        fitEnd = min(regionEnd, arenaBase &+ pageCount &* pageSize)
+        guard pageCount > 0, fitEnd > fitStart else { return nil }
     }
 }
 
@@ -80,26 +78,25 @@ extension SlabAllocator {
         pageMask = configuration.pageSize &- 1
         pageCount = layout.pageCount
         arenaBytes = layout.pageCount &<< pageShift
-        descriptors = layout.descriptors
+        pageStates = layout.pageStates
         classes = layout.classes
         classLookup = layout.classLookup
         classLookup8 = layout.classLookup8
         classLookup16 = layout.classLookup16
-        binHeads = layout.binHeads
         quarantine = layout.quarantine
         quarantineSlots = Self.quarantineSlots(configuration)
         quarantineNext = 0
         quarantineCount = 0
+        quarantinedLargeCount = 0
         classCount = UInt(count)
         classLimit = largest &+ 1
         classLimit8 = 0
         classLimit16 = 0
         regionBytes = UInt(region.count)
-        nonEmptyBins = 0
         pagesInUse = 0
-        peakPagesInUse = 0
+        bytesInUse = 0
+        peakBytesInUse = 0
         outOfMemoryCount = 0
-        largeRunCount = 0
         misuseCount = 0
         requestedBytes = 0
 
@@ -110,7 +107,7 @@ extension SlabAllocator {
             classRecord(UInt(index)).pointee = SizeClassRecord(
                 cacheHead: PageDescriptor.noBlock,
                 blockSize: UInt16(truncatingIfNeeded: size),
-                blocksPerPage: UInt16(truncatingIfNeeded: pageSize / size),
+                blocksPerPage: UInt16(truncatingIfNeeded: (pageSize &- PageDescriptor.pageTail) / size),
                 partialHead: PageDescriptor.noPage,
                 cachePage: PageDescriptor.noPage,
                 // ceil(2^32 / size) is floor((2^32 - 1) / size) + 1 for every size >= 2.
@@ -119,28 +116,15 @@ extension SlabAllocator {
         fillLookup(classLookup, granule: 4)
         fillLookup(classLookup8, granule: 8)
         fillLookup(classLookup16, granule: 16)
-        var bin: UInt = 0
-        while bin < UInt(SlabLayout.binCount) {
-            binHead(bin).pointee = PageDescriptor.noPage
-            bin &+= 1
-        }
-        var page: UInt = 0
-        while page < pageCount {
-            descriptor(page).pointee = PageDescriptor(
-                freeList: PageDescriptor.noBlock, used: 0, span: 0, carved: 0,
-                state: PageDescriptor.largeRunInterior, reserved: 0,
-                next: PageDescriptor.noPage, prev: PageDescriptor.noPage)
-            page &+= 1
-        }
+        fillBytes(pageStates, PageDescriptor.notClassPage, pageCount)
         var slot: UInt = 0
         while slot < quarantineSlots {
             storeWord(PageDescriptor.noBlock, quarantine &+ slot &* 4)
             slot &+= 1
         }
-        #if CAIRN_CHECKED
-        poisonPages(start: 0, count: pageCount)
-        #endif
-        insertSpan(start: 0, count: pageCount)
+        _ = fit.configure(region: UnsafeMutableRawBufferPointer(start: rawPointer(layout.fitStart),
+                                                                count: Int(layout.fitEnd &- layout.fitStart)))
+        classPageLimit = fit.capacity &- fit.capacity / Self.classPageReserve
         return true
     }
 }

@@ -1,46 +1,50 @@
 /// A snapshot of a ``SlabAllocator``: what it holds and what it has done.
-/// Computed by walking the side table and the class caches (O(pages +
-/// cached blocks)), so the fast paths keep no counters beyond each page's
-/// count of blocks not on its free list.
+/// Computed by walking the page-state map, the fit heap's blocks and the
+/// class caches (O(pages + blocks)), so the fast paths keep no counters
+/// beyond each page's count of blocks not on its free list.
 public struct SlabStatistics: Equatable {
     /// Bytes of the region given at creation.
     public var regionBytes: UInt
-    /// Bytes of the pages (the region less metadata and alignment).
+    /// Bytes the fit heap can hand out (the region less the slab's tables,
+    /// the fit heap's control block and alignment): class pages and large
+    /// blocks both come out of it.
     public var capacity: UInt
     public var pageSize: UInt
+    /// Pages the page-state map covers (the most class pages there can be).
     public var pageCount: UInt
-    /// Pages in the pool.
-    public var freePages: UInt
     /// Pages held by size classes (including each class's cache page, even
     /// when none of its blocks is in use).
     public var classPages: UInt
-    /// Pages held by large runs.
-    public var runPages: UInt
-    /// Highest number of pages out of the pool at once.
-    public var peakPagesInUse: UInt
-    /// Live large runs.
-    public var largeRuns: UInt
+    /// Live fit-heap blocks other than class pages (blocks above the
+    /// largest class, and class-sized blocks served when no page was free).
+    public var largeBlocks: UInt
     /// Live class blocks (not counting blocks waiting in quarantine).
     public var liveBlocks: UInt
     /// Bytes reserved for live blocks: block sizes of live class blocks plus
-    /// whole pages of live runs.
+    /// what live large blocks hold.
     public var bytesReserved: UInt
     /// Bytes the caller asked for, over live blocks: known in checked builds
     /// (each block records its request); `nil` in release builds, whose
     /// blocks carry nothing but the caller's bytes. Compare with
     /// ``bytesReserved`` for the internal waste of the size classes.
     public var bytesRequested: UInt?
-    /// Longest run of free pages: the largest block that fits right now.
-    public var largestFreeSpanPages: UInt
+    /// Bytes out of the fit heap: class pages and large blocks, headers
+    /// included.
+    public var bytesInUse: UInt
+    /// Highest ``bytesInUse`` so far.
+    public var peakBytesInUse: UInt
+    /// Checked builds: bytes of the freed large blocks waiting in
+    /// quarantine, headers included (part of ``bytesInUse``: they are not
+    /// back in the fit heap yet). 0 in release builds.
+    public var quarantinedBytes: UInt
+    /// Bytes free in the fit heap, and the largest free block (header
+    /// included: a request of up to 4 bytes less fits in it right now).
+    public var freeBytes: UInt
+    public var largestFreeBlock: UInt
     /// Allocations that failed for want of memory.
     public var outOfMemoryCount: UInt
     /// Misuses detected (bad frees).
     public var misuseCount: UInt
-
-    /// Bytes out of the pool: class and run pages.
-    public var bytesInUse: UInt { (classPages + runPages) * pageSize }
-    /// Highest ``bytesInUse`` so far.
-    public var peakBytesInUse: UInt { peakPagesInUse * pageSize }
 }
 
 /// One size class in a ``SlabAllocator`` snapshot.
@@ -68,10 +72,9 @@ extension SlabAllocator {
         var notOnPageLists: UInt = 0
         var page: UInt = 0
         while page < pageCount {
-            let d = descriptor(page)
-            if UInt(d.pointee.state) == UInt(index) {
+            if UInt(pageState(page)) == UInt(index) {
                 pages &+= 1
-                notOnPageLists &+= UInt(d.pointee.used)
+                notOnPageLists &+= UInt(descriptor(page).pointee.used)
             }
             page &+= 1
         }
@@ -84,32 +87,29 @@ extension SlabAllocator {
                                    pages: pages, blocksInUse: inUse)
     }
 
-    /// The whole-heap snapshot (O(pages + cached blocks)).
+    /// The whole-heap snapshot (O(pages + fit-heap blocks + cached blocks)).
     public var statistics: SlabStatistics {
+        let heap = fit.statistics
         var result = SlabStatistics(
-            regionBytes: regionBytes, capacity: arenaBytes, pageSize: pageSize, pageCount: pageCount,
-            freePages: 0, classPages: 0, runPages: 0, peakPagesInUse: peakPagesInUse,
-            largeRuns: largeRunCount, liveBlocks: 0, bytesReserved: 0, bytesRequested: nil, largestFreeSpanPages: 0,
-            outOfMemoryCount: outOfMemoryCount, misuseCount: misuseCount)
+            regionBytes: regionBytes, capacity: heap.capacity, pageSize: pageSize, pageCount: pageCount,
+            classPages: 0, largeBlocks: 0, liveBlocks: 0, bytesReserved: 0, bytesRequested: nil,
+            bytesInUse: bytesInUse, peakBytesInUse: peakBytesInUse, quarantinedBytes: 0, freeBytes: heap.freeBytes,
+            largestFreeBlock: heap.largestFreeBlock, outOfMemoryCount: outOfMemoryCount,
+            misuseCount: misuseCount)
         var page: UInt = 0
         while page < pageCount {
-            let d = descriptor(page)
-            let state = d.pointee.state
-            var step: UInt = 1
-            if state < PageDescriptor.firstSpecialState {
+            let state = pageState(page)
+            if state != PageDescriptor.notClassPage {
+                let used = UInt(descriptor(page).pointee.used)
                 result.classPages &+= 1
-                result.liveBlocks &+= UInt(d.pointee.used)
-                result.bytesReserved &+= UInt(d.pointee.used) &* UInt(classRecord(UInt(state)).pointee.blockSize)
-            } else if state == PageDescriptor.largeRun {
-                step = max(1, UInt(d.pointee.span))
-                result.runPages &+= step
-                result.bytesReserved &+= step &<< pageShift
-            } else if state == PageDescriptor.freeSpan {
-                step = max(1, UInt(d.pointee.span))
-                result.freePages &+= step
-                result.largestFreeSpanPages = max(result.largestFreeSpanPages, step)
+                result.liveBlocks &+= used
+                result.bytesReserved &+= used &* UInt(classRecord(UInt(state)).pointee.blockSize)
             }
-            page &+= step
+            page &+= 1
+        }
+        result.largeBlocks = heap.liveBlocks &- result.classPages
+        fit.forEachBlock { block, size, inUse in
+            if inUse && !isClassPage(block &+ FitHeap.headerBytes) { result.bytesReserved &+= size &- FitHeap.headerBytes }
         }
         // Cached blocks count on their page but are free to the caller.
         var sizeClass: UInt = 0
@@ -121,10 +121,12 @@ extension SlabAllocator {
             sizeClass &+= 1
         }
         // So do quarantined blocks.
-        result.liveBlocks &-= quarantineCount
+        result.liveBlocks &-= quarantineCount &- quarantinedLargeCount
+        result.largeBlocks &-= quarantinedLargeCount
         #if CAIRN_CHECKED
         result.bytesReserved &-= quarantinedBytes(ofClass: nil)
         result.bytesRequested = requestedBytes
+        result.quarantinedBytes = quarantinedLargeBytes()
         #endif
         return result
     }

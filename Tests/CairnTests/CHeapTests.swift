@@ -51,7 +51,8 @@ final class CHeapTests: XCTestCase {
     }
 
     func testMallocIsAlignedForDoubleAndLongLong() throws {
-        let heap = try SlabFixture()
+        // Every block stays live: about 49 KiB in 19 classes' pages.
+        let heap = try SlabFixture(bytes: 128 * 1024)
         for size in UInt(1)...300 {
             let block = try XCTUnwrap(CHeap.malloc(&heap.slab, byteCount: size))
             XCTAssertEqual(block.address % CHeap.fundamentalAlignment, 0, "\(size)")
@@ -140,6 +141,41 @@ final class CHeapTests: XCTestCase {
         XCTAssertEqual(heap.slab.usableSize(of: block), 64)
         CHeap.free(&heap.slab, block)
         XCTAssertEqual(MisuseRecorder.kinds, [])
+    }
+
+    func testReallocOfALargeBlockGrowsIntoAFreeNeighbourAndShrinksInPlace() throws {
+        let heap = try SlabFixture()
+        let (block, next, after) = try heap.threeAdjacentLargeBlocks(byteCount: 2000)
+        for i in 0..<2000 { block.storeBytes(of: UInt8(truncatingIfNeeded: i), toByteOffset: i, as: UInt8.self) }
+        // The block after it is free: it grows where it is.
+        CHeap.free(&heap.slab, next)
+        heap.releaseQuarantine()
+        XCTAssertEqual(CHeap.realloc(&heap.slab, block, byteCount: 4000), block)
+        XCTAssertGreaterThanOrEqual(CHeap.usableSize(heap.slab, block), 4000)
+        // Shrinking keeps it there and gives the tail back.
+        let inUse = heap.slab.statistics.bytesInUse
+        XCTAssertEqual(CHeap.realloc(&heap.slab, block, byteCount: 1000), block)
+        XCTAssertEqual(heap.slab.statistics.bytesInUse,
+                       inUse - SlabFixture.fitBlockBytes(forRequest: 4000) + SlabFixture.fitBlockBytes(forRequest: 1000))
+        for i in 0..<1000 { XCTAssertEqual(block.load(fromByteOffset: i, as: UInt8.self), UInt8(truncatingIfNeeded: i)) }
+        CHeap.free(&heap.slab, block)
+        CHeap.free(&heap.slab, after)
+        XCTAssertEqual(MisuseRecorder.kinds, [])
+        XCTAssertTrue(heap.slab.checkIntegrity().isValid)
+    }
+
+    func testReallocOfALargeBlockWithALiveNeighbourMovesAndCopies() throws {
+        let heap = try SlabFixture()
+        let (block, next, after) = try heap.threeAdjacentLargeBlocks(byteCount: 2000)
+        for i in 0..<2000 { block.storeBytes(of: UInt8(truncatingIfNeeded: i * 7), toByteOffset: i, as: UInt8.self) }
+        let moved = try XCTUnwrap(CHeap.realloc(&heap.slab, block, byteCount: 4000))
+        XCTAssertNotEqual(moved, block)
+        for i in 0..<2000 { XCTAssertEqual(moved.load(fromByteOffset: i, as: UInt8.self), UInt8(truncatingIfNeeded: i * 7)) }
+        XCTAssertEqual(heap.slab.statistics.largeBlocks, 3)  // the old block went back
+        for other in [moved, next, after] { CHeap.free(&heap.slab, other) }
+        heap.releaseQuarantine()
+        XCTAssertEqual(MisuseRecorder.kinds, [])
+        XCTAssertEqual(heap.slab.statistics.freeBytes, heap.slab.statistics.capacity)
     }
 
     func testAlignedAllocAndMemalign() throws {

@@ -97,8 +97,8 @@ final class FitHeapTests: XCTestCase {
         let small = try FitFixture(bytes: 4096).heap.statistics.controlBlockBytes
         let large = try FitFixture(bytes: 4 << 20).heap.statistics.controlBlockBytes
         XCTAssertLessThan(small, large)
-        XCTAssertEqual(small, 136, "8 levels of 4 bins and their bitmaps, as FitHeap's documentation says")
-        XCTAssertEqual(large, 308, "18 levels")
+        XCTAssertEqual(small, 72, "8 levels of 2 bins and their bitmaps, as FitHeap's documentation says")
+        XCTAssertEqual(large, 164, "18 levels")
     }
 
     func testLayoutAssumptionsHold() {
@@ -136,12 +136,14 @@ final class FitHeapTests: XCTestCase {
             }
             size += size < 4096 ? 8 : 8 * (size / 1024)
         }
+        // Two bins a level: 16 | 24, 32..47 | 48..63, 64..95 | 96..127.
         XCTAssertTrue(FitHeap.bin(ofSize: 16) == (0, 0))
         XCTAssertTrue(FitHeap.bin(ofSize: 24) == (0, 1))
-        XCTAssertTrue(FitHeap.bin(ofSize: 56) == (1, 3))
+        XCTAssertTrue(FitHeap.bin(ofSize: 40) == (1, 0))
+        XCTAssertTrue(FitHeap.bin(ofSize: 56) == (1, 1))
         XCTAssertTrue(FitHeap.bin(ofSize: 64) == (2, 0))
-        XCTAssertTrue(FitHeap.bin(ofSize: 72) == (2, 0))
-        XCTAssertTrue(FitHeap.bin(ofSize: 80) == (2, 1))
+        XCTAssertTrue(FitHeap.bin(ofSize: 88) == (2, 0))
+        XCTAssertTrue(FitHeap.bin(ofSize: 96) == (2, 1))
     }
 
     // MARK: - Sizes, alignment, exhaustion

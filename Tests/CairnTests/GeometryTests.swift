@@ -5,13 +5,13 @@ import XCTest
 /// (`SlabConfiguration(heapBytes:)`), and the build's explicit settings
 /// overriding it.
 final class GeometryTests: XCTestCase {
-    /// The page size the table in `SlabConfiguration(heapBytes:)` gives.
-    private func expectedPageSize(_ heapBytes: UInt) -> UInt {
+    /// The page size and largest class the table in
+    /// `SlabConfiguration(heapBytes:)` gives.
+    private func expectedGeometry(_ heapBytes: UInt) -> (UInt, UInt) {
         switch heapBytes {
-        case ..<4096: return 64
-        case ..<16384: return 128
-        case ..<262_144: return 256
-        default: return 1024
+        case ..<16384: return (128, 12)
+        case ..<262_144: return (256, 12)
+        default: return (1024, 512)
         }
     }
 
@@ -25,7 +25,7 @@ final class GeometryTests: XCTestCase {
             size += size / 32
             sizes.append(size)
         }
-        for edge: UInt in [4096, 16384, 262_144, 4 << 20] { sizes += [edge - 8, edge, edge + 8] }
+        for edge: UInt in [16384, 262_144, 4 << 20] { sizes += [edge - 8, edge, edge + 8] }
         return sizes.filter { $0 >= 1024 && $0 <= 4 << 20 }.sorted()
     }
 
@@ -34,33 +34,34 @@ final class GeometryTests: XCTestCase {
         for heapBytes in sweep {
             let buffer = UnsafeMutableRawBufferPointer(rebasing: region.buffer[0..<Int(heapBytes)])
             let configuration = SlabConfiguration(heapBytes: heapBytes)
-            XCTAssertEqual(configuration.pageSize, expectedPageSize(heapBytes), "heap \(heapBytes)")
-            XCTAssertEqual(configuration.largestClass, configuration.pageSize / 2, "heap \(heapBytes)")
+            let (pageSize, largestClass) = expectedGeometry(heapBytes)
+            XCTAssertEqual(configuration.pageSize, pageSize, "heap \(heapBytes)")
+            XCTAssertEqual(configuration.largestClass, largestClass, "heap \(heapBytes)")
             guard let heap = SlabAllocator(region: buffer, configuration: configuration) else {
                 XCTFail("heap of \(heapBytes) bytes does not configure")
                 continue
             }
             let stats = heap.statistics
-            // Metadata (class table, maps, one descriptor a page) and the
-            // alignment of the first page leave most of the heap to pages:
-            // at least 60 % of a 1 KiB heap, 80 % from 4 KiB on.
-            let floor = heapBytes < 4096 ? heapBytes * 6 / 10 : heapBytes * 8 / 10
+            // Metadata (class table, maps, the page-state map, the fit
+            // heap's control block) leaves most of the heap to blocks: at
+            // least 70 % of a 1 KiB heap, 90 % from 8 KiB on.
+            let floor = heapBytes < 8192 ? heapBytes * 7 / 10 : heapBytes * 9 / 10
             XCTAssertGreaterThanOrEqual(stats.capacity, floor, "heap \(heapBytes): capacity \(stats.capacity)")
-            XCTAssertEqual(stats.freePages, stats.pageCount, "heap \(heapBytes)")
+            XCTAssertEqual(stats.freeBytes, stats.capacity, "heap \(heapBytes)")
             XCTAssertTrue(heap.checkIntegrity().isValid, "heap \(heapBytes)")
         }
     }
 
     func testARandomRunFillsAndDrainsEveryGeometryBand() {
         for seed in RandomizedSeeds.all {
-            for heapBytes: UInt in [1024, 3000, 4096, 9000, 16384, 100_000, 262_144, 1 << 20] {
+            for heapBytes: UInt in [1024, 3000, 9000, 16384, 100_000, 262_144, 1 << 20] {
                 fillAndDrain(heapBytes: heapBytes, seed: seed)
             }
         }
     }
 
     /// Fills the heap with random sizes up to twice the page size (class
-    /// blocks and page runs) until an allocation fails, checks every
+    /// blocks and fit-heap blocks) until an allocation fails, checks every
     /// block's bytes, frees them in random order, and fills it again: the
     /// drained heap must take at least as much as the first time.
     private func fillAndDrain(heapBytes: UInt, seed: UInt64) {
@@ -108,11 +109,11 @@ final class GeometryTests: XCTestCase {
     func testExplicitSettingsOverrideTheHeapSizesChoice() {
         let derived = SlabConfiguration(heapBytes: 8192, pageSize: 0, largestClass: 0, sizeClasses: nil)
         XCTAssertEqual(derived.pageSize, 128)
-        XCTAssertEqual(derived.largestClass, 64)
+        XCTAssertEqual(derived.largestClass, 12)
 
         let page = SlabConfiguration(heapBytes: 8192, pageSize: 512, largestClass: 0, sizeClasses: nil)
         XCTAssertEqual(page.pageSize, 512)
-        XCTAssertEqual(page.largestClass, 256, "a page size alone brings its own largest class")
+        XCTAssertEqual(page.largestClass, 12, "a page size alone keeps the heap size's largest class")
 
         let largest = SlabConfiguration(heapBytes: 1 << 20, pageSize: 0, largestClass: 128, sizeClasses: nil)
         XCTAssertEqual(largest.pageSize, 1024)
@@ -121,7 +122,7 @@ final class GeometryTests: XCTestCase {
         let classes: [UInt16] = [16, 32, 300]
         classes.withUnsafeBufferPointer { explicit in
             let chosen = SlabConfiguration(heapBytes: 8192, pageSize: 0, largestClass: 0, sizeClasses: explicit)
-            XCTAssertEqual(chosen.pageSize, 512, "the page grows to hold the largest explicit class")
+            XCTAssertEqual(chosen.pageSize, 512, "the page grows to hold the largest explicit class and its descriptor")
             XCTAssertEqual(chosen.sizeClasses?.count, 3)
             let region = TestRegion(bytes: 8192)
             var heap = SlabAllocator(region: region.buffer, configuration: chosen)

@@ -6,9 +6,24 @@ final class LayoutAssumptionTests: XCTestCase {
     func testPageDescriptorIsSixteenBytesWithUseAndCapacityInOneWord() {
         XCTAssertEqual(MemoryLayout<PageDescriptor>.stride, 16)
         XCTAssertEqual(MemoryLayout<PageDescriptor>.offset(of: \.freeList), 0)
-        // `used` and `span` (capacity) sit in the same aligned word, read together on the fast paths.
+        // `used` and `capacity` sit in the same aligned word, read together on the fast paths.
         XCTAssertEqual(MemoryLayout<PageDescriptor>.offset(of: \.used), 4)
-        XCTAssertEqual(MemoryLayout<PageDescriptor>.offset(of: \.span), 6)
+        XCTAssertEqual(MemoryLayout<PageDescriptor>.offset(of: \.capacity), 6)
+    }
+
+    func testAPageTailHoldsTheDescriptorAndTheNextFitBlocksHeaderAndNothingElse() {
+        XCTAssertEqual(PageDescriptor.pageTail, UInt(MemoryLayout<PageDescriptor>.stride) + FitHeap.headerBytes)
+        var pageSize = SlabConfiguration.minimumPageSize
+        while pageSize <= SlabConfiguration.maximumPageSize {
+            // The largest class is one block beside the tail.
+            XCTAssertEqual(SlabConfiguration.largestClassLimit(pageSize: pageSize), pageSize - PageDescriptor.pageTail)
+            // The descriptor (at pageSize - 20) is aligned for its words.
+            XCTAssertEqual((pageSize - PageDescriptor.pageTail) % UInt(MemoryLayout<PageDescriptor>.alignment), 0)
+            // A class page is one fit block of exactly one page: a page is a
+            // whole number of fit-heap granules.
+            XCTAssertEqual(pageSize % FitHeap.granule, 0)
+            pageSize <<= 1
+        }
     }
 
     func testSizeClassRecordIsSixteenBytes() {
@@ -21,13 +36,10 @@ final class LayoutAssumptionTests: XCTestCase {
         XCTAssertLessThan(SlabConfiguration.maximumPageCount, UInt(PageDescriptor.noPage))
         // Arena offsets stay below 4 GiB - 1, so UInt32.max is never a block.
         XCTAssertEqual(PageDescriptor.noBlock, UInt32.max)
-        // Class indices stay below the special page states.
-        XCTAssertLessThan(SlabConfiguration.maximumClassCount, Int(PageDescriptor.firstSpecialState))
+        // Class indices, in the one-byte page-state map and the size→class
+        // maps, stay below "not a class page" and "no class".
+        XCTAssertLessThan(SlabConfiguration.maximumClassCount, Int(PageDescriptor.notClassPage))
         XCTAssertLessThan(SlabConfiguration.maximumClassCount, Int(SlabAllocator.noClass))
-    }
-
-    func testSpanBinsCoverTheLargestPageCount() {
-        XCTAssertLessThan(floorLog2(SlabConfiguration.maximumPageCount), UInt(SlabLayout.binCount))
     }
 
     func testBlockStartTestMatchesDivisionForEveryOffsetOfSomeClasses() {

@@ -2,21 +2,22 @@ import XCTest
 @testable import Cairn
 
 /// The class cache: one page's free blocks that a class allocates from,
-/// the partial pages behind it, and the empty cache pages a dry pool takes
-/// back. Release geometry (the checked build adds a canary to each block).
+/// the partial pages behind it, and the empty pages a class keeps until the
+/// fit heap runs dry. Release geometry (the checked build adds a canary to
+/// each block).
 #if !CAIRN_CHECKED
 final class SlabCacheTests: XCTestCase {
     override func setUp() { MisuseRecorder.reset() }
 
-    private func page(of block: UnsafeMutableRawPointer, _ heap: SlabFixture) -> UInt {
-        (block.address - heap.slab.arenaBase) >> heap.slab.pageShift
-    }
-
-    /// Eight 256-byte blocks: two full pages of the class (4 blocks a page),
-    /// the second of them the cache page.
-    private func eightBlocksOnTwoPages(_ heap: SlabFixture) throws -> [UnsafeMutableRawPointer] {
+    /// 256-byte blocks filling `pages` pages of their class (three blocks
+    /// to a 1 KiB page, whose last 20 bytes hold no block), the last page
+    /// the cache page.
+    private func blocksFilling(pages: Int, _ heap: SlabFixture) throws -> [UnsafeMutableRawPointer] {
+        let sizeClass = try XCTUnwrap(heap.slab.sizeClass(for: 256, alignment: 8))
+        XCTAssertEqual(heap.slab.statistics(ofClass: Int(sizeClass))?.blocksPerPage, 3)
         var blocks: [UnsafeMutableRawPointer] = []
-        for _ in 0..<8 { blocks.append(try XCTUnwrap(heap.slab.allocate(byteCount: 256, alignment: 8))) }
+        for _ in 0..<(3 * pages) { blocks.append(try XCTUnwrap(heap.slab.allocate(byteCount: 256, alignment: 8))) }
+        XCTAssertEqual(Set(blocks.map { heap.page(of: $0) }).count, pages)
         return blocks
     }
 
@@ -34,46 +35,46 @@ final class SlabCacheTests: XCTestCase {
         XCTAssertTrue(heap.slab.checkIntegrity().isValid)
     }
 
-    func testAnEmptyCachePageStaysWithItsClassUntilThePoolRunsDry() throws {
+    func testAnEmptyCachePageStaysWithItsClassUntilTheFitHeapRunsDry() throws {
         let heap = try SlabFixture()
+        let capacity = heap.slab.statistics.capacity
         let block = try XCTUnwrap(heap.slab.allocate(byteCount: 100, alignment: 8))
         heap.slab.deallocate(block)
         // Kept: an allocate/free pair at a page boundary moves no page.
         XCTAssertEqual(heap.slab.statistics.classPages, 1)
         XCTAssertEqual(heap.slab.statistics.liveBlocks, 0)
         XCTAssertEqual(heap.slab.statistics.bytesReserved, 0)
-        // A request for every other page can only be met by taking it back.
-        let pages = heap.slab.statistics.pageCount
-        let run = try XCTUnwrap(heap.slab.allocate(byteCount: pages * heap.slab.pageSize, alignment: 8))
+        XCTAssertEqual(heap.slab.statistics.freeBytes, capacity - heap.slab.pageSize)
+        // A request for the whole fit heap can only be met by taking it back.
+        let whole = try XCTUnwrap(heap.slab.allocate(byteCount: capacity - 4, alignment: 8))
         XCTAssertEqual(heap.slab.statistics.classPages, 0)
         XCTAssertTrue(heap.slab.checkIntegrity().isValid)
-        heap.slab.deallocate(run)
-        XCTAssertEqual(heap.slab.statistics.freePages, pages)
+        heap.slab.deallocate(whole)
+        XCTAssertEqual(heap.slab.statistics.freeBytes, capacity)
     }
 
     func testACachePageInUseIsNotTakenBack() throws {
         let heap = try SlabFixture()
         let kept = try XCTUnwrap(heap.slab.allocate(byteCount: 100, alignment: 8))
-        let pages = heap.slab.statistics.pageCount
-        XCTAssertNil(heap.slab.allocate(byteCount: pages * heap.slab.pageSize, alignment: 8))
+        let capacity = heap.slab.statistics.capacity
+        XCTAssertNil(heap.slab.allocate(byteCount: capacity - 4, alignment: 8))
         XCTAssertEqual(heap.slab.statistics.outOfMemoryCount, 1)
         XCTAssertEqual(heap.slab.statistics.classPages, 1)
+        XCTAssertEqual(heap.slab.usableSize(of: kept), 112)
         heap.slab.deallocate(kept)
         XCTAssertTrue(heap.slab.checkIntegrity().isValid)
     }
 
     func testFreesIntoOtherPagesRefillTheCacheFromThePartialPage() throws {
         let heap = try SlabFixture()
-        // 256-byte blocks: four to a 1 KiB page. Fill two pages.
-        let blocks = try eightBlocksOnTwoPages(heap)
-        let first = page(of: blocks[0], heap)
-        let second = page(of: blocks[7], heap)
-        XCTAssertNotEqual(first, second)
+        let blocks = try blocksFilling(pages: 2, heap)
+        let first = heap.page(of: blocks[0])
+        XCTAssertNotEqual(first, heap.page(of: blocks[5]))
         // The second page is the cache page; freeing into the full first
         // page puts it on the partial list.
         heap.slab.deallocate(blocks[1])
         heap.slab.deallocate(blocks[2])
-        XCTAssertEqual(heap.slab.descriptor(first).pointee.used, 2)
+        XCTAssertEqual(heap.slab.descriptor(first).pointee.used, 1)
         XCTAssertTrue(heap.slab.checkIntegrity().isValid)
         // The cache page is full, so the partial page's list becomes the cache.
         let again = [try XCTUnwrap(heap.slab.allocate(byteCount: 256, alignment: 8)),
@@ -85,73 +86,81 @@ final class SlabCacheTests: XCTestCase {
 
     func testAnEmptiedPageThatWouldBeTheOnlyPartialPageStaysAndIsRefilledFromWhole() throws {
         let heap = try SlabFixture()
-        let blocks = try eightBlocksOnTwoPages(heap)
-        let first = page(of: blocks[0], heap)
-        for block in blocks[0..<4] { heap.slab.deallocate(block) }
-        // Kept on the partial list, all four blocks on its own list.
+        let blocks = try blocksFilling(pages: 2, heap)
+        let first = heap.page(of: blocks[0])
+        for block in blocks[0..<3] { heap.slab.deallocate(block) }
+        // Kept on the partial list, all three blocks on its own list.
         XCTAssertEqual(heap.slab.statistics.classPages, 2)
-        XCTAssertEqual(heap.slab.statistics.liveBlocks, 4)
+        XCTAssertEqual(heap.slab.statistics.liveBlocks, 3)
         XCTAssertEqual(heap.slab.descriptor(first).pointee.used, 0)
         XCTAssertEqual(UInt(heap.slab.classRecord(try XCTUnwrap(heap.slab.sizeClass(for: 256, alignment: 8)))
             .pointee.partialHead), first)
         XCTAssertTrue(heap.slab.checkIntegrity().isValid)
-        // The cache page is full: the next four come from the kept page,
+        // The cache page is full: the next three come from the kept page,
         // whose blocks are already free (no page taken, none carved).
-        let peak = heap.slab.statistics.peakPagesInUse
+        let bytesInUse = heap.slab.statistics.bytesInUse
         var again: [UnsafeMutableRawPointer] = []
-        for _ in 0..<4 { again.append(try XCTUnwrap(heap.slab.allocate(byteCount: 256, alignment: 8))) }
-        XCTAssertEqual(Set(again), Set(blocks[0..<4]))
+        for _ in 0..<3 { again.append(try XCTUnwrap(heap.slab.allocate(byteCount: 256, alignment: 8))) }
+        XCTAssertEqual(Set(again), Set(blocks[0..<3]))
         XCTAssertEqual(heap.slab.statistics.classPages, 2)
-        XCTAssertEqual(heap.slab.statistics.peakPagesInUse, peak)
+        XCTAssertEqual(heap.slab.statistics.bytesInUse, bytesInUse)
+        XCTAssertEqual(heap.slab.statistics.peakBytesInUse, bytesInUse)
         XCTAssertTrue(heap.slab.checkIntegrity().isValid)
     }
 
-    func testASecondEmptiedPageGoesBackToThePool() throws {
+    func testASecondEmptiedPageGoesBackToTheFitHeap() throws {
         let heap = try SlabFixture()
-        // Twelve 256-byte blocks: three full pages, the third the cache page.
-        var blocks = try eightBlocksOnTwoPages(heap)
-        for _ in 0..<4 { blocks.append(try XCTUnwrap(heap.slab.allocate(byteCount: 256, alignment: 8))) }
+        // Three full pages, the third the cache page.
+        let blocks = try blocksFilling(pages: 3, heap)
+        let second = heap.page(of: blocks[3])
         XCTAssertEqual(heap.slab.statistics.classPages, 3)
-        for block in blocks[0..<4] { heap.slab.deallocate(block) }
+        for block in blocks[0..<3] { heap.slab.deallocate(block) }
         XCTAssertEqual(heap.slab.statistics.classPages, 3)
         // The second page empties while the first is on the partial list.
-        for block in blocks[4..<8] { heap.slab.deallocate(block) }
+        let freeBytes = heap.slab.statistics.freeBytes
+        for block in blocks[3..<6] { heap.slab.deallocate(block) }
         XCTAssertEqual(heap.slab.statistics.classPages, 2)
-        XCTAssertEqual(heap.slab.statistics.liveBlocks, 4)
+        XCTAssertEqual(heap.slab.pageState(second), PageDescriptor.notClassPage)
+        XCTAssertEqual(heap.slab.statistics.freeBytes, freeBytes + heap.slab.pageSize)
+        XCTAssertEqual(heap.slab.statistics.liveBlocks, 3)
         XCTAssertTrue(heap.slab.checkIntegrity().isValid)
     }
 
-    func testADryPoolTakesTheKeptEmptyPageBack() throws {
+    func testADryFitHeapTakesTheKeptEmptyPageBack() throws {
         let heap = try SlabFixture()
-        let blocks = try eightBlocksOnTwoPages(heap)
-        let first = page(of: blocks[0], heap)
-        // Every other page in one run: the pool is empty.
-        let pages = heap.slab.statistics.pageCount
-        let rest = try XCTUnwrap(heap.slab.allocate(byteCount: (pages - 2) * heap.slab.pageSize, alignment: 8))
-        XCTAssertEqual(heap.slab.statistics.freePages, 0)
-        for block in blocks[0..<4] { heap.slab.deallocate(block) }
+        let blocks = try blocksFilling(pages: 2, heap)
+        let first = heap.page(of: blocks[0])
+        // The rest of the fit heap in one block: no free block is left
+        // that could hold a page.
+        let rest = try XCTUnwrap(heap.slab.allocate(byteCount: heap.slab.statistics.largestFreeBlock - 4, alignment: 8))
+        XCTAssertLessThan(heap.slab.statistics.largestFreeBlock, heap.slab.pageSize)
+        for block in blocks[0..<3] { heap.slab.deallocate(block) }
         XCTAssertEqual(heap.slab.statistics.classPages, 2)
-        // A one-page run can only have the kept page.
-        let one = try XCTUnwrap(heap.slab.allocate(byteCount: heap.slab.pageSize, alignment: 8))
-        XCTAssertEqual(page(of: one, heap), first)
+        // A block of a page's size can only have the kept page's memory
+        // (merged with the small free block before it, if any).
+        let one = try XCTUnwrap(heap.slab.allocate(byteCount: heap.slab.pageSize - 4, alignment: 8))
+        XCTAssertEqual(heap.slab.pageState(first), PageDescriptor.notClassPage)
+        XCTAssertLessThanOrEqual(heap.page(of: one), first)
+        XCTAssertGreaterThanOrEqual(heap.page(of: one + Int(heap.slab.pageSize - 5)), first)
         XCTAssertEqual(heap.slab.statistics.classPages, 1)
         XCTAssertTrue(heap.slab.checkIntegrity().isValid)
         heap.slab.deallocate(one)
         heap.slab.deallocate(rest)
-        for block in blocks[4..<8] { heap.slab.deallocate(block) }
+        for block in blocks[3..<6] { heap.slab.deallocate(block) }
+        XCTAssertEqual(MisuseRecorder.kinds, [])
         XCTAssertTrue(heap.slab.checkIntegrity().isValid)
     }
 
     func testDoubleFreeIsFoundInTheCacheAndOnAPageList() throws {
         let heap = try SlabFixture()
-        let blocks = try eightBlocksOnTwoPages(heap)
-        heap.slab.deallocate(blocks[7])  // into the cache
-        heap.slab.deallocate(blocks[7])
+        let blocks = try blocksFilling(pages: 2, heap)
+        heap.slab.deallocate(blocks[5])  // into the cache
+        heap.slab.deallocate(blocks[5])
         heap.slab.deallocate(blocks[0])  // onto the first page's list
         heap.slab.deallocate(blocks[0])
         XCTAssertEqual(MisuseRecorder.reports.map(\.kind), [.doubleFree, .doubleFree])
         XCTAssertTrue(heap.slab.checkIntegrity().isValid)
-        XCTAssertEqual(heap.slab.statistics.liveBlocks, 6)
+        XCTAssertEqual(heap.slab.statistics.liveBlocks, 4)
     }
 
     func testAFreeBeyondTheCarvedPartOfTheCachePageIsRefused() throws {

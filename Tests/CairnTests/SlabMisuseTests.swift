@@ -89,57 +89,75 @@ final class SlabMisuseTests: XCTestCase {
         XCTAssertEqual(MisuseRecorder.kinds, [.foreignPointer])
     }
 
-    func testARunOverFormerClassPagesRecognisesFreesIntoItsInterior() throws {
+    func testALargeBlockOverFormerClassPagesReportsFreesIntoItsInterior() throws {
         let heap = try SlabFixture(bytes: 16 * 1024)
-        // Class pages of two classes, then all of them back to the pool.
+        // Class pages of two classes, then all of them back to the fit heap.
         var blocks: [UnsafeMutableRawPointer] = []
         for _ in 0..<12 { blocks.append(try XCTUnwrap(heap.slab.allocate(byteCount: 256, alignment: 8))) }
         for _ in 0..<40 { blocks.append(try XCTUnwrap(heap.slab.allocate(byteCount: 64, alignment: 8))) }
+        let classPages = Set(blocks.map { heap.page(of: $0) })
         for block in blocks { heap.slab.deallocate(block) }
-        // One run of every page (the empty cache pages are taken back for
-        // it): it covers the former class pages, and only its first page
-        // was marked.
-        let pages = heap.slab.statistics.pageCount
-        let run = try XCTUnwrap(heap.slab.allocate(byteCount: pages * heap.slab.pageSize - SlabAllocator.blockOverhead,
-                                                   alignment: 8))
+        // One block of the whole fit heap (the kept pages are taken back
+        // for it): it covers the former class pages.
+        let capacity = heap.slab.statistics.capacity
+        let large = try XCTUnwrap(heap.slab.allocate(byteCount: capacity - 4 - SlabAllocator.blockOverhead, alignment: 8))
         XCTAssertEqual(heap.slab.statistics.classPages, 0)
+        XCTAssertLessThan(large.address, heap.slab.pageAddress(try XCTUnwrap(classPages.min())))
         XCTAssertTrue(heap.slab.checkIntegrity().isValid)
-        for page in 1..<pages {
-            heap.slab.deallocate(run + Int(page * heap.slab.pageSize))
-            heap.slab.deallocate(run + Int(page * heap.slab.pageSize) + 64)
+        // Frees at the former pages' starts and at a former block in each.
+        for page in classPages.sorted() {
+            heap.slab.deallocate(address: heap.slab.pageAddress(page), caller: 0)
+            heap.slab.deallocate(address: heap.slab.pageAddress(page) + 64, caller: 0)
         }
-        XCTAssertEqual(MisuseRecorder.kinds, Array(repeating: .notBlockStart, count: Int(2 * (pages - 1))))
-        heap.slab.deallocate(run)
+        XCTAssertEqual(MisuseRecorder.kinds, Array(repeating: .notBlockStart, count: 2 * classPages.count))
+        XCTAssertEqual(heap.slab.statistics.largeBlocks, 1)
+        heap.slab.deallocate(large)
+        XCTAssertEqual(MisuseRecorder.reports.count, 2 * classPages.count)
         XCTAssertTrue(heap.slab.checkIntegrity().isValid)
     }
 
-    func testFreeIntoAFreePageOrARunInteriorIsReported() throws {
+    func testFreeInsideALargeBlockOrOfAFreedOneIsReportedByKind() throws {
         let heap = try SlabFixture()
-        let run = try XCTUnwrap(heap.slab.allocate(byteCount: 3000, alignment: 8))
-        heap.slab.deallocate(run + 1024)   // second page of the run
-        heap.slab.deallocate(run + 10)     // inside the first page
+        let large = try XCTUnwrap(heap.slab.allocate(byteCount: 3000, alignment: 8))
+        let after = try XCTUnwrap(heap.slab.allocate(byteCount: 3000, alignment: 8))
+        heap.slab.deallocate(large + 1024)  // 8-aligned, inside
+        heap.slab.deallocate(large + 10)    // not even 8-aligned
         XCTAssertEqual(MisuseRecorder.kinds, [.notBlockStart, .notBlockStart])
-        heap.slab.deallocate(run)
-        heap.slab.deallocate(run)          // the run is a free span now
-        heap.slab.deallocate(run + 2048)   // a page inside the free span
+        XCTAssertEqual(heap.slab.statistics.largeBlocks, 2)
+        heap.slab.deallocate(large)
+        heap.slab.deallocate(large)         // a free fit block now
+        heap.slab.deallocate(large + 2048)  // inside that free block
         XCTAssertEqual(MisuseRecorder.kinds, [.notBlockStart, .notBlockStart, .doubleFree, .notBlockStart])
+        // Large blocks belong to no class.
+        XCTAssertEqual(MisuseRecorder.reports.map(\.sizeClass), [-1, -1, -1, -1])
+        XCTAssertEqual(MisuseRecorder.reports.map(\.address),
+                       [large.address + 1024, large.address + 10, large.address, large.address + 2048])
+        XCTAssertEqual(heap.slab.statistics.largeBlocks, 1)
+        XCTAssertEqual(heap.slab.statistics.misuseCount, 4)
         XCTAssertTrue(heap.slab.checkIntegrity().isValid)
+        heap.slab.deallocate(after)
+        heap.releaseQuarantine()
+        XCTAssertEqual(MisuseRecorder.reports.count, 4)
+        XCTAssertEqual(heap.slab.statistics.freeBytes, heap.slab.statistics.capacity)
     }
 
-    func testFreeOfAReleasedClassPageInsideAMergedSpanIsReported() throws {
+    func testFreeIntoAClassPageThatWentBackToTheFitHeapIsReported() throws {
         let heap = try SlabFixture(pageSize: 256)
-        // Fill three consecutive pages with one class, release the middle
-        // one last so that it ends up inside a merged free span.
+        // Three pages of 64-byte blocks (three to a 256-byte page).
         var blocks: [UnsafeMutableRawPointer] = []
-        for _ in 0..<(3 * 256 / 128) { blocks.append(try XCTUnwrap(heap.slab.allocate(byteCount: 128, alignment: 8))) }
-        let firstRun = try XCTUnwrap(heap.slab.allocate(byteCount: 1000, alignment: 8))
-        heap.slab.deallocate(firstRun)
+        for _ in 0..<9 { blocks.append(try XCTUnwrap(heap.slab.allocate(byteCount: 64 - SlabAllocator.blockOverhead, alignment: 8))) }
+        XCTAssertEqual(Set(blocks.map { heap.page(of: $0) }).count, 3)
         for block in blocks { heap.slab.deallocate(block) }
-        _ = heap.slab.allocate(byteCount: 60_000, alignment: 8)  // forces the kept empty page back
+        // A request nothing can meet takes every kept page back (and, in a
+        // checked build, empties the quarantine first): the pages merge
+        // into the free memory around them.
+        XCTAssertNil(heap.slab.allocate(byteCount: heap.slab.statistics.capacity, alignment: 8))
+        XCTAssertEqual(heap.slab.statistics.classPages, 0)
+        XCTAssertEqual(heap.slab.statistics.largestFreeBlock, heap.slab.statistics.capacity)
+        // blocks[4] sat half-way into the second page; blocks[3] at its start.
+        heap.slab.deallocate(blocks[4])
         heap.slab.deallocate(blocks[3])
-        // blocks[3] sits half-way into the second page, which is no longer
-        // a class page: whatever covers it now, it is not a block start.
-        XCTAssertEqual(MisuseRecorder.kinds, [.notBlockStart])
+        XCTAssertEqual(MisuseRecorder.kinds, [.notBlockStart, .notBlockStart])
         XCTAssertTrue(heap.slab.checkIntegrity().isValid)
     }
 

@@ -9,21 +9,33 @@ final class SmallSurfaceTests: XCTestCase {
     func testOwnsTellsArenaPointersFromOthers() throws {
         let heap = try SlabFixture()
         let block = try XCTUnwrap(heap.slab.allocate(byteCount: 10, alignment: 8))
+        let large = try XCTUnwrap(heap.slab.allocate(byteCount: 5000, alignment: 8))
         XCTAssertTrue(heap.slab.owns(block))
+        XCTAssertTrue(heap.slab.owns(large))
+        XCTAssertTrue(heap.slab.owns(large + 4999))
         var local = 0
         XCTAssertFalse(heap.slab.owns(&local))
-        XCTAssertFalse(heap.slab.owns(heap.region.buffer.baseAddress!))  // metadata, not arena
+        // The arena ends with the region here (64 KiB, page-aligned).
+        XCTAssertFalse(heap.slab.owns(heap.region.buffer.baseAddress! + heap.region.buffer.count))
     }
 
-    func testBytesInUseAndPeakAreWholePages() throws {
+    func testBytesInUseAndPeakCountFitHeapBlocksWithTheirHeaders() throws {
         let heap = try SlabFixture()
-        let run = try XCTUnwrap(heap.slab.allocate(byteCount: 5000, alignment: 8))
+        // A class page is one page of the fit heap; a large block its
+        // request, its header and the round-up to 8 bytes.
+        let small = try XCTUnwrap(heap.slab.allocate(byteCount: 10, alignment: 8))
+        let large = try XCTUnwrap(heap.slab.allocate(byteCount: 5000, alignment: 8))
+        let largeBytes = SlabFixture.fitBlockBytes(forRequest: 5000)
         let stats = heap.slab.statistics
-        XCTAssertEqual(stats.bytesInUse, 5 * 1024)
-        XCTAssertEqual(stats.peakBytesInUse, 5 * 1024)
-        heap.slab.deallocate(run)
-        XCTAssertEqual(heap.slab.statistics.bytesInUse, 0)
-        XCTAssertEqual(heap.slab.statistics.peakBytesInUse, 5 * 1024)
+        XCTAssertEqual(stats.bytesInUse, 1024 + largeBytes)
+        XCTAssertEqual(stats.peakBytesInUse, 1024 + largeBytes)
+        XCTAssertEqual(stats.freeBytes, stats.capacity - 1024 - largeBytes)
+        heap.slab.deallocate(large)
+        // The class keeps its emptied page (see SlabCacheTests).
+        heap.slab.deallocate(small)
+        heap.releaseQuarantine()
+        XCTAssertEqual(heap.slab.statistics.bytesInUse, 1024)
+        XCTAssertEqual(heap.slab.statistics.peakBytesInUse, 1024 + largeBytes)
     }
 
     func testUnconfiguredAllocatorsReportMisuseToTheirHandler() {
@@ -39,24 +51,5 @@ final class SmallSurfaceTests: XCTestCase {
     func testAnUnknownMisuseKindReadsAsForeignPointer() {
         let report = MisuseReport(rawKind: 200, address: 1, sizeClass: -1, blockSize: 0, caller: 0)
         XCTAssertEqual(report.kind, .foreignPointer)
-    }
-
-    func testTwoTouchingFreeSpansAreAnIntegrityProblem() throws {
-        let heap = try SlabFixture(bytes: 16 * 1024)
-        // Split the one free span in two by hand, without merging them.
-        let pages = heap.slab.pageCount
-        heap.slab.removeSpan(start: 0)
-        heap.slab.insertSpan(start: 0, count: 2)
-        heap.slab.insertSpan(start: 2, count: pages - 2)
-        XCTAssertEqual(heap.slab.checkIntegrity().problem, .unmergedSpans)
-    }
-
-    func testAStrayInteriorMarkIsAnIntegrityProblem() throws {
-        let heap = try SlabFixture(bytes: 16 * 1024)
-        let block = try XCTUnwrap(heap.slab.allocate(byteCount: 3000, alignment: 8))
-        _ = block
-        // Page 0 heads a 3-page run; say its head is an interior page instead.
-        heap.slab.descriptor(0).pointee.state = PageDescriptor.largeRunInterior
-        XCTAssertEqual(heap.slab.checkIntegrity().problem, .unknownPageState)
     }
 }

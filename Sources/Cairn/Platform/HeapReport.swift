@@ -27,7 +27,7 @@ func cairnGetStats(_ out: UnsafeMutablePointer<cairn_heap_stats>) {
     let stats = platformHeap.statistics
     out.pointee = cairn_heap_stats(capacity: Int(stats.capacity), in_use: Int(stats.bytesInUse),
                                    peak_in_use: Int(stats.peakBytesInUse), reserved: Int(stats.bytesReserved),
-                                   live_blocks: Int(stats.liveBlocks + stats.largeRuns),
+                                   live_blocks: Int(stats.liveBlocks + stats.largeBlocks),
                                    out_of_memory: Int(stats.outOfMemoryCount), misuse: Int(stats.misuseCount))
     #endif
 }
@@ -51,23 +51,21 @@ func cairnPrintReport() -> Int32 {
     #else
     let stats = platformHeap.statistics
     Console.write("cairn heap report (slab allocator)\n")
-    line("capacity", stats.capacity, " bytes in ")
-    Console.write(stats.pageCount)
-    Console.write(" pages of ")
+    line("capacity", stats.capacity, " bytes, pages of ")
     Console.write(stats.pageSize)
     Console.write(" bytes\n")
     line("in use", stats.bytesInUse, " bytes (")
-    Console.write(stats.classPages + stats.runPages)
-    Console.write(" pages)\n")
+    Console.write(stats.classPages)
+    Console.write(" class pages)\n")
     line("peak", stats.peakBytesInUse, " bytes\n")
     line("reserved", stats.bytesReserved, " bytes in ")
     Console.write(stats.liveBlocks)
-    Console.write(" blocks and ")
-    Console.write(stats.largeRuns)
-    Console.write(" page runs\n")
-    line("free", stats.freePages, " pages, largest span ")
-    Console.write(stats.largestFreeSpanPages)
-    Console.write(" pages\n")
+    Console.write(" class and ")
+    Console.write(stats.largeBlocks)
+    Console.write(" large blocks\n")
+    line("free", stats.freeBytes, " bytes, largest block ")
+    Console.write(stats.largestFreeBlock)
+    Console.write(" bytes\n")
     line("out of memory", stats.outOfMemoryCount, "\n")
     line("misuse", stats.misuseCount, "\n")
     Console.write("  class   block   pages  in use\n")

@@ -102,6 +102,8 @@ final class SlabSubject: CHeapSubject {
     let lower: UInt
     let upper: UInt
     let description: String
+    /// The highest peak of bytes in use seen so far.
+    private var peakBytes: UInt = 0
 
     init?(bytes: Int, offset: UInt, pageSize: UInt, explicitClasses: Bool) {
         region = TestRegion(bytes: bytes + 64)
@@ -116,8 +118,9 @@ final class SlabSubject: CHeapSubject {
         guard let configured = SlabAllocator(region: window, configuration: configuration) else { return nil }
         slab = configured
         slab.misuseHandler = MisuseRecorder.handler
-        lower = slab.arenaBase
-        upper = slab.arenaBase + slab.statistics.capacity
+        // Every block, a class page's or the fit heap's, lies in the fit heap.
+        lower = slab.fit.firstBlock + FitHeap.headerBytes
+        upper = slab.fit.sentinel
         description = "slab over a \(bytes)-byte region at +\(offset), page \(pageSize), "
             + (explicitClasses ? "explicit classes \(sizes)" : "standard classes")
     }
@@ -144,12 +147,28 @@ final class SlabSubject: CHeapSubject {
         let report = slab.checkIntegrity()
         if !report.isValid { return "integrity check: \(report.problem.map { "\($0)" } ?? "-") at page \(report.page)" }
         let s = slab.statistics
-        if s.liveBlocks + s.largeRuns != UInt(model.liveCount) {
-            return "statistics count \(s.liveBlocks) blocks + \(s.largeRuns) runs, the model holds \(model.liveCount)"
+        if s.liveBlocks + s.largeBlocks != UInt(model.liveCount) {
+            return "statistics count \(s.liveBlocks) class blocks + \(s.largeBlocks) large blocks, "
+                + "the model holds \(model.liveCount)"
+        }
+        if report.liveBlocks != s.liveBlocks || report.largeBlocks != s.largeBlocks || report.classPages != s.classPages {
+            return "the integrity walk \(report) and the statistics \(s) disagree"
         }
         if s.bytesReserved < model.requestedBytes {
             return "statistics reserve \(s.bytesReserved) bytes for \(model.requestedBytes) requested"
         }
+        // The fit heap is tiled by the blocks in use (class pages and large
+        // blocks) and the free ones; the peak never falls.
+        if s.freeBytes + s.bytesInUse != s.capacity || s.capacity != upper - lower + FitHeap.headerBytes {
+            return "free \(s.freeBytes) + in use \(s.bytesInUse) bytes is not the capacity: \(s)"
+        }
+        if s.bytesInUse < s.classPages * s.pageSize + s.largeBlocks * FitHeap.minimumBlock {
+            return "\(s.classPages) class pages and \(s.largeBlocks) large blocks in \(s.bytesInUse) bytes: \(s)"
+        }
+        if s.peakBytesInUse < s.bytesInUse || s.peakBytesInUse < peakBytes || s.peakBytesInUse > s.capacity {
+            return "peak \(s.peakBytesInUse) below the bytes in use \(s.bytesInUse) or the earlier peak \(peakBytes): \(s)"
+        }
+        peakBytes = s.peakBytesInUse
         return nil
     }
 }

@@ -8,6 +8,11 @@ import XCTest
 /// Each test runs every page size (64, 256, 1024, 4096) with the standard
 /// generated classes and with an explicit list, for every seed of
 /// ``RandomizedSeeds``. A failure names its seed and how to replay it.
+///
+/// Every block is either a class block (in a class page: the page-state
+/// map names its class) or a fit-heap block (a large request, or a class
+/// request served from the fit heap when the class could not take a page);
+/// the run checks which, and the exact size of every fit-heap block.
 final class SlabRandomizedTests: XCTestCase {
     override func setUp() { MisuseRecorder.reset() }
 
@@ -16,9 +21,9 @@ final class SlabRandomizedTests: XCTestCase {
         runEveryScenario(regionBytes: 16 * 1024, steps: 1200, fullCheckEvery: 1)
     }
 
-    /// A large heap (up to 13k pages of 64 bytes). The cheap checks run
+    /// A large heap (up to 16k pages of 64 bytes). The cheap checks run
     /// after every step, the full check every 25 steps (its heap walk is
-    /// O(classes x pages)), the heap walk also around every drain and
+    /// O(pages + fit-heap blocks)), the heap walk also around every drain and
     /// exhaustion. A corrupted byte stays corrupted, so it is still found,
     /// only a few steps later; replaying with CAIRN_SEED checks every step
     /// and pins it down.
@@ -34,7 +39,8 @@ final class SlabRandomizedTests: XCTestCase {
     }
 
     /// Drains the heap often: once every block is freed, the whole capacity
-    /// is one block again, however fragmented the heap was.
+    /// is one fit-heap block again, however fragmented the heap was, and
+    /// once that block is freed nothing is in use.
     func testFreeingEverythingMakesTheWholeCapacityOneBlockAgain() {
         runEveryScenario(regionBytes: 64 * 1024, steps: 400, fullCheckEvery: 1, drainPerMille: 25)
     }
@@ -89,9 +95,10 @@ final class SlabRandomizedTests: XCTestCase {
             }
         }
         // Across all runs, every kind of operation happened.
-        XCTAssertGreaterThan(total.pageRuns, 0, "no page run was allocated")
+        XCTAssertGreaterThan(total.largeBlocks, 0, "no large block was allocated")
+        XCTAssertGreaterThan(total.classBlocksFromFitHeap, 0, "no class request was served from the fit heap")
         XCTAssertGreaterThan(total.reallocsInPlace, 0, "no realloc stayed in place")
-        XCTAssertGreaterThan(total.runsGrownInPlace, 0, "no page run grew in place")
+        XCTAssertGreaterThan(total.fitBlocksGrownInPlace, 0, "no fit-heap block grew in place")
         XCTAssertGreaterThan(total.reallocsMoved, 0, "no realloc moved")
         XCTAssertGreaterThan(total.reallocsFailed, 0, "no realloc failed")
     }
@@ -122,10 +129,13 @@ final class SlabChurn {
     struct Coverage {
         var allocations = 0
         var failedAllocations = 0
-        var pageRuns = 0
+        /// Requests above the largest class (or aligned beyond any class).
+        var largeBlocks = 0
+        /// Class requests served as fit-heap blocks (the class took no page).
+        var classBlocksFromFitHeap = 0
         var frees = 0
         var reallocsInPlace = 0
-        var runsGrownInPlace = 0
+        var fitBlocksGrownInPlace = 0
         var reallocsMoved = 0
         var reallocsFailed = 0
         var drains = 0
@@ -134,10 +144,11 @@ final class SlabChurn {
         mutating func add(_ other: Coverage) {
             allocations += other.allocations
             failedAllocations += other.failedAllocations
-            pageRuns += other.pageRuns
+            largeBlocks += other.largeBlocks
+            classBlocksFromFitHeap += other.classBlocksFromFitHeap
             frees += other.frees
             reallocsInPlace += other.reallocsInPlace
-            runsGrownInPlace += other.runsGrownInPlace
+            fitBlocksGrownInPlace += other.fitBlocksGrownInPlace
             reallocsMoved += other.reallocsMoved
             reallocsFailed += other.reallocsFailed
             drains += other.drains
@@ -148,10 +159,13 @@ final class SlabChurn {
     /// Explicit classes of irregular sizes (3, 5, 7, 11, 15, 25, 31, 63,
     /// 95, 127, 255, 511, 1023 times 4): odd multiples of 4 put the free
     /// path's divisibility test and the lookup's step to an aligned class to
-    /// work. The page size itself ends the list: a class of one block per page.
+    /// work. The largest class a page can serve (the page less its
+    /// descriptor and the next fit-heap header) ends the list: a class of
+    /// one block per page.
     static func explicitClasses(pageSize: UInt) -> [UInt16] {
         let sizes: [UInt16] = [8, 12, 20, 28, 44, 60, 100, 124, 252, 380, 508, 1020, 2044, 4092]
-        return sizes.filter { UInt($0) < pageSize } + [UInt16(pageSize)]
+        let limit = SlabConfiguration.largestClassLimit(pageSize: pageSize)
+        return sizes.filter { UInt($0) < limit } + [UInt16(limit)]
     }
 
     let scenario: Scenario
@@ -162,14 +176,21 @@ final class SlabChurn {
     let model: ReferenceModel
     let pageSize: UInt
     let pageCount: UInt
+    /// Bytes of the fit heap: every class page and every fit-heap block
+    /// (headers included) comes out of it.
     let capacity: UInt
+    /// The fit heap's first payload address and its end (its sentinel):
+    /// every block handed out lies in `firstPayload ..< heapEnd`.
+    let firstPayload: UInt
+    let heapEnd: UInt
     let largestClass: UInt
     /// Sizes at the edges: each class size and its neighbours, the classic
-    /// 8/9/12/13/512/513, page multiples and their neighbours.
+    /// 8/9/12/13/512/513, page multiples and their neighbours, the largest
+    /// class a page can hold, the whole fit heap.
     let boundarySizes: [UInt]
     private(set) var coverage = Coverage()
     private var expectedOutOfMemory: UInt = 0
-    private var peakPages: UInt = 0
+    private var peakBytes: UInt = 0
     private var allocatePercent = 60
 
     init?(_ scenario: Scenario, run: RandomRun, random: SeededGenerator) {
@@ -202,12 +223,14 @@ final class SlabChurn {
         slab = configured
         slab.misuseHandler = MisuseRecorder.handler
         pageSize = slab.pageSize
-        pageCount = slab.statistics.pageCount
-        capacity = slab.statistics.capacity
+        let fresh = slab.statistics
+        pageCount = fresh.pageCount
+        capacity = fresh.capacity
         largestClass = slab.largestClassSize
-        let arenaStart = slab.arenaBase
-        model = ReferenceModel(run: run, lower: arenaStart, upper: arenaStart + capacity)
-        run.origin = arenaStart
+        firstPayload = slab.fit.firstBlock + FitHeap.headerBytes
+        heapEnd = slab.fit.sentinel
+        model = ReferenceModel(run: run, lower: firstPayload, upper: heapEnd)
+        run.origin = firstPayload
 
         var sizes: [UInt] = [8, 9, 12, 13, 512, 513]
         for index in 0..<slab.sizeClassCount {
@@ -215,14 +238,25 @@ final class SlabChurn {
             sizes += [size - 1, size, size + 1]
         }
         for pages: UInt in 1...4 { sizes += [pages * pageSize - 1, pages * pageSize, pages * pageSize + 1] }
-        sizes += [capacity - pageSize, capacity - 1, capacity]
+        let pageLimit = SlabConfiguration.largestClassLimit(pageSize: pageSize)
+        sizes += [pageLimit, pageLimit + 1, pageSize - FitHeap.headerBytes]
+        sizes += [capacity - pageSize, capacity - FitHeap.headerBytes, capacity - 1, capacity]
         boundarySizes = sizes
 
         let regionStart = UInt(bitPattern: window.baseAddress)
+        let regionEnd = regionStart + UInt(window.count)
         guard run.expect(pageSize == scenario.pageSize, "page size \(pageSize), configured \(scenario.pageSize)"),
-              run.expect(arenaStart >= regionStart && capacity <= regionStart + UInt(window.count) - arenaStart,
-                         "the arena lies outside the region"),
-              run.expect(arenaStart % pageSize == 0, "the arena is not page-aligned"),
+              run.expect(slab.fit.firstBlock >= regionStart && slab.fit.heapEnd <= regionEnd
+                         && capacity == heapEnd - slab.fit.firstBlock,
+                         "the fit heap \(slab.fit.firstBlock.hexText) ..< \(slab.fit.heapEnd.hexText) (capacity "
+                         + "\(capacity)) is not inside the region \(regionStart.hexText) ..< \(regionEnd.hexText)"),
+              run.expect(slab.arenaBase % pageSize == 0 && slab.arenaBase <= slab.fit.firstBlock
+                         && slab.arenaBase + pageCount * pageSize >= heapEnd,
+                         "the pages \(slab.arenaBase.hexText) + \(pageCount) x \(pageSize) do not cover the fit heap"),
+              run.expect(fresh.classPages == 0 && fresh.largeBlocks == 0 && fresh.liveBlocks == 0
+                         && fresh.bytesInUse == 0 && fresh.peakBytesInUse == 0 && fresh.freeBytes == capacity
+                         && fresh.largestFreeBlock == capacity && fresh.regionBytes == UInt(scenario.regionBytes),
+                         "a fresh heap is not one free block: \(fresh)"),
               run.expect(slab.checkIntegrity().isValid, "a fresh heap fails the integrity check")
         else { return nil }
     }
@@ -261,7 +295,8 @@ final class SlabChurn {
 
     // MARK: - Requests
 
-    /// Arena offset of a block, for the trail (`nil` for a failed request).
+    /// Offset of a block from the fit heap's first payload, for the trail
+    /// (`nil` for a failed request).
     func offset(_ block: UnsafeMutableRawPointer?) -> UInt? { block.map { $0.address &- model.lower } }
     func offset(_ address: UInt) -> UInt { address &- model.lower }
 
@@ -285,51 +320,121 @@ final class SlabChurn {
         }
     }
 
-    /// True when the request fits an arena with no live block: then it must
-    /// not fail. A class block needs one page; a run needs its pages plus,
-    /// for an alignment above the page size, the pages the allocator takes
-    /// extra to be sure an aligned start lies inside (by design).
-    func fitsEmptyArena(_ size: UInt, _ alignment: UInt) -> Bool {
-        guard size <= capacity - overhead else { return false }
-        if isClassRequest(size, alignment) { return true }
-        let pages = max(1, (size + overhead + pageSize - 1) / pageSize)
-        let extra = alignment > pageSize ? alignment / pageSize - 1 : 0
-        return pages + extra <= pageCount
-    }
-
     /// Bytes a checked build (CAIRN_CHECKED) adds to every request for its
     /// canary; 0 otherwise. Checked builds also report the requested size as
-    /// the usable size and keep freed blocks in quarantine for a while.
+    /// the usable size and keep freed class blocks in quarantine for a while.
     let overhead = SlabAllocator.blockOverhead
 
-    /// True when the request is served by a size class (else a page run).
-    func isClassRequest(_ size: UInt, _ alignment: UInt) -> Bool {
-        size <= UInt.max - overhead && slab.sizeClass(for: size + overhead, alignment: alignment) != nil
+    /// The class that serves a request, or `nil` when only the fit heap will
+    /// (above the largest class, or aligned beyond every class that holds it).
+    func requestClass(_ size: UInt, _ alignment: UInt) -> UInt? {
+        guard size <= UInt.max - overhead else { return nil }
+        return slab.sizeClass(for: size + overhead, alignment: alignment)
     }
 
-    /// The bytes a live block occupies: its class's block size, or its
-    /// run's pages; `nil` when it is not a live block.
+    /// The fit-heap block (header included) that holds `bytes`: a 4-byte
+    /// header, 8-byte granularity, 16 bytes at least; `nil` when no fit
+    /// heap of this capacity can hold it.
+    func fitBlockBytes(_ bytes: UInt) -> UInt? {
+        guard bytes <= capacity else { return nil }
+        let size = max(FitHeap.minimumBlock, (bytes + FitHeap.headerBytes + 7) & ~7)
+        return size <= capacity ? size : nil
+    }
+
+    /// The fit-heap block a request takes when it comes from the fit heap:
+    /// a class request asks for its class's block size, any other for the
+    /// request (plus a checked build's canary). `nil` when it cannot fit.
+    func expectedFitBlock(_ size: UInt, _ alignment: UInt) -> UInt? {
+        guard size <= UInt.max - overhead else { return nil }
+        if let sizeClass = requestClass(size, alignment) { return fitBlockBytes(slab.blockSize(ofClass: Int(sizeClass))) }
+        return fitBlockBytes(size + overhead)
+    }
+
+    /// Bytes from the fit heap's first payload to the first payload aligned
+    /// to `alignment` (the gap an aligned block leaves in an empty heap).
+    func gap(_ alignment: UInt) -> UInt {
+        alignment <= 8 ? 0 : (0 &- firstPayload) & (alignment - 1)
+    }
+
+    /// True when the request fits an arena with no live block: then it must
+    /// not fail. Before it fails, the allocator gives back the empty pages
+    /// the classes keep (and a checked build's quarantine), so the fit heap
+    /// is then one free block of the whole capacity: a class request gets a
+    /// page (when a page fits after its alignment gap and the heap is below
+    /// the class-page limit) or else its class block from the fit heap; any
+    /// other request its own fit-heap block, after the gap its alignment
+    /// needs.
+    func fitsEmptyArena(_ size: UInt, _ alignment: UInt) -> Bool {
+        guard let block = expectedFitBlock(size, alignment) else { return false }
+        if requestClass(size, alignment) != nil && pageSize <= slab.classPageLimit
+            && gap(pageSize) + pageSize <= capacity {
+            return true
+        }
+        return gap(alignment) + block <= capacity
+    }
+
+    /// The page holding `address`. Precondition: the address is in the arena.
+    func page(of address: UInt) -> UInt { (address - slab.arenaBase) >> slab.pageShift }
+
+    /// True when `address` lies in a class page (the page-state map names a
+    /// class); else it is in a fit-heap block.
+    func isInClassPage(_ address: UInt) -> Bool {
+        slab.pageState(page(of: address)) != PageDescriptor.notClassPage
+    }
+
+    /// The bytes a live block occupies: its class's block size, or what its
+    /// fit-heap block holds (its size less the header); `nil` when it is not
+    /// a live block.
     func footprint(_ address: UInt) -> UInt? {
-        guard let (page, state) = slab.liveBlockPage(address) else { return nil }
-        if state == PageDescriptor.largeRun { return UInt(slab.descriptor(page).pointee.span) * pageSize }
+        guard let (_, state) = slab.liveBlockPage(address) else { return nil }
+        if state == PageDescriptor.notClassPage { return FitHeap.blockBytes(ofPayload: address) - FitHeap.headerBytes }
         return slab.blockSize(ofClass: Int(state))
     }
 
-    /// Checks a block the allocator just gave and records it.
+    /// Checks a block the allocator just gave and records it: live, large
+    /// enough, in the class page of the request's class at a block boundary
+    /// of that class, or else a fit-heap block of exactly the expected size
+    /// in no class page; then placed (aligned, in the fit heap, overlapping
+    /// nothing) by the model.
     @discardableResult
     func accept(_ block: UnsafeMutableRawPointer, size: UInt, alignment: UInt, _ what: StaticString) -> Bool {
         guard let usable = slab.usableSize(of: block) else {
             run.fail("\(what)(\(size)) returned \(block.address.hexText), which the slab does not know as a live block")
             return false
         }
-        return run.expect(usable >= size, "\(what)(\(size)) returned \(block.address.hexText) with \(usable) usable bytes")
-            && model.adopt(block, size: size, alignment: alignment, what)
+        guard run.expect(usable >= size, "\(what)(\(size)) returned \(block.address.hexText) with \(usable) usable bytes"),
+              run.expect(block.address >= firstPayload && block.address < heapEnd,
+                         "\(what)(\(size)) returned \(block.address.hexText), outside the fit heap")
+        else { return false }
+        let sizeClass = requestClass(size, alignment)
+        let state = slab.pageState(page(of: block.address))
+        if state != PageDescriptor.notClassPage {
+            let blockSize = slab.blockSize(ofClass: Int(state))
+            let inPage = (block.address - slab.arenaBase) & (pageSize - 1)
+            guard run.expect(sizeClass.map { UInt(state) == $0 } ?? false,
+                             "\(what)(\(size), alignment \(alignment)) returned \(block.address.hexText) in a page of "
+                             + "class \(state) (\(blockSize) bytes), expected \(sizeClass.map { "class \($0)" } ?? "a fit-heap block")"),
+                  run.expect(inPage % blockSize == 0
+                             && inPage + blockSize <= SlabConfiguration.largestClassLimit(pageSize: pageSize),
+                             "\(what)(\(size)) returned \(block.address.hexText), not a block of its class page")
+            else { return false }
+        } else {
+            let bytes = FitHeap.blockBytes(ofPayload: block.address)
+            let expected = expectedFitBlock(size, alignment)
+            guard run.expect(bytes == expected,
+                             "\(what)(\(size), alignment \(alignment)) returned a fit-heap block of \(bytes) bytes, "
+                             + "expected \(expected.map { "\($0)" } ?? "none")"),
+                  run.expect(!isInClassPage(block.address + bytes - FitHeap.headerBytes - 1),
+                             "the fit-heap block \(block.address.hexText) of \(bytes) bytes ends in a class page")
+            else { return false }
+            if sizeClass == nil { coverage.largeBlocks += 1 } else { coverage.classBlocksFromFitHeap += 1 }
+        }
+        return model.adopt(block, size: size, alignment: alignment, what)
     }
 
     func allocate() {
         let size = nextSize()
         let alignment = nextAlignment()
-        let isRun = !isClassRequest(size, alignment)
         let block = slab.allocate(byteCount: size, alignment: alignment)
         run.note("allocate(size, alignment) -> offset", size, alignment, offset(block))
         guard let block else {
@@ -340,7 +445,6 @@ final class SlabChurn {
             return
         }
         coverage.allocations += 1
-        if isRun { coverage.pageRuns += 1 }
         accept(block, size: size, alignment: alignment, "allocate")
     }
 
@@ -372,8 +476,9 @@ final class SlabChurn {
     }
 
     /// `CHeap.realloc`: a size the block holds stays in place, a larger one
-    /// moves (or grows a run in place) keeping min(old, new) bytes, a
-    /// failure leaves the old block as it was.
+    /// moves (or grows a fit-heap block in place) keeping min(old, new)
+    /// bytes, a failure leaves the old block as it was. A fit-heap block
+    /// resized in place is exactly the fit-heap block of its new size.
     func reallocate() {
         if model.isEmpty || random.chance(5) {
             let size = nextSize()
@@ -395,6 +500,8 @@ final class SlabChurn {
             run.fail("\(old) is not live before its realloc")
             return
         }
+        let inFitHeap = !isInClassPage(old.address)
+        let bytesBefore = inFitHeap ? FitHeap.blockBytes(ofPayload: old.address) : 0
         let size = nextReallocSize(old.size, usable: usable)
         let result = CHeap.realloc(&slab, p, byteCount: size)
         run.note("realloc(offset, size) -> offset", offset(old.address), size, offset(result))
@@ -409,7 +516,15 @@ final class SlabChurn {
         }
         if result == p {
             coverage.reallocsInPlace += 1
-            if size > usable { coverage.runsGrownInPlace += 1 }
+            if inFitHeap {
+                let bytes = FitHeap.blockBytes(ofPayload: old.address)
+                let expected = size <= UInt.max - overhead ? fitBlockBytes(size + overhead) : nil
+                guard run.expect(bytes == expected,
+                                 "realloc of \(old) to \(size) in place left a fit-heap block of \(bytes) bytes, "
+                                 + "expected \(expected.map { "\($0)" } ?? "none")")
+                else { return }
+                if bytes > bytesBefore { coverage.fitBlocksGrownInPlace += 1 }
+            }
             guard model.resize(at: index, to: size, "realloc") else { return }
         } else {
             coverage.reallocsMoved += 1
@@ -441,22 +556,42 @@ final class SlabChurn {
             alignment = nextAlignment()
             counted = true
         case 1:
+            // Alignments larger than the heap that no address in it meets
+            // (the fit heap serves a larger one if an aligned address
+            // happens to lie inside a free block).
             size = random.uniform(0...64)
-            alignment = random.element(of: [1 << 63, 1 << 40, (capacity * 2).nextPowerOfTwoForTest])
+            alignment = random.element(of: [1 << 63, 1 << 40, (capacity * 2).nextPowerOfTwoForTest].map(unmet))
             counted = true
         default:
             size = random.uniform(0...64)
             alignment = random.element(of: [0, 3, 12, 24, 4095, UInt.max])
             counted = false
         }
+        let before = slab.bytesInUse
         let block = slab.allocate(byteCount: size, alignment: alignment)
         run.note("hostile allocate(size, alignment) -> offset", size, alignment, offset(block))
         guard run.expect(block == nil, "allocate(\(size), alignment \(alignment)) returned \(block!.address.hexText)")
         else { return }
         if counted { expectedOutOfMemory += 1 }
+        // A refused request may give back kept pages (a counted one looks
+        // for room first), never take any.
+        run.expect(slab.bytesInUse <= before && (counted || slab.bytesInUse == before),
+                   "a refused allocate(\(size), alignment \(alignment)) took fit-heap bytes: \(before) -> \(slab.bytesInUse)")
     }
 
-    /// Frees every block, then proves the whole capacity is one block again.
+    /// `alignment`, or the first power of two above it, that no payload in
+    /// the fit heap meets.
+    func unmet(_ alignment: UInt) -> UInt {
+        var candidate = alignment
+        while candidate < 1 << 63 && (firstPayload + candidate - 1) / candidate * candidate < heapEnd {
+            candidate <<= 1
+        }
+        return candidate
+    }
+
+    /// Frees every block, then proves the whole capacity is one fit-heap
+    /// block again, and that once it is freed (and, in a checked build, has
+    /// left the quarantine) nothing is in use.
     func drainAndTakeTheWholeArena() {
         coverage.drains += 1
         run.note("drain: blocks", UInt(model.count))
@@ -464,16 +599,18 @@ final class SlabChurn {
         guard !run.failed else { return }
         let drained = slab.statistics
         guard checkIntegrity("after freeing every block"),
-              run.expect(drained.liveBlocks == 0 && drained.largeRuns == 0 && drained.runPages == 0,
+              run.expect(drained.liveBlocks == 0 && drained.largeBlocks == 0,
                          "after freeing every block: \(drained)"),
               // Each class may keep two empty pages, its cache page and one
               // on its partial list (and a checked build's quarantine may
-              // hold a page per slot).
-              run.expect(drained.freePages + drained.classPages == pageCount
-                         && drained.classPages <= 2 * UInt(slab.sizeClassCount) + slab.quarantineSlots,
-                         "after freeing every block, more pages than the kept empty ones are out: \(drained)")
+              // hold a page per slot); they and the fit-heap blocks waiting
+              // in the quarantine are all that is out.
+              run.expect(drained.classPages <= 2 * UInt(slab.sizeClassCount) + slab.quarantineSlots
+                         && drained.bytesInUse == drained.classPages * pageSize + drained.quarantinedBytes
+                         && drained.freeBytes + drained.bytesInUse == capacity,
+                         "after freeing every block, more than the kept empty pages is out: \(drained)")
         else { return }
-        let wholeSize = capacity - overhead
+        let wholeSize = capacity - FitHeap.headerBytes - overhead
         guard let whole = slab.allocate(byteCount: wholeSize, alignment: 1) else {
             run.fail("after freeing every block, one block of the whole capacity (\(wholeSize) bytes) was refused: \(drained)")
             return
@@ -481,17 +618,29 @@ final class SlabChurn {
         run.note("allocate(capacity) -> offset", wholeSize, offset(whole))
         guard accept(whole, size: wholeSize, alignment: 1, "allocate(capacity)") else { return }
         let full = slab.statistics
-        guard run.expect(full.freePages == 0, "the whole-capacity block left pages free: \(full)"),
+        guard run.expect(full.freeBytes == 0 && full.largestFreeBlock == 0 && full.bytesInUse == capacity
+                         && full.classPages == 0 && full.largeBlocks == 1,
+                         "the whole-capacity block left room or pages: \(full)"),
               checkIntegrity("holding the whole capacity")
         else { return }
         free(at: 0)
+        #if CAIRN_CHECKED
+        // The freed block waits in quarantine, still out of the fit heap,
+        // until memory runs short or the quarantine is emptied.
+        let waiting = slab.statistics
+        guard checkIntegrity("with the whole-capacity block in quarantine"),
+              run.expect(waiting.quarantinedBytes == capacity && waiting.bytesInUse == capacity
+                         && waiting.freeBytes == 0 && waiting.largeBlocks == 0 && waiting.liveBlocks == 0,
+                         "the freed whole-capacity block is not the quarantine's: \(waiting)")
+        else { return }
+        _ = slab.flushQuarantine()
+        #endif
         let after = slab.statistics
         guard checkIntegrity("after freeing the whole-capacity block") else { return }
-        if capacity > largestClass {  // (the request was a run)
-            // It was a run: every page is back in the pool, as one span.
-            run.expect(after.freePages == pageCount && after.largestFreeSpanPages == pageCount,
-                       "after freeing the whole-capacity run the pool is not one span: \(after)")
-        }
+        run.expect(after.bytesInUse == 0 && after.quarantinedBytes == 0 && after.classPages == 0
+                   && after.largeBlocks == 0 && after.liveBlocks == 0 && after.freeBytes == capacity
+                   && after.largestFreeBlock == capacity && after.peakBytesInUse == capacity,
+                   "after freeing the whole-capacity block the fit heap is not one free block: \(after)")
     }
 
     /// Allocates ever smaller blocks until a one-byte request fails, proves
@@ -516,28 +665,43 @@ final class SlabChurn {
         }
         guard !run.failed, run.expect(size == 1, "exhaustion took more than \(attempts) allocations") else { return }
         run.note("exhausted: blocks, failures", UInt(model.count), expectedOutOfMemory)
+        // The smallest class had no free block, and the fit heap no free
+        // block of the minimum size (16 bytes) even after the kept pages
+        // (and a checked build's quarantine) were given back.
         let full = slab.statistics
         guard run.expect(slab.outOfMemoryCount == expectedOutOfMemory,
                          "out-of-memory count \(slab.outOfMemoryCount), expected \(expectedOutOfMemory)"),
-              run.expect(full.freePages == 0, "a one-byte request failed with pages free: \(full)"),
+              run.expect(full.largestFreeBlock == 0 && full.freeBytes + full.bytesInUse == capacity,
+                         "a one-byte request failed with a free fit-heap block: \(full)"),
               checkIntegrity("when exhausted"),
               model.verifyAll()
         else { return }
-        // Free any block and ask for exactly the bytes it occupied: the
-        // class block's slot (or the run's pages) must serve it again.
+        // Free any block and ask for the most its memory can serve again:
+        // its own class's block size for a class block; for a fit-heap
+        // block, what it holds, or (when that is a class size, whose fit
+        // fallback asks for the class size) the largest class whose
+        // fit-heap block is no larger than it.
         let index = random.below(model.count)
         let victim = model.blocks[index]
         guard let occupied = footprint(victim.address) else {
             run.fail("\(victim) is not live")
             return
         }
+        let inFitHeap = !isInClassPage(victim.address)
         free(at: index)
-        guard let again = slab.allocate(byteCount: occupied - overhead, alignment: 1) else {
-            run.fail("after freeing \(victim) (\(occupied) bytes) in a full heap, allocating \(occupied - overhead) bytes failed")
+        var request = occupied - overhead
+        if inFitHeap && occupied <= largestClass {
+            let largestFitting = (0..<slab.sizeClassCount).map { slab.blockSize(ofClass: $0) }.last { $0 <= occupied }
+            guard let largestFitting, largestFitting >= overhead else { return }
+            request = largestFitting - overhead
+        }
+        guard let again = slab.allocate(byteCount: request, alignment: 1) else {
+            run.fail("after freeing \(victim) (\(occupied) bytes\(inFitHeap ? " in the fit heap" : "")) in a full heap, "
+                     + "allocating \(request) bytes failed")
             return
         }
-        run.note("allocate(footprint of the freed) -> offset", occupied - overhead, offset(again))
-        accept(again, size: occupied - overhead, alignment: 1, "allocate after a free in a full heap")
+        run.note("allocate(footprint of the freed) -> offset", request, offset(again))
+        accept(again, size: request, alignment: 1, "allocate after a free in a full heap")
         allocatePercent = 25  // drain for a while
     }
 
@@ -549,6 +713,11 @@ final class SlabChurn {
                        "out-of-memory count \(slab.outOfMemoryCount), expected \(expectedOutOfMemory)")
             && run.expect(slab.misuseCount == 0 && MisuseRecorder.reports.isEmpty,
                           "legal operations reported misuse: \(MisuseRecorder.kinds)")
+            && run.expect(slab.bytesInUse <= capacity && slab.peakBytesInUse >= slab.bytesInUse
+                          && slab.peakBytesInUse >= peakBytes && slab.peakBytesInUse <= capacity,
+                          "bytes in use \(slab.bytesInUse), peak \(slab.peakBytesInUse) (was \(peakBytes)), "
+                          + "capacity \(capacity)")
+        peakBytes = slab.peakBytesInUse
     }
 
     @discardableResult
@@ -563,31 +732,45 @@ final class SlabChurn {
         let s = slab.statistics
         let report = slab.checkIntegrity()
         guard run.expect(report.isValid, "integrity check: \(report.problem.map { "\($0)" } ?? "-") at page \(report.page)"),
-              run.expect(s.liveBlocks + s.largeRuns == UInt(model.count),
-                         "statistics count \(s.liveBlocks) blocks + \(s.largeRuns) runs, the model holds \(model.count)"),
+              run.expect(s.liveBlocks + s.largeBlocks == UInt(model.count),
+                         "statistics count \(s.liveBlocks) class blocks + \(s.largeBlocks) large blocks, "
+                         + "the model holds \(model.count)"),
               run.expect(s.bytesReserved >= model.requestedBytes,
                          "statistics reserve \(s.bytesReserved) bytes for \(model.requestedBytes) requested"),
-              run.expect(s.freePages + s.classPages + s.runPages == pageCount, "pages do not add up: \(s)"),
-              run.expect(report.liveBlocks == s.liveBlocks && report.freePages == s.freePages
-                         && report.classPages == s.classPages && report.runPages == s.runPages,
+              run.expect(report.liveBlocks == s.liveBlocks && report.classPages == s.classPages
+                         && report.largeBlocks == s.largeBlocks,
                          "the integrity walk \(report) and the statistics \(s) disagree"),
-              run.expect(s.capacity == pageCount * pageSize && s.pageSize == pageSize, "geometry changed: \(s)"),
-              run.expect(s.peakPagesInUse >= peakPages && s.peakPagesInUse >= s.classPages + s.runPages,
-                         "peak pages \(s.peakPagesInUse) fell below \(peakPages) or below the pages in use: \(s)"),
+              run.expect(s.capacity == capacity && s.pageSize == pageSize && s.pageCount == pageCount
+                         && s.regionBytes == UInt(scenario.regionBytes),
+                         "geometry changed: \(s)"),
+              // The fit heap is tiled by blocks in use and free blocks.
+              run.expect(s.freeBytes + s.bytesInUse == capacity && s.largestFreeBlock <= s.freeBytes,
+                         "free \(s.freeBytes) + in use \(s.bytesInUse) bytes is not the capacity \(capacity): \(s)"),
+              run.expect(s.classPages <= pageCount
+                         && s.bytesInUse >= s.classPages * pageSize + s.largeBlocks * FitHeap.minimumBlock,
+                         "class pages and large blocks need more than the bytes in use: \(s)"),
+              run.expect(s.peakBytesInUse >= peakBytes && s.peakBytesInUse >= s.bytesInUse,
+                         "peak bytes \(s.peakBytesInUse) fell below \(peakBytes) or below the bytes in use: \(s)"),
               run.expect(s.outOfMemoryCount == expectedOutOfMemory && s.misuseCount == 0,
                          "counters: \(s), expected \(expectedOutOfMemory) out-of-memory")
         else { return }
-        peakPages = s.peakPagesInUse
+        peakBytes = s.peakBytesInUse
         guard model.verifyAll() else { return }
         if withAccounting { checkAccounting(s) }
     }
 
     /// Statistics against the blocks one by one: reserved bytes are exactly
     /// what the blocks held occupy, each block's usable size is all of it
-    /// (a checked build: its requested part), and the per-class counts add
-    /// up. O(blocks x free list), so it runs on every eighth full check.
+    /// (a checked build: its requested part), the bytes in use are the
+    /// class pages' plus the fit-heap blocks' (held, or waiting in a checked
+    /// build's quarantine), the page-state map names as
+    /// many class pages as the statistics count, and the per-class counts
+    /// add up. O(blocks x free list + pages), so it runs on every eighth
+    /// full check.
     func checkAccounting(_ s: SlabStatistics) {
         var occupiedTotal: UInt = 0
+        var fitBytes: UInt = 0
+        var classBlocksHeld: UInt = 0
         for block in model.blocks {
             guard let usable = slab.usableSize(of: block.address.modelPointer),
                   let occupied = footprint(block.address)
@@ -599,11 +782,26 @@ final class SlabChurn {
                              "\(block) has \(usable) usable bytes and occupies \(occupied)")
             else { return }
             occupiedTotal += occupied
+            if isInClassPage(block.address) {
+                classBlocksHeld += 1
+            } else {
+                fitBytes += occupied + FitHeap.headerBytes
+            }
         }
         // A checked build also counts the blocks in quarantine as reserved:
         // see testQuarantinedBlocksAreNotReservedBytesInACheckedBuild.
         guard run.expect(overhead == 0 ? occupiedTotal == s.bytesReserved : occupiedTotal <= s.bytesReserved,
-                         "blocks occupy \(occupiedTotal) bytes, statistics reserve \(s.bytesReserved)")
+                         "blocks occupy \(occupiedTotal) bytes, statistics reserve \(s.bytesReserved)"),
+              run.expect(classBlocksHeld == s.liveBlocks,
+                         "the model holds \(classBlocksHeld) blocks in class pages, statistics count \(s.liveBlocks)"),
+              run.expect(s.bytesInUse == s.classPages * pageSize + fitBytes + s.quarantinedBytes,
+                         "bytes in use \(s.bytesInUse), but \(s.classPages) class pages and the fit-heap blocks held "
+                         + "make \(s.classPages * pageSize + fitBytes) (and \(s.quarantinedBytes) in quarantine)")
+        else { return }
+        var classPages: UInt = 0
+        for page in 0..<pageCount where slab.pageState(page) != PageDescriptor.notClassPage { classPages += 1 }
+        guard run.expect(classPages == s.classPages,
+                         "the page-state map names \(classPages) class pages, statistics count \(s.classPages)")
         else { return }
         var classBlocks: UInt = 0
         for index in 0..<slab.sizeClassCount { classBlocks += slab.statistics(ofClass: index)?.blocksInUse ?? 0 }

@@ -1,5 +1,5 @@
 // Every power-of-two alignment on the region's slab, class blocks and
-// page runs alike.
+// large (fit-heap) blocks alike.
 import Cairn
 
 /// Alignments 1, 2, 4, ... up to four pages, with sizes at and around the

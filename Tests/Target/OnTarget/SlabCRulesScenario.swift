@@ -1,5 +1,5 @@
 // The C allocation rules (CHeap) over the region's slab: malloc, realloc
-// within a class, to a larger class, to a page run and back, realloc(p, 0),
+// within a class, to a larger class, to a large block and back, realloc(p, 0),
 // calloc of reused memory, posix_memalign and aligned_alloc refusals,
 // malloc(0).
 import Cairn
@@ -17,7 +17,7 @@ func slabFollowsTheCRules(_ slab: inout SlabAllocator) {
     expect(CHeap.realloc(&slab, first, byteCount: 20) == first, "slab realloc that fits keeps the block",
            "the block moved")
 
-    // Up to a larger class, then to a page run: the contents move along.
+    // Up to a larger class, then to a large block: the contents move along.
     guard let grown = CHeap.realloc(&slab, first, byteCount: 200) else {
         expect(false, "slab realloc to a larger class", "returned nil")
         return
@@ -28,14 +28,14 @@ func slabFollowsTheCRules(_ slab: inout SlabAllocator) {
            "a byte changed")
     ontarget_fill(grown, 200, 2)
     guard let run = CHeap.realloc(&slab, grown, byteCount: 2 * page + 8) else {
-        expect(false, "slab realloc to a page run", "returned nil")
+        expect(false, "slab realloc to a large block", "returned nil")
         return
     }
-    expect(ontarget_first_changed_byte(run, 200, 2) == 200, "slab realloc to a page run keeps contents",
+    expect(ontarget_first_changed_byte(run, 200, 2) == 200, "slab realloc to a large block keeps contents",
            "a byte changed")
-    expect(isAligned(run, page), "slab page runs are page aligned", "misaligned run", value: UInt(bitPattern: run))
-    expect(CHeap.realloc(&slab, run, byteCount: page + 1) == run, "slab realloc shrinking a run keeps it",
-           "the run moved")
+    expect(isAligned(run, 8), "slab large blocks are 8-aligned", "misaligned block", value: UInt(bitPattern: run))
+    expect(CHeap.realloc(&slab, run, byteCount: page + 1) == run, "slab realloc shrinking a large block keeps it",
+           "the block moved")
     // realloc(p, 0) keeps p as a unique minimum-size block (see CHeap.realloc).
     expect(CHeap.realloc(&slab, run, byteCount: 0) == run, "slab realloc(p, 0) keeps p", "returned another block")
     CHeap.free(&slab, run)

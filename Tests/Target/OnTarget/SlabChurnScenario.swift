@@ -5,7 +5,7 @@
 import Cairn
 
 /// A churn size: mostly class sizes (0 included), sometimes up to the
-/// profile's largest churn block (page runs).
+/// profile's largest churn block (fit-heap blocks).
 func churnSize(_ random: UInt32, largestClass: UInt, largestBlock: UInt) -> UInt {
     random & 3 != 0 ? UInt(random >> 2) % (largestClass + 1) : UInt(random >> 2) % (largestBlock + 1)
 }
@@ -74,7 +74,8 @@ func slabSurvivesRandomChurn(_ slab: inout SlabAllocator, _ profile: ontarget_pr
     }
     expectEmpty(slab, "slab churn: every block freed")
     expectIntact(slab, "slab is intact after the churn")
-    let capacity = slab.statistics.capacity - SlabAllocator.blockOverhead
+    // One block can take the fit heap's whole capacity less its header.
+    let capacity = slab.statistics.capacity - 4 - SlabAllocator.blockOverhead
     if let whole = slab.allocate(byteCount: capacity, alignment: 8) {
         slab.deallocate(whole)
     } else {

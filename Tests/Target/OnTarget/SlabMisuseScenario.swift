@@ -38,14 +38,14 @@ func slabReportsMisuseAndChangesNothing(_ slab: inout SlabAllocator) {
     slab.deallocate(freedRun)
 
     expectMisuse(&slab, .doubleFree, "slab reports a double free and ignores it") { $0.deallocate(freed) }
-    expectMisuse(&slab, nil, "slab reports a double free of a run and ignores it") { $0.deallocate(freedRun) }
+    expectMisuse(&slab, nil, "slab reports a double free of a large block and ignores it") { $0.deallocate(freedRun) }
     expectMisuse(&slab, .notBlockStart, "slab reports an interior pointer and ignores it") {
         $0.deallocate(kept + 4)
     }
-    expectMisuse(&slab, .notBlockStart, "slab reports a pointer inside a run and ignores it") {
+    expectMisuse(&slab, .notBlockStart, "slab reports a pointer inside a large block and ignores it") {
         $0.deallocate(run + 8)
     }
-    expectMisuse(&slab, .notBlockStart, "slab reports a pointer to a run's second page and ignores it") {
+    expectMisuse(&slab, .notBlockStart, "slab reports a pointer a page into a large block and ignores it") {
         $0.deallocate(run + Int(page))
     }
     // A C static outside the region.
@@ -61,7 +61,7 @@ func slabReportsMisuseAndChangesNothing(_ slab: inout SlabAllocator) {
     expect(ontarget_first_changed_byte(kept, 32, 7) == 32, "slab misuse leaves live blocks' contents alone",
            "a byte of a live block changed")
     expect(ontarget_first_changed_byte(run, Int(2 * page), 8) == Int(2 * page),
-           "slab misuse leaves live runs' contents alone", "a byte of a live run changed")
+           "slab misuse leaves live large blocks' contents alone", "a byte of a live large block changed")
     slab.deallocate(kept)
     slab.deallocate(run)
     expectEmpty(slab, "slab misuse scenario leaves no block behind")

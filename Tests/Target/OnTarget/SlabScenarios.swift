@@ -17,11 +17,11 @@ func expectIntact(_ slab: borrowing SlabAllocator, _ test: StaticString) {
     expect(report.isValid, test, "integrity check: broken invariant", value: UInt(report.problem?.rawValue ?? 0))
 }
 
-/// One check: no block and no run is live.
+/// One check: no class block and no large block is live.
 func expectEmpty(_ slab: borrowing SlabAllocator, _ test: StaticString) {
     let stats = slab.statistics
-    expect(stats.liveBlocks == 0 && stats.largeRuns == 0, test, "blocks still live after freeing all",
-           value: stats.liveBlocks + stats.largeRuns)
+    expect(stats.liveBlocks == 0 && stats.largeBlocks == 0, test, "blocks still live after freeing all",
+           value: stats.liveBlocks + stats.largeBlocks)
 }
 
 func runSlabScenarios() {

@@ -118,7 +118,7 @@ struct BumpRun: ~Copyable {
                 throw FuzzFailure(description: "\(context()): calloc block \(hex(address)) not zero at \(i)")
             }
         }
-        let block = FuzzBlock(address: address, size: size, tag: nextTag, usable: 0, isRun: false)
+        let block = FuzzBlock(address: address, size: size, tag: nextTag, usable: 0, inFitHeap: false)
         nextTag &+= 1
         FuzzProgram.writeTag(block)
         live.append(block)
@@ -276,7 +276,7 @@ struct BumpRun: ~Copyable {
             try FuzzProgram.expect(address == old.address, "\(label()) of newest \(hex(old.address)): got \(address.map(hex) ?? "nil")")
             live.remove(at: index)
             try FuzzProgram.verifyTag(old, count: min(old.tagged, max(size, 1)), "\(label()): in place")
-            let block = FuzzBlock(address: old.address, size: size, tag: nextTag, usable: 0, isRun: false)
+            let block = FuzzBlock(address: old.address, size: size, tag: nextTag, usable: 0, inFitHeap: false)
             nextTag &+= 1
             FuzzProgram.writeTag(block)
             live.append(block)
@@ -292,7 +292,7 @@ struct BumpRun: ~Copyable {
         let expected = model.allocate(size, CHeap.fundamentalAlignment)
         try FuzzProgram.expect(address == expected, "\(label()) of \(hex(old.address)): got \(address.map(hex) ?? "nil"), model \(expected.map(hex) ?? "nil")")
         guard let address else { return }
-        let moved = FuzzBlock(address: address, size: size, tag: old.tag, usable: 0, isRun: false)
+        let moved = FuzzBlock(address: address, size: size, tag: old.tag, usable: 0, inFitHeap: false)
         try FuzzProgram.verifyTag(moved, count: min(old.size, size), "\(label()): moved contents")
         _ = model.free(old.address)
         try allocated(result, expected: address, size: size, alignment: CHeap.fundamentalAlignment, label())

@@ -13,7 +13,7 @@
 // Both also build with `-D CAIRN_CHECKED` (`make fuzz-checked`, and
 // `swift test -Xswiftc -DCAIRN_CHECKED`): the model then expects the checked
 // allocator (4 bytes of canary per block, the requested size as usable size,
-// freed class blocks held in quarantine) and the program adds misuse that
+// freed blocks held in quarantine) and the program adds misuse that
 // only a checked build catches.
 //
 // The oracles, checked after each operation (the costly ones on a cadence):
@@ -25,18 +25,29 @@
 //   the allocator's structures look consistent;
 // - guard bytes around the region never change;
 // - a legal sequence reports no misuse; deliberate bad frees are reported
-//   with the expected kind and change nothing;
-// - slab: `checkIntegrity()` holds, statistics (live blocks, runs, reserved
-//   bytes, out-of-memory and misuse counts) and `usableSize` agree with the
-//   model, and a failed allocation really had no room (no spurious OOM);
+//   with the expected kind (and class, or none for a fit-heap block) and
+//   change nothing;
+// - slab: every block is a block of its request's class in a class page
+//   (the page-state map says so) or a fit-heap block of exactly the
+//   predicted size in no class page, and a class request comes from the fit
+//   heap only when its class has no free slot; `checkIntegrity()` holds;
+//   statistics (class blocks, large blocks, reserved bytes, bytes in use =
+//   class pages + fit-heap blocks, free + in use = capacity, the peak, the
+//   class pages, out-of-memory and misuse counts) and `usableSize` agree
+//   with the model; a failed allocation really had no room (its class no
+//   free slot, the fit heap no block its search surely finds: no spurious
+//   OOM); with nothing live, one block of the whole fit heap is served, and
+//   once it is freed nothing is in use;
 // - slab, checked build: the quarantine holds the blocks the model says (a
-//   FIFO of the last `quarantineSlots` freed class blocks, emptied only by an
-//   allocation short of memory, and always before one fails); a byte written
-//   past the requested size is reported as `bufferOverflow` when the block is
-//   freed, and the free is refused (the block stays allocated); a byte
-//   written into a quarantined block makes `checkIntegrity()` name
-//   `freeBlockOverwritten` and is reported as `writeAfterFree` when the block
-//   leaves quarantine; a second free while in quarantine is a `doubleFree`;
+//   FIFO of the last `quarantineSlots` freed blocks, class and fit-heap
+//   blocks alike, emptied only by an allocation short of memory, and always
+//   before one that looks for room fails); a byte written past the
+//   requested size is reported as `bufferOverflow` when the block is freed,
+//   and the free is refused (the block stays allocated); a byte written into
+//   a quarantined block makes `checkIntegrity()` name `freeBlockOverwritten`
+//   and is reported as `writeAfterFree` (with the block's class, or none)
+//   when the block leaves quarantine; a second free while in quarantine is
+//   a `doubleFree`;
 // - bump: addresses, statistics and rollbacks agree with a reference bump.
 //
 // Input format (missing bytes read as zero, so every input is valid):
@@ -141,11 +152,14 @@ struct FuzzBlock {
         #endif
     }
     var tag: UInt32
-    /// Slab: bytes `usableSize` must report, and whether it is a page run.
+    /// Slab: bytes `usableSize` must report, and whether it is a fit-heap
+    /// block (a large request, or a class request served from the fit
+    /// heap) rather than a block of a class page.
     var usable: UInt
-    var isRun: Bool
-    /// Slab: bytes the block takes from its page (its class's block size, or
-    /// its run's pages). The same as `usable`, except in a checked build.
+    var inFitHeap: Bool
+    /// Slab: bytes the block takes (its class's block size, or what its
+    /// fit-heap block holds: its size less the 4-byte header). The same as
+    /// `usable`, except in a checked build.
     var reserved: UInt = 0
 }
 
@@ -206,7 +220,7 @@ enum FuzzProgram {
                     for _ in 0..<count {
                         size += 4 * (UInt(bytes.byte() % 32) + 1)
                         if size < 8 { size = 8 }
-                        if size > pageSize { break }
+                        if size > SlabConfiguration.largestClassLimit(pageSize: pageSize) { break }
                         classes.append(UInt16(size))
                     }
                     if classes.isEmpty { classes.append(8) }

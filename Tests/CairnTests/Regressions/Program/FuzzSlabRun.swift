@@ -2,11 +2,46 @@
 // input format and the oracles.
 
 #if !CAIRN_FUZZER
-// Testable for one observation the API does not offer: how many blocks the
-// checked build's quarantine holds (`quarantineCount`), which the model
-// compares with its own after every operation.
+// Testable for observations the API does not offer: how many blocks the
+// checked build's quarantine holds (`quarantineCount`), which pages are
+// class pages (`pageState`), the fit heap's bounds and the size of one of
+// its blocks (`FitHeap.blockBytes`), which the model compares with its own.
 @testable import Cairn
 #endif
+
+/// What a slab request must get (see `SlabRun.predict`).
+struct SlabPrediction {
+    /// The block size of the class that serves the request, or `nil`.
+    var classSize: UInt?
+    /// The fit-heap block (its size, header included) the request takes
+    /// when it comes from the fit heap, or `nil` when none can hold it.
+    var fitBlock: UInt?
+    /// True when the request looks for room (and gives back the kept pages
+    /// and the quarantine) before it fails; false when it is refused at once.
+    var looksForRoom: Bool
+}
+
+extension SlabAllocator {
+    /// True when the fit heap may take the word before `address` for the
+    /// header of a live block (or, with `orFree`, of a live or free one): an
+    /// 8-aligned address in the fit heap, outside every class page, whose
+    /// word before has bit 2 clear and a plausible size (16 bytes at least,
+    /// inside the heap). FitHeap cannot tell such a word from a real header
+    /// without a walk (see its documentation): inside a fit-heap block, live
+    /// or free, it is the caller's data. The program does not free such an
+    /// address (an interior pointer, a wild pointer). (A class page that
+    /// goes back to the fit heap is cleared: see ClassPageReleaseRegressions.)
+    func fitHeapMayTakeForBlock(_ address: UInt, orFree: Bool) -> Bool {
+        let offset = address &- arenaBase
+        let header = address &- FitHeap.headerBytes
+        guard address % 8 == 0, offset < arenaBytes, pageState(offset >> pageShift) == PageDescriptor.notClassPage,
+              header >= fit.firstBlock, header < fit.sentinel
+        else { return false }
+        let word = loadWord(header)
+        let size = UInt(word & ~7)
+        return word & 4 == 0 && (orFree || word & 1 != 0) && size >= FitHeap.minimumBlock && size <= fit.sentinel - header
+    }
+}
 
 /// One fuzz input run against a slab and its model.
 struct SlabRun: ~Copyable {
@@ -17,10 +52,18 @@ struct SlabRun: ~Copyable {
     let classSizes: [UInt]
     let pageSize: UInt
     let pageCount: UInt
+    /// Bytes of the fit heap (class pages and fit-heap blocks come out of
+    /// it, headers included), and where its blocks lie: every block handed
+    /// out starts in `firstPayload ..< heapEnd`.
+    let capacity: UInt
+    let firstPayload: UInt
+    let heapEnd: UInt
     /// Full checks (integrity, statistics, every tag) after every operation
     /// up to `alwaysCheckUntil` (small arenas), then every `checkEvery` operations.
     let checkEvery: Int
     let alwaysCheckUntil: Int
+    /// The highest peak of bytes in use seen since the allocator was configured.
+    var peakSeen: UInt = 0
 
     var live: [FuzzBlock] = []
     var nextTag: UInt32 = 1
@@ -28,9 +71,11 @@ struct SlabRun: ~Copyable {
     var expectedMisuse: UInt = 0
     var operation = 0
 
-    /// Checked builds: freed class blocks waiting in quarantine, oldest
-    /// first, at most `quarantineSlots` (the allocator's ring is a FIFO).
-    /// Release builds have no quarantine: a freed block leaves at once.
+    /// Checked builds: freed blocks (class blocks and fit-heap blocks)
+    /// waiting in quarantine, oldest first, at most `quarantineSlots` (the
+    /// allocator's ring is a FIFO). A quarantined fit-heap block is still a
+    /// block of the fit heap: its bytes stay in use. Release builds have no
+    /// quarantine: a freed block leaves at once.
     var quarantine: [FuzzBlock] = []
     let quarantineSlots: Int
     /// A quarantined block the program wrote after freeing it (the byte at
@@ -41,6 +86,9 @@ struct SlabRun: ~Copyable {
     var writeAfterFreeReportsDue = 0
     var writeAfterFreeReportsMayCome = 0
     var writeAfterFreeAddress: UInt = 0
+    /// The class block size the report must name, or `nil` for none (a
+    /// fit-heap block).
+    var writeAfterFreeBlockSize: UInt? = nil
 
     static func run(_ bytes: inout FuzzBytes, region: UnsafeMutableRawBufferPointer,
                     configuration: SlabConfiguration, refused: Bool, guards: FuzzGuards, flags: UInt8) throws {
@@ -58,13 +106,15 @@ struct SlabRun: ~Copyable {
         while !bytes.isAtEnd && state.operation < FuzzProgram.maximumOperations {
             try state.step(&bytes)
             state.operation += 1
-            if state.operation <= state.alwaysCheckUntil || state.operation % state.checkEvery == 0 {
-                try state.check("after operation \(state.operation)")
+            let done = state.operation
+            if done <= state.alwaysCheckUntil || done % state.checkEvery == 0 {
+                try state.check("after operation \(done)")
             }
         }
         try state.check("at end")
         try state.freeAll(order: 0)
         try state.check("after freeing everything")
+        try state.takeTheWholeHeap()
     }
 
     init(slab: consuming SlabAllocator, configuration: SlabConfiguration, region: UnsafeMutableRawBufferPointer,
@@ -75,7 +125,11 @@ struct SlabRun: ~Copyable {
         self.region = region
         self.guards = guards
         self.pageSize = self.slab.pageSize
-        self.pageCount = self.slab.statistics.pageCount
+        let statistics = self.slab.statistics
+        self.pageCount = statistics.pageCount
+        self.capacity = statistics.capacity
+        self.firstPayload = self.slab.fit.firstBlock + FitHeap.headerBytes
+        self.heapEnd = self.slab.fit.sentinel
         #if CAIRN_CHECKED
         self.quarantineSlots = Int(configuration.quarantineSlots)
         #else
@@ -84,41 +138,55 @@ struct SlabRun: ~Copyable {
         var sizes: [UInt] = []
         for index in 0..<self.slab.sizeClassCount { sizes.append(self.slab.blockSize(ofClass: index)) }
         self.classSizes = sizes
-        // A full check costs O(pages x classes) (checkIntegrity's class
-        // lists): large arenas with small pages are checked less often.
-        let cost = Int(self.slab.statistics.pageCount) * (sizes.count + 1)
-        self.checkEvery = max([1, 4, 16, 64][Int(flags >> 3) & 3], cost / 8192)
-        self.alwaysCheckUntil = cost <= 16384 ? 32 : 0
+        // A full check costs O(pages + fit-heap blocks) (the integrity walk,
+        // the statistics, the page-state map; blocks are 16 bytes at least):
+        // large arenas with small pages are checked less often.
+        let cost = Int(statistics.pageCount + statistics.capacity / FitHeap.minimumBlock)
+        self.checkEvery = max([1, 4, 16, 64][Int(flags >> 3) & 3], cost / 1024)
+        self.alwaysCheckUntil = cost <= 2048 ? 32 : 0
     }
 
     // MARK: - Model
 
-    /// What a request of `byteCount` at `alignment` must get: a class block
-    /// (`usable` = its size) or a page run (`usable` = its pages' bytes;
-    /// `pagesNeeded` counts the extra pages an alignment above the page size
-    /// takes). `nil` when the request is invalid (refused, not counted).
+    /// What a request of `byteCount` at `alignment` must get. `nil` when the
+    /// request is invalid (refused, not counted).
+    ///
+    /// A request that a class serves (`classSize`) gets a block of that class
+    /// in a class page, or, when the class can take no page (the fit heap is
+    /// nearly full, or has no aligned page), a fit-heap block for the class
+    /// size. Any other request gets a fit-heap block for itself. Fit-heap
+    /// blocks have a 4-byte header and 8-byte granularity (`fitBlock`, the
+    /// block's size with its header, `nil` when no fit heap of this capacity
+    /// holds it).
     ///
     /// A checked build asks for `SlabAllocator.blockOverhead` bytes more (the
-    /// canary), which can change the class or make a run one page longer;
-    /// `usable` is then the request itself and `reserved` the block or run.
-    func predict(_ byteCount: UInt, _ alignment: UInt) -> (isRun: Bool, usable: UInt, reserved: UInt, pagesNeeded: UInt)? {
+    /// canary), which can change the class or the fit-heap block; its
+    /// `usableSize` is then the request itself.
+    func predict(_ byteCount: UInt, _ alignment: UInt) -> SlabPrediction? {
         guard alignment != 0, alignment & (alignment - 1) == 0 else { return nil }
-        // A request within the canary of UInt.max cannot be served at all.
-        guard byteCount <= UInt.max - SlabAllocator.blockOverhead else { return (true, 0, 0, .max) }
+        // A request within the canary of UInt.max is refused at once, and so
+        // is a fit-heap request larger than the whole region; any other
+        // looks for room (and gives back kept pages) before it fails.
+        guard byteCount <= UInt.max - SlabAllocator.blockOverhead else {
+            return SlabPrediction(classSize: nil, fitBlock: nil, looksForRoom: false)
+        }
         let needed = byteCount + SlabAllocator.blockOverhead
         let largest = classSizes.last ?? 0
         if needed <= largest {
             let size = alignment > 4 ? (needed + (alignment - 1)) & ~(alignment - 1) : needed
             if size <= largest, let fit = classSizes.first(where: { $0 >= size && $0 % alignment == 0 }) {
-                return (false, Self.usable(requested: byteCount, reserved: fit), fit, 1)
+                return SlabPrediction(classSize: fit, fitBlock: fitBlockBytes(fit), looksForRoom: true)
             }
         }
-        guard needed <= UInt.max - (pageSize - 1) else { return (true, 0, 0, .max) }
-        let pages = max(1, (needed + (pageSize - 1)) / pageSize)
-        let extra = alignment > pageSize ? alignment / pageSize - 1 : 0
-        let (total, overflow) = pages.addingReportingOverflow(extra)
-        return (true, Self.usable(requested: byteCount, reserved: pages &* pageSize), pages &* pageSize,
-                overflow ? .max : total)
+        return SlabPrediction(classSize: nil, fitBlock: fitBlockBytes(needed), looksForRoom: needed <= UInt(region.count))
+    }
+
+    /// The fit-heap block (header included) that holds `bytes`: a 4-byte
+    /// header, rounded up to 8, 16 at least; `nil` beyond the capacity.
+    func fitBlockBytes(_ bytes: UInt) -> UInt? {
+        guard bytes <= capacity else { return nil }
+        let size = max(FitHeap.minimumBlock, (bytes + FitHeap.headerBytes + 7) & ~7)
+        return size <= capacity ? size : nil
     }
 
     /// What `usableSize` reports for a block of `reserved` bytes that holds
@@ -132,57 +200,118 @@ struct SlabRun: ~Copyable {
         #endif
     }
 
-    /// True when the model knows a page of class block size `size` with a
-    /// free block: then an allocation of that class cannot fail.
-    func hasPartialPage(ofClass size: UInt) -> Bool {
-        var perPage: [UInt: UInt] = [:]
-        for block in live where !block.isRun && block.reserved == size {
-            perPage[block.address / pageSize, default: 0] += 1
+    /// The page holding `address`. Precondition: `address` is in the arena.
+    func page(of address: UInt) -> UInt { (address - slab.arenaBase) >> slab.pageShift }
+
+    /// True when `address` (in the arena) lies in a class page.
+    func isInClassPage(_ address: UInt) -> Bool {
+        slab.pageState(page(of: address)) != PageDescriptor.notClassPage
+    }
+
+    /// The bytes the live block at `address` takes: its class's block size,
+    /// or what its fit-heap block holds (its size less the header).
+    func reservedBytes(at address: UInt) -> UInt {
+        let state = slab.pageState(page(of: address))
+        if state == PageDescriptor.notClassPage { return FitHeap.blockBytes(ofPayload: address) - FitHeap.headerBytes }
+        return slab.blockSize(ofClass: Int(state))
+    }
+
+    /// True when the model knows a page of the class of block size `size`
+    /// with a slot that is neither live nor quarantined: then the class has
+    /// a block to give (its cache, its partial list, or its cache page's
+    /// uncarved tail) and takes neither a page nor a fit-heap block.
+    func hasFreeSlot(inClassOf size: UInt) -> Bool {
+        let perPage = SlabConfiguration.largestClassLimit(pageSize: pageSize) / size
+        var taken: [UInt: UInt] = [:]
+        for block in live + quarantine where !block.inFitHeap && block.reserved == size {
+            taken[block.address / pageSize, default: 0] += 1
         }
-        return perPage.values.contains { $0 < pageSize / size }
+        return taken.values.contains { $0 < perPage }
+    }
+
+    /// The smallest free block that the fit heap's search surely finds for
+    /// a `block`-byte block at `alignment`: a good fit rounds the request up
+    /// to a bin boundary (and, above 8-byte alignment, adds the largest gap
+    /// an aligned payload may need), so a free block that large always
+    /// serves it. `nil` when the search cannot be bounded (it wraps).
+    func surelyServingBlock(_ block: UInt, alignment: UInt) -> UInt? {
+        let (wanted, wraps) = block.addingReportingOverflow(alignment > 8 ? alignment - 8 : 0)
+        if wraps { return nil }
+        return wanted <= capacity ? FitHeap.roundUpToBin(wanted) : wanted
     }
 
     /// Checks a fresh block (or a failure) against `predict`, then tags it
     /// and adds it to the live set.
+    ///
+    /// A failure must have had no room: the class (if any) had no free
+    /// slot, and the fit heap no free block that surely serves the request,
+    /// even after the kept pages (and the quarantine) were given back. A
+    /// block in a class page is a block of the predicted class there; any
+    /// other is a fit-heap block of exactly the predicted size in no class
+    /// page, and a class request gets one only when its class had no free
+    /// slot.
     mutating func allocated(_ pointer: UnsafeMutableRawPointer?, size: UInt, alignment: UInt,
                             zeroed: Bool = false, _ context: @autoclosure () -> String) throws {
         guard let prediction = predict(size, alignment) else {
             try FuzzProgram.expect(pointer == nil, "\(context()): invalid alignment \(alignment) accepted")
             return
         }
-        // A request that can fit the arena at all looks for pages before it
-        // fails, and empties the quarantine first: then a failure means no
-        // room even with every quarantined block released.
-        let mayLookForPages = prediction.pagesNeeded <= pageCount
         guard let pointer else {
             expectedOutOfMemory += 1
-            try syncQuarantine(mayHaveEmptied: mayLookForPages, mustHaveEmptied: mayLookForPages, handedOut: nil,
-                               "\(context()): failed")
+            try syncQuarantine(mayHaveEmptied: prediction.looksForRoom, mustHaveEmptied: prediction.looksForRoom,
+                               handedOut: nil, "\(context()): failed")
             let statistics = slab.statistics
-            if prediction.isRun {
-                try FuzzProgram.expect(statistics.largestFreeSpanPages < prediction.pagesNeeded,
-                                       "\(context()): run of \(prediction.pagesNeeded) page(s) refused with a free span of \(statistics.largestFreeSpanPages)")
-            } else {
-                try FuzzProgram.expect(statistics.freePages == 0 && !hasPartialPage(ofClass: prediction.reserved),
-                                       "\(context()): class \(prediction.reserved) block refused with \(statistics.freePages) free page(s)")
+            if let classSize = prediction.classSize {
+                try FuzzProgram.expect(!hasFreeSlot(inClassOf: classSize),
+                                       "\(context()): class \(classSize) block refused with a free slot in a class page")
+            }
+            if let fitBlock = prediction.fitBlock, let enough = surelyServingBlock(fitBlock, alignment: alignment) {
+                try FuzzProgram.expect(statistics.largestFreeBlock < enough,
+                                       "\(context()): fit-heap block of \(fitBlock) bytes (align \(alignment)) refused with a free block of \(statistics.largestFreeBlock)")
             }
             return
         }
         let address = UInt(bitPattern: pointer)
-        try syncQuarantine(mayHaveEmptied: true, mustHaveEmptied: false,
-                           handedOut: (address, prediction.reserved), context())
         try FuzzProgram.checkPlacement(address, size: size, alignment: alignment, region: region, live: live, context())
-        let usable = slab.usableSize(of: UnsafeRawPointer(pointer))
-        try FuzzProgram.expect(usable == prediction.usable,
-                               "\(context()): size \(size) align \(alignment) got usable \(usable.map(String.init) ?? "nil"), expected \(prediction.usable)")
+        try FuzzProgram.expect(address >= firstPayload && address < heapEnd,
+                               "\(context()): block \(hex(address)) outside the fit heap \(hex(firstPayload))..<\(hex(heapEnd))")
+        let state = slab.pageState(page(of: address))
+        let inFitHeap = state == PageDescriptor.notClassPage
+        let reserved: UInt
+        if inFitHeap {
+            let bytes = FitHeap.blockBytes(ofPayload: address)
+            try FuzzProgram.expect(bytes == prediction.fitBlock,
+                                   "\(context()): size \(size) align \(alignment) got a fit-heap block of \(bytes) bytes, expected \(prediction.fitBlock.map(String.init) ?? "none")")
+            try FuzzProgram.expect(!isInClassPage(address + bytes - FitHeap.headerBytes - 1),
+                                   "\(context()): fit-heap block \(hex(address)) of \(bytes) bytes ends in a class page")
+            reserved = bytes - FitHeap.headerBytes
+        } else {
+            let blockSize = slab.blockSize(ofClass: Int(state))
+            let inPage = address & (pageSize - 1)
+            try FuzzProgram.expect(blockSize == prediction.classSize,
+                                   "\(context()): size \(size) align \(alignment) got a block in a page of class \(blockSize), expected \(prediction.classSize.map { "class \($0)" } ?? "a fit-heap block")")
+            try FuzzProgram.expect(inPage % blockSize == 0
+                                   && inPage + blockSize <= SlabConfiguration.largestClassLimit(pageSize: pageSize),
+                                   "\(context()): block \(hex(address)) is not a block of its class \(blockSize) page")
+            reserved = blockSize
+        }
+        try syncQuarantine(mayHaveEmptied: true, mustHaveEmptied: false, handedOut: (address, reserved), context())
+        if inFitHeap, let classSize = prediction.classSize {
+            try FuzzProgram.expect(!hasFreeSlot(inClassOf: classSize),
+                                   "\(context()): class \(classSize) request served from the fit heap with a free slot in a class page")
+        }
+        let usable = Self.usable(requested: size, reserved: reserved)
+        let reported = slab.usableSize(of: UnsafeRawPointer(pointer))
+        try FuzzProgram.expect(reported == usable,
+                               "\(context()): size \(size) align \(alignment) got usable \(reported.map(String.init) ?? "nil"), expected \(usable)")
         if zeroed {
             let p = UnsafePointer<UInt8>(bitPattern: address)!
             for i in 0..<Int(size) where p[i] != 0 {
                 throw FuzzFailure(description: "\(context()): calloc block \(hex(address)) not zero at \(i)")
             }
         }
-        let block = FuzzBlock(address: address, size: size, tag: nextTag, usable: prediction.usable,
-                              isRun: prediction.isRun, reserved: prediction.reserved)
+        let block = FuzzBlock(address: address, size: size, tag: nextTag, usable: usable,
+                              inFitHeap: inFitHeap, reserved: reserved)
         nextTag &+= 1
         FuzzProgram.writeTag(block)
         live.append(block)
@@ -201,34 +330,39 @@ struct SlabRun: ~Copyable {
 
     // MARK: - Quarantine (checked builds; empty in release builds)
 
-    /// A class block was freed: it joins the quarantine, and the oldest
-    /// block leaves when the quarantine is over its slots. Runs are not
-    /// quarantined.
+    /// A block was freed: it joins the quarantine, and the oldest block
+    /// leaves when the quarantine is over its slots.
     mutating func enterQuarantine(_ block: FuzzBlock) throws {
-        if block.isRun { return }
         quarantine.append(block)
         if quarantine.count > quarantineSlots { leaveQuarantine(quarantine.removeFirst(), handedOut: nil) }
     }
 
-    /// `block` left quarantine for its page's free list. If the program had
+    /// `block` left quarantine for its page's free list (or, a fit-heap
+    /// block, for the fit heap, where it merges with free neighbours). If
+    /// the program had
     /// written into it, that is reported now; the byte is then put back to
-    /// the poison, so that the block (or the pool page it went back to) is
-    /// clean again. Not when it lies in the block just `handedOut` by the
-    /// allocation that emptied the quarantine. If that is the block itself,
-    /// taken from its page's free list, it was checked again as it was handed
-    /// out (after its link and free mark, the first 8 bytes): a second report.
-    /// Its page stays a class page when a live block shares it; else the page
-    /// may have gone back to the pool and been carved afresh, unchecked.
+    /// the poison, so that the block is clean again: only while its page is
+    /// still a class page (a page that went back to the fit heap may hold a
+    /// free block's header, links or footer there, and is never checked for
+    /// poison), and not when the byte lies in the block just `handedOut` by
+    /// the allocation that emptied the quarantine. If that is the block
+    /// itself, taken from its page's free list, it was checked again as it
+    /// was handed out (after its link and free mark, the first 8 bytes): a
+    /// second report. Its page stays a class page when a live block shares
+    /// it; else the page may have gone back to the fit heap and been carved
+    /// afresh, or handed out as a fit-heap block, unchecked.
     mutating func leaveQuarantine(_ block: FuzzBlock, handedOut: (address: UInt, reserved: UInt)?) {
         guard let (written, offset) = overwritten, written.address == block.address else { return }
         overwritten = nil
         writeAfterFreeReportsDue += 1
         writeAfterFreeAddress = block.address
+        writeAfterFreeBlockSize = block.inFitHeap ? nil : block.reserved
         let byte = block.address + offset
         if let (address, reserved) = handedOut, byte >= address, byte < address + reserved {
-            if address == block.address && offset >= 8 {
+            // A fit-heap block is checked only as it leaves quarantine.
+            if !block.inFitHeap && address == block.address && offset >= 8 {
                 let page = block.address / pageSize
-                if live.contains(where: { !$0.isRun && $0.address / pageSize == page }) {
+                if live.contains(where: { !$0.inFitHeap && $0.address / pageSize == page }) {
                     writeAfterFreeReportsDue += 1
                 } else {
                     writeAfterFreeReportsMayCome += 1
@@ -237,7 +371,7 @@ struct SlabRun: ~Copyable {
             return
         }
         // The first 8 bytes now hold the free-list link and mark.
-        if offset >= 8 { UnsafeMutablePointer<UInt8>(bitPattern: byte)!.pointee = Self.poisonByte }
+        if offset >= 8 && isInClassPage(byte) { UnsafeMutablePointer<UInt8>(bitPattern: byte)!.pointee = Self.poisonByte }
     }
 
     static let poisonByte: UInt8 = 0xDD
@@ -271,6 +405,15 @@ struct SlabRun: ~Copyable {
         expectedMisuse += UInt(due)
         try FuzzProgram.expect(kind == MisuseKind.writeAfterFree.rawValue && address == writeAfterFreeAddress,
                                "\(context()): \(seen) report(s), last of kind \(kind) at \(hex(address)), expected writeAfterFree at \(hex(writeAfterFreeAddress))")
+        let named = (FuzzMisuseLog.sizeClass, FuzzMisuseLog.blockSize)
+        try FuzzProgram.expect(writeAfterFreeBlockSize.map { named.0 >= 0 && named.1 == $0 } ?? (named.0 == -1 && named.1 == 0),
+                               "\(context()): write after free of \(hex(writeAfterFreeAddress)) names class \(named.0) of \(named.1) bytes, expected \(writeAfterFreeBlockSize.map { "\($0) bytes" } ?? "none")")
+    }
+
+    /// Bytes the fit-heap blocks in quarantine hold (headers included):
+    /// still out of the fit heap.
+    var quarantinedFitBytes: UInt {
+        quarantine.reduce(0) { $0 + ($1.inFitHeap ? $1.reserved + FitHeap.headerBytes : 0) }
     }
 
     mutating func freeAll(order: UInt8) throws {
@@ -281,17 +424,64 @@ struct SlabRun: ~Copyable {
         }
         let statistics = slab.statistics
         // Each class keeps up to two empty pages (its cache page and one on
-        // its partial list); quarantined blocks keep theirs.
-        try FuzzProgram.expect(statistics.liveBlocks == 0 && statistics.largeRuns == 0 && statistics.runPages == 0
-                               && statistics.classPages <= UInt(2 * classSizes.count + quarantine.count),
+        // its partial list); quarantined class blocks keep theirs. Those
+        // pages and the quarantined fit-heap blocks are all that is out of
+        // the fit heap.
+        try FuzzProgram.expect(statistics.liveBlocks == 0 && statistics.largeBlocks == 0
+                               && statistics.classPages <= UInt(2 * classSizes.count + quarantine.count)
+                               && statistics.quarantinedBytes == quarantinedFitBytes
+                               && statistics.bytesInUse == statistics.classPages * pageSize + quarantinedFitBytes,
                                "after freeing everything: \(statistics)")
     }
 
+    /// With no block live, one block of the whole fit heap must be served
+    /// (the kept pages and the quarantine are given back for it), and once
+    /// it is freed (and, in a checked build, has left the quarantine)
+    /// nothing is in use: the fit heap is one free block again.
+    /// (Unless the request is a class's and its class block, what it would
+    /// take from the fit heap, is larger than the capacity: a tiny heap
+    /// with large pages.)
+    mutating func takeTheWholeHeap() throws {
+        try FuzzProgram.expect(live.isEmpty, "take the whole heap: \(live.count) block(s) live")
+        let size = capacity - FitHeap.headerBytes - SlabAllocator.blockOverhead
+        guard let prediction = predict(size, CHeap.fundamentalAlignment) else { return }
+        let pointer = CHeap.malloc(&slab, byteCount: size)
+        try FuzzProgram.expect(pointer != nil || prediction.fitBlock == nil,
+                               "take the whole heap: malloc(\(size)) refused with no block live: \(slab.statistics)")
+        try allocated(pointer, size: size, alignment: CHeap.fundamentalAlignment, "take the whole heap: malloc(\(size))")
+        try expectQuiet("take the whole heap")
+        guard pointer != nil else { return }
+        let full = slab.statistics
+        try FuzzProgram.expect(full.bytesInUse == capacity && full.freeBytes == 0 && full.classPages == 0
+                               && full.largeBlocks == 1 && full.peakBytesInUse == capacity,
+                               "take the whole heap: holding it, \(full)")
+        try check("take the whole heap: holding it")
+        try free(at: 0, "take the whole heap")
+        #if CAIRN_CHECKED
+        // The freed block waits in quarantine, still out of the fit heap.
+        let waiting = slab.statistics
+        try FuzzProgram.expect(waiting.bytesInUse == quarantinedFitBytes && waiting.quarantinedBytes == quarantinedFitBytes
+                               && waiting.freeBytes == capacity - waiting.bytesInUse,
+                               "take the whole heap: freed, in quarantine, \(waiting)")
+        _ = slab.flushQuarantine()
+        try syncQuarantine(mayHaveEmptied: true, mustHaveEmptied: true, handedOut: nil, "take the whole heap: emptied")
+        try expectQuiet("take the whole heap: emptied")
+        #endif
+        let empty = slab.statistics
+        try FuzzProgram.expect(empty.bytesInUse == 0 && empty.quarantinedBytes == 0 && empty.classPages == 0
+                               && empty.largeBlocks == 0 && empty.liveBlocks == 0 && empty.freeBytes == capacity
+                               && empty.largestFreeBlock == capacity,
+                               "take the whole heap: after freeing it, \(empty)")
+        try check("take the whole heap: after freeing it")
+    }
+
     /// Slab misuse: the report count and the allocator's own counter.
+    /// `blockSize` is the class block size the report must name, `noClass`
+    /// true when it must name none (a fit-heap block, or no block at all).
     /// `repair` runs before the final check: it undoes what the program did
     /// to provoke the report (a smashed canary).
-    mutating func expectMisuse(kinds: [MisuseKind], address: UInt, blockSize: UInt?, _ context: @autoclosure () -> String,
-                               repair: () -> Void = {}) throws {
+    mutating func expectMisuse(kinds: [MisuseKind], address: UInt, blockSize: UInt?, noClass: Bool = false,
+                               _ context: @autoclosure () -> String, repair: () -> Void = {}) throws {
         let seen = FuzzMisuseLog.count
         let kind = FuzzMisuseLog.kind
         try FuzzProgram.expectReports(1, context())
@@ -303,6 +493,10 @@ struct SlabRun: ~Copyable {
         if let blockSize {
             try FuzzProgram.expect(FuzzMisuseLog.blockSize == blockSize && FuzzMisuseLog.sizeClass >= 0,
                                    "\(context()): report names class \(FuzzMisuseLog.sizeClass) of \(FuzzMisuseLog.blockSize) bytes, expected \(blockSize)")
+        }
+        if noClass {
+            try FuzzProgram.expect(FuzzMisuseLog.blockSize == 0 && FuzzMisuseLog.sizeClass == -1,
+                                   "\(context()): report names class \(FuzzMisuseLog.sizeClass) of \(FuzzMisuseLog.blockSize) bytes, expected none")
         }
         // A bad free changes nothing.
         repair()
@@ -385,8 +579,12 @@ struct SlabRun: ~Copyable {
                 quarantine.removeAll()
                 expectedMisuse = 0
                 expectedOutOfMemory = 0
+                peakSeen = 0
                 let statistics = slab.statistics
-                try FuzzProgram.expect(statistics.freePages == statistics.pageCount && statistics.peakPagesInUse == 0,
+                try FuzzProgram.expect(statistics.classPages == 0 && statistics.largeBlocks == 0
+                                       && statistics.liveBlocks == 0 && statistics.bytesInUse == 0
+                                       && statistics.peakBytesInUse == 0 && statistics.capacity == capacity
+                                       && statistics.freeBytes == capacity && statistics.largestFreeBlock == capacity,
                                        "\(context()): configured again but \(statistics)")
             } else {
                 // Free every k-th block: holes in many pages at once.
@@ -432,6 +630,9 @@ struct SlabRun: ~Copyable {
             else { return }
             let block = live[(index + selector) % live.count]
             let interior = block.address + 1 + offset % (block.size - 1)
+            // Inside a fit-heap block the word before the pointer is the
+            // caller's: it may look like a header (see SlabAllocator.fitHeapMayTakeForBlock).
+            if block.inFitHeap && slab.fitHeapMayTakeForBlock(interior, orFree: true) { return }
             let pointer = UnsafeMutableRawPointer(bitPattern: interior)
             if viaRealloc {
                 let result = CHeap.realloc(&slab, pointer, byteCount: 16)
@@ -440,7 +641,7 @@ struct SlabRun: ~Copyable {
                 CHeap.free(&slab, pointer)
             }
             try expectMisuse(kinds: [.notBlockStart], address: interior,
-                             blockSize: block.isRun ? nil : block.reserved,
+                             blockSize: block.inFitHeap ? nil : block.reserved, noClass: block.inFitHeap,
                              "\(context()): \(viaRealloc ? "realloc" : "free") of interior \(hex(interior)) of \(hex(block.address))+\(block.size)")
         case 14:
             let selector = bytes.byte()
@@ -448,12 +649,15 @@ struct SlabRun: ~Copyable {
             if selector & 0x80 == 0 {
                 let foreign = guards.foreignAddress(selector)
                 CHeap.free(&slab, UnsafeMutableRawPointer(bitPattern: foreign))
-                try expectMisuse(kinds: [.foreignPointer], address: foreign, blockSize: nil,
+                try expectMisuse(kinds: [.foreignPointer], address: foreign, blockSize: nil, noClass: true,
                                  "\(context()): free of foreign \(hex(foreign))")
             } else {
                 let start = UInt(bitPattern: region.baseAddress)
                 let wild = start + offset % UInt(region.count)
                 if live.contains(where: { wild >= $0.address && wild < $0.address + $0.extent }) { return }
+                // Stale or live bytes before it may look like a live block's
+                // header (a free one's is fine: that is a double free).
+                if slab.fitHeapMayTakeForBlock(wild, orFree: false) { return }
                 CHeap.free(&slab, UnsafeMutableRawPointer(bitPattern: wild))
                 try expectMisuse(kinds: [.foreignPointer, .notBlockStart, .doubleFree], address: wild, blockSize: nil,
                                  "\(context()): free of non-block \(hex(wild)) (region +\(wild - start))")
@@ -477,13 +681,15 @@ struct SlabRun: ~Copyable {
         try FuzzProgram.verifyTag(old, "\(label()): before realloc")
         let result = CHeap.realloc(&slab, UnsafeMutableRawPointer(bitPattern: old.address), byteCount: size)
         try expectQuiet(label())
-        // In place: a class block that still fits, or a run no longer than
-        // it was (in a checked build, with room for the canary).
-        let pageMask = pageSize - 1
+        // In place: a class block that still fits, or a fit-heap block whose
+        // new size is no larger than it was (in a checked build, with room
+        // for the canary); a fit-heap block may also grow into a free block
+        // right after it. Resized in place, a fit-heap block is exactly the
+        // fit-heap block of its new size.
         let (needed, tooLarge) = size.addingReportingOverflow(SlabAllocator.blockOverhead)
-        let wantedPages = !tooLarge && needed <= UInt.max - pageMask ? max(1, (needed + pageMask) / pageSize) : UInt.max
-        let fitsInPlace = old.isRun ? wantedPages != .max && wantedPages * pageSize <= old.reserved
-                                    : !tooLarge && needed <= old.reserved
+        let wantedFitBlock = tooLarge ? nil : fitBlockBytes(needed)
+        let fitsInPlace = old.inFitHeap ? wantedFitBlock.map { $0 <= old.reserved + FitHeap.headerBytes } ?? false
+                                        : !tooLarge && needed <= old.reserved
         guard let result else {
             try FuzzProgram.expect(!fitsInPlace, "\(label()) of \(hex(old.address))+\(old.size): refused though it fits in place")
             // The block stays live and unchanged; the new block had no room.
@@ -494,18 +700,24 @@ struct SlabRun: ~Copyable {
         }
         let address = UInt(bitPattern: result)
         if address == old.address {
-            try FuzzProgram.expect(old.isRun || fitsInPlace,
+            try FuzzProgram.expect(old.inFitHeap || fitsInPlace,
                                    "\(label()) of \(hex(old.address))+\(old.size): class block of \(old.reserved) kept in place")
             live.remove(at: index)
             // (A checked build re-arms the canary right after the new size.)
-            let kept = FuzzBlock(address: address, size: size, tag: old.tag, usable: 0, isRun: false).tagged
+            let kept = FuzzBlock(address: address, size: size, tag: old.tag, usable: 0, inFitHeap: false).tagged
             try FuzzProgram.verifyTag(old, count: min(old.tagged, kept), "\(label()): in place")
-            let reserved = old.isRun ? wantedPages * pageSize : old.reserved
+            var reserved = old.reserved
+            if old.inFitHeap {
+                let bytes = FitHeap.blockBytes(ofPayload: address)
+                try FuzzProgram.expect(bytes == wantedFitBlock,
+                                       "\(label()): in place, a fit-heap block of \(bytes) bytes, expected \(wantedFitBlock.map(String.init) ?? "none")")
+                reserved = bytes - FitHeap.headerBytes
+            }
             let usable = Self.usable(requested: size, reserved: reserved)
             let current = slab.usableSize(of: UnsafeRawPointer(result))
             try FuzzProgram.expect(current == usable, "\(label()): in place, usable \(current.map(String.init) ?? "nil"), expected \(usable)")
             try FuzzProgram.checkPlacement(address, size: size, alignment: 1, region: region, live: live, label())
-            let block = FuzzBlock(address: address, size: size, tag: nextTag, usable: usable, isRun: old.isRun,
+            let block = FuzzBlock(address: address, size: size, tag: nextTag, usable: usable, inFitHeap: old.inFitHeap,
                                   reserved: reserved)
             nextTag &+= 1
             FuzzProgram.writeTag(block)
@@ -514,18 +726,18 @@ struct SlabRun: ~Copyable {
         }
         try FuzzProgram.expect(!fitsInPlace, "\(label()) of \(hex(old.address))+\(old.size): moved though it fits in place")
         // Moved: the new block was taken while the old one was live.
-        let moved = FuzzBlock(address: address, size: size, tag: old.tag, usable: 0, isRun: false)
+        let moved = FuzzBlock(address: address, size: size, tag: old.tag, usable: 0, inFitHeap: false)
         try FuzzProgram.verifyTag(moved, tag: old.tag, count: min(old.size, size), "\(label()): moved contents")
         try FuzzProgram.expect(slab.usableSize(of: UnsafeRawPointer(bitPattern: old.address)!) == nil,
                                "\(label()): old block \(hex(old.address)) still live after moving")
         // The new block was taken (which may have emptied the quarantine),
         // then the old one freed into it.
         let held = Int(slab.quarantineCount)
-        let joined = old.isRun ? 0 : 1
+        let joined = 1
         if held != min(quarantine.count + joined, quarantineSlots) {
             try FuzzProgram.expect(held == min(joined, quarantineSlots),
                                    "\(label()) (moved): quarantine holds \(held) block(s), model \(quarantine.count) + \(joined)")
-            let moved = (address, predict(size, CHeap.fundamentalAlignment)?.reserved ?? 0)
+            let moved = (address, reservedBytes(at: address))
             for block in quarantine { leaveQuarantine(block, handedOut: moved) }
             quarantine.removeAll()
         }
@@ -538,17 +750,24 @@ struct SlabRun: ~Copyable {
     mutating func doubleFree(at index: Int, _ context: @autoclosure () -> String) throws {
         let block = live[index]
         try free(at: index, context())
-        // Still a class page when another live block shares it: then the
-        // allocator must name a double free. A page that went back to the
-        // pool can only be told from a free page's interior.
-        // (A block in quarantine, this one among them, keeps its page.)
+        // A block in quarantine is a double free for certain (of its class,
+        // or of none for a fit-heap block). So is a class block whose page
+        // is still a class page: another live block shares it (a block in
+        // quarantine keeps its page too). A page that went back to the fit
+        // heap is fit-heap memory like a released fit-heap block: its header
+        // is a free block's (a double free) or, merged into the free block
+        // before it, gone (not a block start), and it was cleared, so no
+        // word before a block there passes for a header.
         let page = block.address / pageSize
-        let samePage = { [pageSize] (other: FuzzBlock) in !other.isRun && other.address / pageSize == page }
-        let pageStillClass = !block.isRun && (live.contains(where: samePage) || quarantine.contains(where: samePage))
+        let samePage = { [pageSize] (other: FuzzBlock) in !other.inFitHeap && other.address / pageSize == page }
+        let quarantined = quarantine.contains { $0.address == block.address }
+        let pageStillClass = !block.inFitHeap && (live.contains(where: samePage) || quarantine.contains(where: samePage))
+        let certain = quarantined || pageStillClass
         CHeap.free(&slab, UnsafeMutableRawPointer(bitPattern: block.address))
-        try expectMisuse(kinds: pageStillClass ? [.doubleFree] : [.doubleFree, .notBlockStart],
+        try expectMisuse(kinds: certain ? [.doubleFree] : [.doubleFree, .notBlockStart],
                          address: block.address, blockSize: pageStillClass ? block.reserved : nil,
-                         "\(context()): double free of \(hex(block.address))+\(block.size)\(block.isRun ? " (run)" : "")")
+                         noClass: block.inFitHeap,
+                         "\(context()): double free of \(hex(block.address))+\(block.size)\(block.inFitHeap ? " (fit heap)" : "")")
     }
 
     #if CAIRN_CHECKED
@@ -563,7 +782,7 @@ struct SlabRun: ~Copyable {
     /// and it is freed legally later.
     mutating func overflowThenFree(at index: Int, _ context: @autoclosure () -> String) throws {
         let block = live[index]
-        func label() -> String { "\(context()): overflow of \(hex(block.address))+\(block.size)\(block.isRun ? " (run)" : "")" }
+        func label() -> String { "\(context()): overflow of \(hex(block.address))+\(block.size)\(block.inFitHeap ? " (fit heap)" : "")" }
         try FuzzProgram.verifyTag(block, label())
         let canary = UnsafeMutablePointer<UInt8>(bitPattern: block.address + block.size)!
         let saved = canary.pointee
@@ -572,27 +791,29 @@ struct SlabRun: ~Copyable {
         try FuzzProgram.expect(integrity.problem == .blockCanary,
                                "\(label()): integrity \(integrity.problem.map { "\($0)" } ?? "valid"), expected blockCanary")
         CHeap.free(&slab, UnsafeMutableRawPointer(bitPattern: block.address))
-        try expectMisuse(kinds: [.bufferOverflow], address: block.address, blockSize: block.isRun ? nil : block.reserved,
-                         label(), repair: { canary.pointee = saved })
+        try expectMisuse(kinds: [.bufferOverflow], address: block.address, blockSize: block.inFitHeap ? nil : block.reserved,
+                         noClass: block.inFitHeap, label(), repair: { canary.pointee = saved })
     }
 
     /// Writes one byte into a block in quarantine (one already there, or a
-    /// live class block freed for it): `checkIntegrity()` must name
+    /// live block freed for it): `checkIntegrity()` must name
     /// `freeBlockOverwritten`, and the allocator must report a
     /// `writeAfterFree` of the block when it leaves quarantine. The program
     /// then pushes it out with allocate/free pairs of the smallest class,
     /// each of which either moves the quarantine on by one or, when memory
-    /// is short, empties it; the report is checked as it comes.
+    /// is short, empties it; the report is checked as it comes (naming the
+    /// block's class, or none for a fit-heap block).
     mutating func writeAfterFree(selector: Int, offset: UInt, _ context: @autoclosure () -> String) throws {
         guard quarantineSlots > 0 else { return }
         if quarantine.isEmpty || selector & 1 != 0 {
-            let classBlocks = live.indices.filter { !live[$0].isRun }
-            if classBlocks.isEmpty { return }
-            try free(at: classBlocks[(selector >> 1) % classBlocks.count], context())
+            if live.isEmpty { return }
+            try free(at: (selector >> 1) % live.count, context())
         }
         let block = quarantine[quarantine.count - 1 - (selector >> 1) % quarantine.count]
         let at = offset % block.reserved
-        func label() -> String { "\(context()): write after free at \(hex(block.address))+\(at) (class \(block.reserved))" }
+        func label() -> String {
+            "\(context()): write after free at \(hex(block.address))+\(at) (\(block.inFitHeap ? "fit-heap block of" : "class") \(block.reserved))"
+        }
         let byte = UnsafeMutablePointer<UInt8>(bitPattern: block.address + at)!
         byte.pointee = Self.poisonByte ^ 0x5A
         overwritten = (block, at)
@@ -614,39 +835,62 @@ struct SlabRun: ~Copyable {
 
     // MARK: - Full check
 
-    func check(_ context: @autoclosure () -> String) throws {
+    /// Guards, integrity, every tag and usable size, each block still in a
+    /// class page or the fit heap as when it was handed out, and the
+    /// statistics against the model: class blocks, large blocks, reserved
+    /// bytes, bytes in use (class pages and fit-heap blocks, headers
+    /// included), free bytes, the peak, the class pages the page-state map
+    /// names, and the counters.
+    mutating func check(_ context: @autoclosure () -> String) throws {
         try guards.check(context())
         let integrity = slab.checkIntegrity()
         try FuzzProgram.expect(integrity.isValid,
                                "\(context()): integrity \(integrity.problem.map { "\($0)" } ?? "") at page \(integrity.page)")
         var classBlocks: UInt = 0
-        var runs: UInt = 0
-        var runPages: UInt = 0
+        var largeBlocks: UInt = 0
+        var fitBytes: UInt = 0
         var reserved: UInt = 0
         for block in live {
             try FuzzProgram.verifyTag(block, context())
             let usable = slab.usableSize(of: UnsafeRawPointer(bitPattern: block.address)!)
             try FuzzProgram.expect(usable == block.usable,
                                    "\(context()): live block \(hex(block.address)) usable \(usable.map(String.init) ?? "nil"), expected \(block.usable)")
-            if block.isRun {
-                runs += 1
-                runPages += block.reserved / pageSize
+            try FuzzProgram.expect(isInClassPage(block.address) != block.inFitHeap,
+                                   "\(context()): live block \(hex(block.address)) \(block.inFitHeap ? "now in a class page" : "no longer in a class page")")
+            if block.inFitHeap {
+                largeBlocks += 1
+                fitBytes += block.reserved + FitHeap.headerBytes
+                try FuzzProgram.expect(FitHeap.blockBytes(ofPayload: block.address) == block.reserved + FitHeap.headerBytes,
+                                       "\(context()): fit-heap block \(hex(block.address)) is \(FitHeap.blockBytes(ofPayload: block.address)) bytes, model \(block.reserved + FitHeap.headerBytes)")
             } else {
                 classBlocks += 1
             }
             reserved += block.reserved
         }
         let s = slab.statistics
-        try FuzzProgram.expect(integrity.liveBlocks == classBlocks && integrity.runPages == runPages,
-                               "\(context()): integrity walk found \(integrity.liveBlocks) blocks and \(integrity.runPages) run pages, model \(classBlocks) and \(runPages)")
+        try FuzzProgram.expect(integrity.liveBlocks == classBlocks && integrity.largeBlocks == largeBlocks
+                               && integrity.classPages == s.classPages,
+                               "\(context()): integrity walk found \(integrity.liveBlocks) class blocks, \(integrity.largeBlocks) large blocks and \(integrity.classPages) class pages, model \(classBlocks) and \(largeBlocks), statistics \(s.classPages) pages")
         // (Quarantined blocks are neither live nor reserved.)
-        try FuzzProgram.expect(s.liveBlocks == classBlocks && s.largeRuns == runs && s.runPages == runPages
-                               && s.bytesReserved == reserved,
-                               "\(context()): statistics \(s) disagree with model: \(classBlocks) blocks, \(runs) runs of \(runPages) pages, \(reserved) bytes")
+        try FuzzProgram.expect(s.liveBlocks == classBlocks && s.largeBlocks == largeBlocks && s.bytesReserved == reserved,
+                               "\(context()): statistics \(s) disagree with model: \(classBlocks) class blocks, \(largeBlocks) large blocks, \(reserved) bytes")
         try FuzzProgram.expect(s.outOfMemoryCount == expectedOutOfMemory && s.misuseCount == expectedMisuse,
                                "\(context()): out-of-memory \(s.outOfMemoryCount) / misuse \(s.misuseCount), model \(expectedOutOfMemory) / \(expectedMisuse)")
-        try FuzzProgram.expect(s.freePages + s.classPages + s.runPages == s.pageCount
-                               && s.peakPagesInUse >= s.classPages + s.runPages,
-                               "\(context()): page accounting \(s)")
+        // The fit heap is tiled by blocks in use (each class page is one of
+        // exactly a page; quarantined fit-heap blocks are still in use) and
+        // free blocks.
+        try FuzzProgram.expect(s.capacity == capacity && s.freeBytes + s.bytesInUse == capacity
+                               && s.quarantinedBytes == quarantinedFitBytes
+                               && s.bytesInUse == s.classPages * pageSize + fitBytes + quarantinedFitBytes
+                               && s.largestFreeBlock <= s.freeBytes && s.classPages <= s.pageCount,
+                               "\(context()): byte accounting \(s), model \(fitBytes) bytes of fit-heap blocks")
+        try FuzzProgram.expect(s.peakBytesInUse >= s.bytesInUse && s.peakBytesInUse >= peakSeen
+                               && s.peakBytesInUse <= capacity,
+                               "\(context()): peak \(s.peakBytesInUse) (seen \(peakSeen)) for \(s.bytesInUse) bytes in use")
+        peakSeen = s.peakBytesInUse
+        var classPages: UInt = 0
+        for page in 0..<pageCount where slab.pageState(page) != PageDescriptor.notClassPage { classPages += 1 }
+        try FuzzProgram.expect(classPages == s.classPages,
+                               "\(context()): the page-state map names \(classPages) class pages, statistics \(s.classPages)")
     }
 }
