@@ -1,7 +1,8 @@
 /// A good-fit allocator over one region: blocks of any size at 8-byte
 /// granularity, allocated and freed in O(1), with all its metadata inside
-/// the region. It is the tier meant to serve the slab allocator's blocks
-/// above its largest size class, which page runs serve today.
+/// the region. The slab allocator's arena is one: its class pages and its
+/// blocks above the largest size class are fit-heap blocks (see
+/// ``SlabAllocator``).
 ///
 /// The region is laid out as
 ///
@@ -19,7 +20,8 @@
 /// - The **sentinel** is a header of size 0 marked in use: the block walk
 ///   stops there, and the last block never merges past it. Its address + 4
 ///   is the heap's end, which ``shrinkTop(byAtLeast:alignTo:)`` and
-///   ``growTop(to:)`` move so that the slab can keep pages above it.
+///   ``growTop(to:)`` move, for an owner that keeps memory above the heap
+///   (the slab allocator does not: its pages are fit-heap blocks).
 ///
 /// Cost: allocate looks at up to 4 blocks of one bin, makes two bitmap
 /// scans, one unlink and at most two links (twice that for an alignment

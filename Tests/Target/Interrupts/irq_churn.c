@@ -154,7 +154,7 @@ static uint32_t main_held, main_errors, main_out_of_memory;
 static uint32_t main_random = IRQ_SEED;
 static uint32_t main_tag = 1;
 
-// Mostly class blocks, some page runs (pages are 1 KiB), a few big runs.
+// Mostly class blocks, some large (fit-heap) blocks, a few big ones.
 static uint32_t random_size(void) {
     uint32_t r = next_random(&main_random);
     uint32_t pick = r % 100;

@@ -48,7 +48,7 @@ struct Firmware {
         print("  classes: \(tasks) tasks, \(urgent) urgent")
 
         // An array that grows by reallocation, and a sorted copy of it
-        // (1200 bytes: larger than the largest size class, so a page run).
+        // (1200 bytes: larger than the largest size class, so a fit-heap block).
         var readings: [Int] = []
         for i in 0..<300 { readings.append((i * 37) % 101) }
         let sorted = readings.sorted()
