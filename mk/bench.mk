@@ -33,9 +33,11 @@ BENCH_QEMU_TIMEOUT ?= 120
 
 # Counter ticks per instruction under -icount shift=6 (64 ns each), as
 # NUM/DEN: the core clock that QEMU's SysTick counts. mps2-an386: 25 MHz,
-# 1.6 = 8/5. microbit: 16 MHz, 1.024 = 128/125.
+# 1.6 = 8/5. microbit: 16 MHz, 1.024 = 128/125. mps2-an505: 20 MHz,
+# 1.28 = 32/25.
 BENCH_TICKS_mps2-an386 := 8 5
 BENCH_TICKS_microbit := 128 125
+BENCH_TICKS_mps2-an505 := 32 25
 BENCH_TICKS = $(BENCH_TICKS_$(BOARD))
 
 BENCH_CFLAGS = $(TARGET_CFLAGS) -I$(BENCH_DIR) \

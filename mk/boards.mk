@@ -1,6 +1,7 @@
 # Board selection. Include this first; it sets CAIRN_ROOT and pulls in
 # mk/board-$(BOARD).mk, which defines the per-board variables.
-#   BOARD       mps2-an386 (default, Cortex-M4) or microbit (Cortex-M0)
+#   BOARD       mps2-an386 (default, Cortex-M4), mps2-an505 (Cortex-M33) or
+#               microbit (Cortex-M0)
 
 BOARD ?= mps2-an386
 # Immediate (:=): MAKEFILE_LIST grows with every later include.

@@ -9,8 +9,8 @@
 #                      instructions while main churns the heap (mps2-an386,
 #                      release and checked builds)
 #   stackguard-test    unbounded recursion hits the MPU guard: `stack overflow`,
-#                      exit 103, heap untouched (mps2-an386); stack high-water
-#                      mark (both boards)
+#                      exit 103, heap untouched (mps2-an386 and mps2-an505);
+#                      stack high-water mark (every board)
 #   reliability-test   all three
 #
 #   RELIABILITY_TIMEOUT=s   QEMU time limit per run (a hang is a failure)
@@ -116,7 +116,7 @@ reliability-interrupt-run: $(IRQ_ELF)
 STACK_OVERFLOW_ELFS := $(REL_DIR)/stack-overflow.elf $(REL_DIR)/stack-overflow-in-handler.elf
 STACK_HIGH_WATER_ELF := $(REL_DIR)/stack-high-water.elf
 # Boards whose board layer has an MPU stack guard.
-STACK_GUARD_BOARDS := mps2-an386
+STACK_GUARD_BOARDS := mps2-an386 mps2-an505
 STACK_ELFS := $(STACK_HIGH_WATER_ELF) $(if $(filter $(BOARD),$(STACK_GUARD_BOARDS)),$(STACK_OVERFLOW_ELFS))
 
 $(REL_DIR)/stack-overflow.o: $(RELIABILITY_TESTS)/StackGuard/stack_test.c $(CAIRN_FLAGS_STAMP)
@@ -163,6 +163,7 @@ interrupt-test: deps
 
 stackguard-test: deps
 	@+$(call reliability_make,mps2-an386,0,stack,reliability-stack-run)
+	@+$(call reliability_make,mps2-an505,0,stack,reliability-stack-run)
 	@+$(call reliability_make,microbit,0,stack,reliability-stack-run)
 
 reliability-test: misuse-test interrupt-test stackguard-test

@@ -5,8 +5,9 @@
 #   target-test-firmware   build the test ELF for $(BOARD) (path in ONTARGET_ELF)
 #   target-test-run        build and run it for $(BOARD)
 #   target-test-all        build and run it for each of ONTARGET_RUNS (every board
-#                          in ONTARGET_BOARDS, plus the bump heap on mps2-an386);
-#                          fails if any run fails
+#                          in ONTARGET_BOARDS, plus the bump heap on mps2-an386
+#                          and the release build on mps2-an505); fails if any
+#                          run fails
 #   target-test            the same as target-test-all
 #
 #   TEST_SEED=n            seed of the randomised churns (a failure prints it)
@@ -85,8 +86,11 @@ target-test-run: target-test-firmware
 # the heap (ontarget_finish checks the stack paint). Its runs get 5 KiB of
 # stack and a 5 KiB heap, so that both fit the 16 KiB of RAM.
 ONTARGET_MICROBIT_MEMORY := STACK_SIZE=5120 HEAP_SIZE=5120
+# mps2-an505 runs the same Swift code (armv7em) as mps2-an386 on another
+# core and memory map: one release run covers what differs, and keeps
+# `make test` short.
 ONTARGET_RUNS ?= $(foreach board,$(ONTARGET_BOARDS),$(board):slab:0 $(board):slab:1 $(board):slab:0:4096) \
-    mps2-an386:bump:0
+    mps2-an386:bump:0 mps2-an505:slab:0
 target-test-all: deps
 	@failed=""; \
 	for run in $(ONTARGET_RUNS); do \

@@ -3,7 +3,7 @@
 #
 #   scripts/qemu-run.sh BOARD ELF [TIMEOUT_SECONDS] [extra qemu args...]
 #
-# BOARD is mps2-an386 or microbit. The UART goes to stdout. The firmware
+# BOARD is mps2-an386, mps2-an505 or microbit. The UART goes to stdout. The firmware
 # ends the run through semihosting, and its exit status becomes this
 # script's. A run still going after TIMEOUT_SECONDS (default 60) is killed:
 # the script prints TIMEOUT and exits 124.
@@ -30,6 +30,7 @@ fi
 
 case "$board" in
     mps2-an386) machine=mps2-an386 ;;
+    mps2-an505) machine=mps2-an505 ;;
     microbit) machine=microbit ;;
     *) echo "$0: unknown board '$board'" >&2; usage ;;
 esac

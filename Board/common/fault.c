@@ -9,7 +9,7 @@
 #define BOARD_STRINGIFY_(x) #x
 #define BOARD_STRINGIFY(x) BOARD_STRINGIFY_(x)
 
-#if __ARM_ARCH_7M__ || __ARM_ARCH_7EM__
+#if __ARM_ARCH_7M__ || __ARM_ARCH_7EM__ || __ARM_ARCH_8M_MAIN__
 // uint64_t: the stack pointer must be 8-byte aligned at a call (AAPCS).
 uint64_t board_fault_stack[BOARD_FAULT_STACK_BYTES / 8];
 #endif
@@ -35,9 +35,10 @@ void board_report_hard_fault(const uint32_t *frame, uint32_t exc_return) {
     board_puthex32(frame[FRAME_XPSR]);
     board_puts(" EXC_RETURN=");
     board_puthex32(exc_return);
-#if __ARM_ARCH_7M__ || __ARM_ARCH_7EM__
-    // ARMv7-M says why: CFSR bits name the fault, BFAR/MMFAR the address
-    // (valid only when CFSR's BFARVALID / MMARVALID bit is set).
+#if __ARM_ARCH_7M__ || __ARM_ARCH_7EM__ || __ARM_ARCH_8M_MAIN__
+    // ARMv7-M and ARMv8-M Mainline say why: CFSR bits name the fault,
+    // BFAR/MMFAR the address (valid only when CFSR's BFARVALID / MMARVALID
+    // bit is set).
     board_puts(" CFSR=");
     board_puthex32(*(volatile uint32_t *)0xE000ED28u);
     board_puts(" HFSR=");
@@ -52,9 +53,10 @@ void board_report_hard_fault(const uint32_t *frame, uint32_t exc_return) {
 // Finds the stacked frame and tail-calls the C reporter. EXC_RETURN bit 2
 // tells which stack the CPU pushed to (0: MSP, 1: PSP). Written in the
 // Thumb-1 subset so the same code runs on Cortex-M0; `ldr`+`bx` instead of
-// `b` because a Thumb-1 `b` reaches only +-2 KiB. On ARMv7-M the reporter
-// runs on board_fault_stack: after a stack overflow MSP points into the
-// stack guard, and the report must not push below it, into the heap.
+// `b` because a Thumb-1 `b` reaches only +-2 KiB. On ARMv7-M and ARMv8-M
+// Mainline the reporter runs on board_fault_stack: after a stack overflow
+// MSP points into the stack guard, and the report must not push below it,
+// into the heap.
 __attribute__((naked)) void HardFault_Handler(void) {
     __asm volatile(
         "movs r0, #4\n\t"
@@ -66,7 +68,7 @@ __attribute__((naked)) void HardFault_Handler(void) {
         "1:\n\t"
         "mrs  r0, psp\n"
         "2:\n\t"
-#if __ARM_ARCH_7M__ || __ARM_ARCH_7EM__
+#if __ARM_ARCH_7M__ || __ARM_ARCH_7EM__ || __ARM_ARCH_8M_MAIN__
         "ldr  r2, =board_fault_stack + " BOARD_STRINGIFY(BOARD_FAULT_STACK_BYTES) "\n\t"
         "mov  sp, r2\n\t"
 #endif

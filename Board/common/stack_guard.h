@@ -1,6 +1,6 @@
 // Stack overflow, caught or measured.
 //
-// On a core with an MPU (mps2-an386, mpu_guard.c) a no-access region sits
+// On a core with an MPU (mps2-an386 and mps2-an505, mpu_guard.c) a no-access region sits
 // right below the stack; the first access to it is reported as
 // `stack overflow` and the firmware exits BOARD_EXIT_STACK_OVERFLOW before
 // the overflow can reach the heap. On every board (stack_paint.c) the free
@@ -29,7 +29,8 @@ extern uint32_t __stack_guard_start[], __stack_guard_end[];
 // and the handlers that run on it. Never allocates.
 size_t board_stack_high_water(void);
 
-// The small stack the fatal fault handlers switch to on ARMv7-M (fault.c),
+// The small stack the fatal fault handlers switch to on ARMv7-M and ARMv8-M
+// Mainline (fault.c),
 // so that a report still runs when the faulting stack pointer sits in the
 // guard. The handlers never return, so they may share it.
 #define BOARD_FAULT_STACK_BYTES 512
