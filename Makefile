@@ -1,15 +1,18 @@
 # Cairn: memory allocators for bare-metal Embedded Swift on Cortex-M.
 #
-#   make run    [BOARD=mps2-an386|microbit]   build the demo firmware and run it under QEMU
-#   make test                                 every test: host XCTest and on-target, both boards
+#   make run    [BOARD=...]                   build the demo firmware and run it under QEMU
+#   make test                                 every test: host XCTest and on-target, every board
 #   make lib    [BOARD=...]                   libcairn.a for a C firmware (path printed last)
 #   make size                                 flash and RAM that Cairn adds, per board
 #   make debug  [BOARD=...]                   demo under QEMU, halted, with a gdb server
+#   make heapmap [BOARD=...] [HEAPMAP_ELF=...]  the demo's (or a firmware's) heap map as an SVG
 #   make check-no-allocations                 the allocator module builds with -no-allocations
 #   make clean
 #
-# Configuration (any target): HEAP_SIZE, PAGE_SIZE, LARGEST_CLASS,
-# SIZE_CLASSES=8,16,24,..., ALLOCATOR=slab|bump, CHECKED=1, STACK_SIZE.
+# Boards: BOARD=mps2-an386 (default, Cortex-M4), mps2-an505 (Cortex-M33) or
+# microbit (Cortex-M0). Configuration (any target): HEAP_SIZE, PAGE_SIZE,
+# LARGEST_CLASS, SIZE_CLASSES=8,16,24,..., ALLOCATOR=slab|bump, CHECKED=1,
+# STACK_SIZE.
 # `run` and `test` install what is missing (QEMU, the Arm toolchain,
 # newlib, gdb-multiarch) through apt-get first.
 
@@ -30,7 +33,7 @@ BOARDS := mps2-an386 microbit
 QEMU_TIMEOUT ?= 60
 
 .DEFAULT_GOAL := run
-.PHONY: run test deps demo debug clean check-no-allocations host-test board-test
+.PHONY: run test deps demo debug clean check-no-allocations host-test board-test heapmap heapmap-test
 
 deps:
 	@$(CAIRN_ROOT)/scripts/ensure-deps.sh
@@ -57,6 +60,36 @@ run: demo
 
 debug: demo
 	GDB=1 $(CAIRN_ROOT)/scripts/qemu-run.sh $(BOARD) $(DEMO_ELF)
+
+# --- A picture of the heap ---------------------------------------------------
+
+# The demo built to print its heap map (cairn_print_heap_map) before its
+# report, run under QEMU; scripts/heapmap.py draws the map from the console
+# output. HEAPMAP_ELF runs a firmware of your own instead (it must call
+# cairn_print_heap_map itself).
+HEAPMAP_DEMO_OBJECT := $(BUILD_DIR)/heapmap/Demo.o
+HEAPMAP_DEMO_ELF := $(BUILD_DIR)/heapmap/demo.elf
+HEAPMAP_ELF ?= $(HEAPMAP_DEMO_ELF)
+HEAPMAP_OUT := $(CAIRN_ROOT)/build/heapmap-$(BOARD)
+
+$(HEAPMAP_DEMO_OBJECT): $(DEMO_DIR)/main.swift $(DEMO_DIR)/Demo-Bridging.h $(CAIRN_SWIFT_OBJECT)
+	@mkdir -p $(@D)
+	$(SWIFTC) $(SWIFTC_EMBEDDED_FLAGS) $(CAIRN_IMPORT_FLAGS) -I $(CAIRN_MODULE_DIR) -D CAIRN_DEMO_HEAPMAP \
+	    -import-bridging-header $(DEMO_DIR)/Demo-Bridging.h -module-name Demo -c -o $@ $(DEMO_DIR)/main.swift
+
+$(HEAPMAP_DEMO_ELF): $(HEAPMAP_DEMO_OBJECT) $(DEMO_C_OBJECTS) $(CAIRN_OBJECTS) $(BOARD_OBJECTS) $(SWIFT_UNICODE_TABLES) $(CAIRN_LDSCRIPTS)
+	$(cairn_link)
+
+heapmap: deps $(HEAPMAP_ELF)
+	@mkdir -p $(dir $(HEAPMAP_OUT))
+	$(CAIRN_ROOT)/scripts/qemu-run.sh $(BOARD) $(HEAPMAP_ELF) $(QEMU_TIMEOUT) > $(HEAPMAP_OUT).txt; \
+	  status=$$?; if [ $$status -ne 0 ]; then cat $(HEAPMAP_OUT).txt; exit $$status; fi
+	python3 $(CAIRN_ROOT)/scripts/heapmap.py $(HEAPMAP_OUT).txt -o $(HEAPMAP_OUT).svg --title "Cairn heap map: $(notdir $(HEAPMAP_ELF)) on $(BOARD)"
+	@echo $(HEAPMAP_OUT).svg
+
+# The renderer on a committed dump (no firmware needed).
+heapmap-test:
+	python3 $(CAIRN_ROOT)/Tests/HeapMap/test_heapmap.py
 
 # --- Proof that the allocator never allocates --------------------------------
 
@@ -99,6 +132,7 @@ host-test:
 # Everything, in the order a failure is cheapest to find. Benchmarks are not
 # run here (bench-smoke only proves the harness and its counter).
 test: deps host-test check-no-allocations
+	python3 $(CAIRN_ROOT)/Tests/HeapMap/test_heapmap.py
 	$(MAKE) --no-print-directory board-test
 	$(MAKE) --no-print-directory target-test
 	$(MAKE) --no-print-directory lib-test BOARD=mps2-an386

@@ -175,6 +175,8 @@ int cairn_init_region(void *base, size_t bytes) { return cairn_swift_init_region
 
 int cairn_print_report(void) { return cairn_swift_print_report(); }
 
+void cairn_print_heap_map(void) { cairn_swift_print_heap_map(); }
+
 int cairn_check_integrity(void) { return cairn_swift_check_integrity(); }
 
 void cairn_get_stats(struct cairn_heap_stats *out) { cairn_swift_get_stats(out); }

@@ -4,6 +4,9 @@
 // heap. It ends with the heap report; the exit status says whether the heap
 // is intact.
 import Cairn
+#if CAIRN_DEMO_HEAPMAP
+import CairnPlatform
+#endif
 
 /// A reading from one sensor: a class, so each instance is a heap object.
 final class Reading {
@@ -66,6 +69,9 @@ struct Demo {
         newest = nil
 
         let cFailures = demo_c_exercise()
+        #if CAIRN_DEMO_HEAPMAP
+        cairn_print_heap_map()  // `make heapmap` builds the demo with this
+        #endif
         let intact = CairnHeap.printReport()
         demo_report_stack()
         demo_exit(intact && cFailures == 0 ? 0 : 1)

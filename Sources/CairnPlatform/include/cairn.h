@@ -36,6 +36,14 @@ int cairn_init_region(void *base, size_t bytes);
  * count, integrity verdict) on the console. Returns 0 when the heap is intact. */
 int cairn_print_report(void);
 
+/* Prints a map of the heap on the console, one line per page of the slab's
+ * arena (runs of alike pages folded): class pages with their fill, other
+ * pages with the bytes of live and free fit-heap blocks in them. The
+ * format is described in Sources/Cairn/Platform/HeapMap.swift;
+ * scripts/heapmap.py draws it (`make heapmap`). A bump build prints one
+ * line. Allocates nothing; runs with interrupts masked. */
+void cairn_print_heap_map(void);
+
 /* Runs the integrity check; 0 when every invariant holds, else the number of
  * the broken invariant (see IntegrityProblem in the Swift sources). */
 int cairn_check_integrity(void);
@@ -55,6 +63,7 @@ size_t cairn_swift_usable_size(void *pointer);
 int cairn_swift_init(void);
 int cairn_swift_init_region(void *base, size_t bytes);
 int cairn_swift_print_report(void);
+void cairn_swift_print_heap_map(void);
 int cairn_swift_check_integrity(void);
 void cairn_swift_get_stats(struct cairn_heap_stats *out);
 
