@@ -7,7 +7,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-boards=(mps2-an386 microbit)
+boards=(mps2-an386 microbit mps2-an505)
 
 fail() {
     echo "board-smoke check FAILED: $*" >&2
