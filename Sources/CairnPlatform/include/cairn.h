@@ -16,8 +16,8 @@ extern "C" {
 #endif
 
 /* Sets the heap up, if it is not yet: a constructor in libcairn does it
- * before main (writing the page table: about 15,000 instructions for a
- * 1 MiB heap of 1 KiB pages), so no allocation pays for it. Call it from
+ * before main (its tables and the fit heap's control block), so no
+ * allocation pays for it. Call it from
  * startup code that does not run constructors, or to choose when the
  * set-up happens. Returns 0 when the heap is ready (also when it already
  * was), -1 when the build's settings cannot make one (every allocation
