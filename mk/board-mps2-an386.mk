@@ -8,6 +8,6 @@ RAM_SIZE := 4194304
 HEAP_SIZE ?= 1048576
 STACK_SIZE ?= 8192
 BOARD_C_SOURCES = $(BOARD_COMMON_C_SOURCES) \
-    $(CAIRN_ROOT)/Board/common/stack_paint.c \
+    $(addprefix $(CAIRN_ROOT)/Board/common/, stack_paint.c mpu_fault_report.c) \
     $(addprefix $(CAIRN_ROOT)/Board/mps2-an386/, vectors.c uart.c mpu_guard.c)
 # The slab geometry follows HEAP_SIZE unless PAGE_SIZE / LARGEST_CLASS are given.

@@ -14,7 +14,7 @@
 uint64_t board_fault_stack[BOARD_FAULT_STACK_BYTES / 8];
 #endif
 
-// Boards with a stack guard (mpu_guard.c) replace this.
+// Boards with a stack guard (mpu_fault_report.c) replace this.
 __attribute__((weak)) void board_check_stack_overflow(const uint32_t *frame, uint32_t exc_return) {
     (void)frame;
     (void)exc_return;

@@ -24,6 +24,10 @@ enum { BOARD_EXIT_STACK_OVERFLOW = 103 };
 extern uint32_t __stack_limit[], __stack_top[];
 extern uint32_t __stack_guard_start[], __stack_guard_end[];
 
+// The guard's bounds as addresses (MPU boards only).
+static inline uint32_t board_stack_guard_start(void) { return (uint32_t)(uintptr_t)__stack_guard_start; }
+static inline uint32_t board_stack_guard_end(void) { return (uint32_t)(uintptr_t)__stack_guard_end; }
+
 // Bytes of stack ever used since reset (deepest point, measured from
 // __stack_top): the painted words that are gone. Counts only main's stack
 // and the handlers that run on it. Never allocates.

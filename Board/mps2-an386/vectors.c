@@ -7,7 +7,7 @@
 
 enum { SYSTEM_VECTORS = 16, IRQ_VECTORS = 32 };
 
-// Replaced by whoever uses them (mpu_guard.c, a test firmware); otherwise
+// Replaced by whoever uses them (mpu_fault_report.c, a test firmware); otherwise
 // they report like Default_Handler, which reads the exception from IPSR.
 __attribute__((weak)) void MemManage_Handler(void) { Default_Handler(); }
 __attribute__((weak)) void SysTick_Handler(void) { Default_Handler(); }
