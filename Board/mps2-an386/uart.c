@@ -1,31 +1,13 @@
 // Console on UART0 of the MPS2 AN386: an Arm CMSDK APB UART.
-#include <stdint.h>
-
 #include "board.h"
 #include "board_internal.h"
+#include "cmsdk_uart.h"
 
 #define UART0_BASE 0x40004000u
-#define UART_DATA (*(volatile uint32_t *)(UART0_BASE + 0x00))
-#define UART_STATE (*(volatile uint32_t *)(UART0_BASE + 0x04))
-#define UART_CTRL (*(volatile uint32_t *)(UART0_BASE + 0x08))
-#define UART_BAUDDIV (*(volatile uint32_t *)(UART0_BASE + 0x10))
 
-#define STATE_TX_FULL (1u << 0)
-#define CTRL_TX_ENABLE (1u << 0)
-
-// 25 MHz peripheral clock / 115200 baud. The UART rejects a divider below
-// 16 (QEMU logs a guest error), so it must be set before TX is enabled.
+// 25 MHz peripheral clock / 115200 baud.
 #define BAUDDIV_115200 217u
 
-void board_console_init(void) {
-    UART_BAUDDIV = BAUDDIV_115200;
-    // Without TX enabled a byte written to DATA is never sent and TX_FULL
-    // stays set for ever, so board_putchar would spin.
-    UART_CTRL = CTRL_TX_ENABLE;
-}
+void board_console_init(void) { cmsdk_uart_init(UART0_BASE, BAUDDIV_115200); }
 
-void board_putchar(int c) {
-    while (UART_STATE & STATE_TX_FULL) {
-    }
-    UART_DATA = (uint8_t)c;
-}
+void board_putchar(int c) { cmsdk_uart_putchar(UART0_BASE, c); }
