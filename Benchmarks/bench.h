@@ -99,6 +99,13 @@ int bench_workload_mixed_churn(void);
 int bench_workload_bound(void);
 int bench_workload_run_bound(void);
 int bench_workload_swift(int total_only);
+/* Adversarial workloads, one per entry point (worst_case.c, Cairn builds
+ * only). */
+int bench_workload_worst_malloc(void);
+int bench_workload_worst_free(void);
+int bench_workload_worst_memalign(void);
+int bench_workload_worst_realloc(void);
+int bench_workload_worst_calloc(void);
 /* Cairn builds only (bench_hooks.c): the hooks' own cost. */
 int bench_workload_hooks(void);
 

@@ -118,7 +118,7 @@ BENCH_CAIRN_ELF = $(BENCH_BUILD)/bench-cairn-$(ALLOCATOR).elf
 BENCH_NANO_ELF = $(BENCH_BUILD)/bench-newlib-nano.elf
 BENCH_NEWLIB_ELF = $(BENCH_BUILD)/bench-newlib.elf
 
-$(BENCH_CAIRN_ELF): $(BENCH_WORKLOAD_OBJECTS) $(BENCH_BUILD)/heap_cairn.o $(BENCH_BUILD)/bench_hooks.o $(CAIRN_OBJECTS) $(BOARD_OBJECTS) $(CAIRN_LDSCRIPTS)
+$(BENCH_CAIRN_ELF): $(BENCH_WORKLOAD_OBJECTS) $(BENCH_BUILD)/heap_cairn.o $(BENCH_BUILD)/bench_hooks.o $(BENCH_BUILD)/worst_case.o $(CAIRN_OBJECTS) $(BOARD_OBJECTS) $(CAIRN_LDSCRIPTS)
 	$(call bench_link,)
 
 $(BENCH_NANO_ELF): $(BENCH_WORKLOAD_OBJECTS) $(BENCH_BUILD)/heap_newlib_nano.o $(BENCH_BUILD)/newlib_support.o \

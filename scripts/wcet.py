@@ -1,0 +1,623 @@
+#!/usr/bin/env python3
+"""Stated worst case of each C allocation entry point, in instructions,
+derived from the built firmware.
+
+Reads `arm-none-eabi-objdump -d -l` and `arm-none-eabi-nm` of an ELF that
+links Cairn (the benchmark firmware), finds the C symbols malloc, free,
+posix_memalign, realloc and calloc, follows their calls and tail branches
+through the call graph, builds the control-flow graph of every function
+reached, and computes the longest path from entry to return in executed
+instructions (a call costs its `bl` plus the callee's longest path). Every
+loop must have a bound in LOOP_BOUNDS below, matched by the function it is
+in (after inlining, the name the line table gives its header); a loop
+without one stops the analysis with its function and source line, so that
+a new loop in the allocator cannot go unbounded unnoticed.
+
+The figure counts every instruction on the path, the ones an IT block
+skips included (QEMU's -icount counts those too), so a measured call
+through the same path never exceeds it. What is left out, on purpose:
+
+- realloc's copy (memcpy/memmove) and calloc's zeroing (memset): excluded
+  calls, stated per byte apart (BENCHMARKS.md);
+- indirect calls (`blx rN`): in the release build the only one on these
+  paths is the misuse handler, which prints a report (the console's time,
+  not the allocator's); the rest of the path is counted;
+- the heap's set-up (SETUP_CALLS): done before main by the C shim's
+  constructor, so no allocation reaches it.
+
+Standard library only. Usage:
+  scripts/wcet.py ELF --board mps2-an386 [--json] [--paths]
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+
+ENTRY_POINTS = ["malloc", "free", "posix_memalign", "realloc", "calloc"]
+# Calls whose cost is stated per byte, per entry point, instead of counted.
+EXCLUDED_CALLS = {
+    "realloc": {"memcpy", "memmove", "__aeabi_memcpy", "__aeabi_memmove"},
+    "calloc": {"memset", "__aeabi_memset", "__aeabi_memclr"},
+}
+# Functions no allocation reaches once the heap is set up before main
+# (cairn_hooks.c's constructor): the set-up itself. A substring of the
+# (mangled) symbol.
+SETUP_CALLS = ["configurePlatformHeap"]
+
+# --- Loop bounds ---------------------------------------------------------------
+#
+# One entry per loop: (code, bound, why). `code` is a substring of the
+# demangled name of the function the loop is written in: the line table's
+# (inlined) function at the loop's header, or else the function symbol
+# holding it (a loop written in a function that is inlined elsewhere
+# carries that function's name). An entry may bound several loops (the same
+# function inlined twice); a loop that no entry names stops the analysis
+# with its function and source line. `bound` is an expression of GEOMETRY
+# (below), and for a library copy or fill of a constant size, of `n`, its
+# bytes: the most times the loop's header runs each time the loop is
+# entered (its iterations plus the test that leaves it).
+LOOP_BOUNDS = [
+    # Slab allocator (Sources/Cairn/SlabAllocator*.swift).
+    ("SlabAllocator.refillAndAllocate(", "2",
+     "tries once, and once more after reclaimPages when that gave something back"),
+    ("SlabAllocator.sizeClassSearch(", "classes + 1",
+     "walks up from the looked-up class to the first whose block size meets the alignment"),
+    ("SlabAllocator.reclaimPages(", "classes + 1", "every size class once"),
+    ("SlabAllocator.cachedBlocks(", "blocks + 2", "the cache list, cut at blocksPerPage + 1 links"),
+    ("SlabAllocator.releaseEmptyPartialPage(", "pages + 1", "the partial list, cut at pageCount steps"),
+    ("SlabAllocator.releaseClassPage(", "blocks + 1", "clears the last word of each carved block"),
+    ("SlabAllocator.isFreeBlock(", "blocks + 2",
+     "list(from:holds:) over a page's free list and the cache: each cut at blocksPerPage + 1 links"),
+    # Fit heap (Sources/Cairn/FitHeap*.swift).
+    ("FitHeap.bestFit(", "ownBinLook + 1", "the first ownBinLook blocks of one bin"),
+    # The C library's copy and fill, where the compiler calls them for a
+    # value of constant size `n` (newlib's memcpy-armv7m.S on Armv7-M,
+    # its generic memcpy.c on Armv6-M): function@file:line of the header.
+    # (Lines 113 and 135 are the Armv7-M build's block loops, 117 and 139
+    # the Armv8-M Mainline build's, which copies with ldrd/strd.)
+    ("memcpy@memcpy-armv7m.S:113", "n // 64 + 1", "64-byte blocks"),
+    ("memcpy@memcpy-armv7m.S:117", "n // 64 + 1", "64-byte blocks"),
+    ("memcpy@memcpy-armv7m.S:135", "min(n, 63) // 16 + 1", "16-byte blocks of the last 63 bytes"),
+    ("memcpy@memcpy-armv7m.S:139", "min(n, 63) // 16 + 1", "16-byte blocks of the last 63 bytes"),
+    ("memcpy@memcpy-armv7m.S:155", "min(n, 15) // 4 + 1", "words of the last 15 bytes"),
+    ("memcpy@memcpy-armv7m.S:310", "min(n, 7) + 1", "bytes of a misaligned copy under 8 bytes"),
+    ("memcpy@memcpy.c:81", "n // 16 + 1", "16-byte blocks"),
+    ("memcpy@memcpy.c:91", "min(n, 15) // 4 + 1", "words of the last 15 bytes"),
+    ("memcpy@memcpy.c:101", "min(n, 15) + 1", "bytes: the last 3, or all of a copy under 16 bytes"),
+]
+# Constants the bounds use that the heap's geometry does not give.
+OWN_BIN_LOOK = 4          # FitHeap.ownBinLook
+PAGE_TAIL = 20            # PageDescriptor.pageTail
+SMALLEST_CLASS = 8
+
+
+def geometry(config, classes):
+    """The names a bound may use, from the board's heap (bench.py's
+    board_config) and its class list."""
+    page, largest, heap = config["page"], config["largest"], config["heap"]
+    return {
+        "page": page,                                  # class-page bytes
+        "largest": largest,                            # largest size class
+        "heap": heap,                                  # heap bytes
+        "pages": heap // page,                         # pages in the heap
+        "classes": len(classes),                       # size classes
+        "blocks": (page - PAGE_TAIL) // SMALLEST_CLASS,  # most blocks in a class page
+        "ownBinLook": OWN_BIN_LOOK,
+        "min": min,
+    }
+
+
+# --- Disassembly ---------------------------------------------------------------
+
+class Instruction:
+    __slots__ = ("address", "size", "mnemonic", "operands", "function", "line")
+
+    def __init__(self, address, mnemonic, operands, function, line):
+        self.address, self.mnemonic, self.operands = address, mnemonic, operands
+        self.function, self.line = function, line
+        self.size = 2
+
+
+def tool(name):
+    return os.environ.get("CROSS_PREFIX", "arm-none-eabi-") + name
+
+
+def demangler(names):
+    """mangled -> readable, through swift-demangle when it is there."""
+    names = sorted(set(names))
+    try:
+        out = subprocess.run(["swift-demangle", "--simplified", "--compact"], input="\n".join(names) + "\n",
+                             text=True, capture_output=True, check=True).stdout.splitlines()
+    except (OSError, subprocess.CalledProcessError):
+        return {}
+    return dict(zip(names, out)) if len(out) == len(names) else {}
+
+
+def read_symbols(elf):
+    """Function symbols: address -> (name, size), from nm (objdump hides
+    Embedded Swift's `$e...` names, which look like Arm mapping symbols)."""
+    out = subprocess.run([tool("nm"), "-S", "-n", "--defined-only", elf], text=True, capture_output=True,
+                         check=True).stdout
+    functions = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[2] in "TtWw":
+            address, size, name = int(parts[0], 16) & ~1, int(parts[1], 16), parts[3]
+            if size:
+                functions.setdefault(address, (name, size))
+    return functions
+
+
+INSTRUCTION = re.compile(r"^\s*([0-9a-f]+):\t(\S+)(?:\t(.*))?$")
+SOURCE = re.compile(r"^(/\S+|\S+\.\w+):(\d+)")
+INLINED = re.compile(r"^(\S+)\(\):$")
+
+
+def read_code(elf):
+    """address -> Instruction, and address -> word for literal data. Each
+    instruction carries the line table's function and file:line."""
+    out = subprocess.run([tool("objdump"), "-d", "-l", "--no-show-raw-insn", elf], text=True, capture_output=True,
+                         check=True).stdout
+    code, words = {}, {}
+    function, line, last = "?", None, None
+    for text in out.splitlines():
+        m = INSTRUCTION.match(text)
+        if m:
+            address, mnemonic, operands = int(m.group(1), 16), m.group(2), (m.group(3) or "")
+            operands = operands.split("\t@")[0].split(";")[0].strip()
+            if mnemonic == ".word":
+                words[address] = int(operands.split()[0], 16)
+                last = None
+                continue
+            if mnemonic.startswith("."):
+                last = None
+                continue
+            ins = Instruction(address, mnemonic, operands, function, line)
+            if last is not None and last.address < address:
+                last.size = address - last.address
+            code[address] = ins
+            last = ins
+            continue
+        m = INLINED.match(text)
+        if m:
+            function = m.group(1)
+            continue
+        m = SOURCE.match(text)
+        if m:
+            line = f"{os.path.basename(m.group(1))}:{m.group(2)}"
+            continue
+        if text.endswith(">:"):
+            function, line, last = text.split("<", 1)[1][:-2], None, None
+    return code, words
+
+
+# --- Control flow --------------------------------------------------------------
+
+CONDITIONS = "eq|ne|cs|cc|hs|lo|mi|pl|vs|vc|hi|ls|ge|lt|gt|le"
+BRANCH = re.compile(rf"^b({CONDITIONS})?(\.n|\.w)?$")
+POP_PC = re.compile(rf"^(pop|ldmia)({CONDITIONS})?(\.w)?$")
+BX = re.compile(rf"^bx({CONDITIONS})?(\.n)?$")
+TARGET = re.compile(r"^([0-9a-f]+)\b")
+# The C library's copy and fill: called by the compiler for values of
+# constant size, whose loops are bounded by that size (`n`).
+LIBRARY_COPIES = {"memcpy", "memmove", "memset", "__aeabi_memcpy", "__aeabi_memcpy4", "__aeabi_memmove",
+                  "__aeabi_memset", "__aeabi_memclr", "__aeabi_memclr4"}
+# Register holding the byte count at a call of each.
+COUNT_REGISTER = {"__aeabi_memset": "r1", "__aeabi_memclr": "r1", "__aeabi_memclr4": "r1"}
+
+
+class AnalysisError(Exception):
+    pass
+
+
+class Program:
+    def __init__(self, elf, env):
+        self.symbols = read_symbols(elf)
+        self.code, self.words = read_code(elf)
+        self.by_name = {name: address for address, (name, _) in self.symbols.items()}
+        self.readable = demangler([n for n, _ in self.symbols.values()] + [i.function for i in self.code.values()])
+        self.env = env
+        self.cache = {}
+        self.in_progress = set()
+        self.used_bounds = set()
+        self.loops = set()        # (entry, function, line, bound, iteration)
+        self.calls = set()        # (entry, caller, callee)
+        self.indirect = set()     # (entry, function) with an indirect call or branch
+        self.list_loops = False   # --list-loops: a missing bound counts 1 and is listed
+        self.unbounded = set()
+        self.current = None
+
+    def pretty(self, name):
+        return self.readable.get(name, name)
+
+    def name(self, address):
+        return self.symbols[address][0] if address in self.symbols else f"0x{address:x}"
+
+    def containing(self, address):
+        for start, (name, size) in self.symbols.items():
+            if start <= address < start + size:
+                return name
+        return "?"
+
+    def function_range(self, start):
+        if start not in self.symbols:
+            raise AnalysisError(f"branch to 0x{start:x}, which starts no function")
+        return start, start + self.symbols[start][1]
+
+    def previous(self, ins, count=8):
+        """Up to `count` instructions before `ins` in straight-line order."""
+        out, address = [], ins.address
+        for _ in range(count):
+            prev = self.code.get(address - 2) or self.code.get(address - 4)
+            if prev is None or prev.address + prev.size != address:
+                break
+            if BRANCH.match(prev.mnemonic) or prev.mnemonic in ("cbz", "cbnz") or POP_PC.match(prev.mnemonic):
+                break
+            out.append(prev)
+            address = prev.address
+        return out
+
+    def literal(self, ins, register):
+        """The word a `ldr register, [pc, #n]` shortly before `ins` loads."""
+        for prev in self.previous(ins):
+            if prev.operands.startswith(register + ","):
+                if prev.mnemonic.startswith("ldr") and "[pc" in prev.operands:
+                    m = re.search(r"#(\d+)\]", prev.operands)
+                    base = (prev.address + 4) & ~3
+                    return self.words.get(base + (int(m.group(1)) if m else 0))
+                return None
+        return None
+
+    def constant(self, ins, register):
+        """The constant a `mov register, #n` shortly before `ins` sets."""
+        for prev in self.previous(ins):
+            if prev.operands.startswith(register + ","):
+                m = re.match(r"^movs?(\.w)?$|^movw$", prev.mnemonic) and re.search(r"#(\d+)$", prev.operands)
+                return int(m.group(1)) if m else None
+        return None
+
+    def successors(self, ins, lo, hi):
+        """[(kind, target)]: 'jump' (inside the function), 'call', 'tail'
+        (a branch to another function), 'return', 'stop' (a trap),
+        'indirect' (a call or branch through a register)."""
+        m, ops = ins.mnemonic, ins.operands
+        nxt = ins.address + ins.size
+        if m in ("cbz", "cbnz"):
+            target = int(TARGET.match(ops.split(",")[1].strip()).group(1), 16)
+            return [("jump", target), ("jump", nxt)]
+        b = BRANCH.match(m)
+        if b:
+            target = int(TARGET.match(ops).group(1), 16)
+            out = [("jump", target)] if lo <= target < hi else [("tail", target)]
+            return out + ([("jump", nxt)] if b.group(1) else [])
+        if m in ("bl", "blx") and TARGET.match(ops):
+            return [("call", int(TARGET.match(ops).group(1), 16)), ("jump", nxt)]
+        if m.startswith("blx") and ops.startswith("r"):
+            return [("indirect", None), ("jump", nxt)]
+        if m.startswith("bl"):
+            raise AnalysisError(f"unhandled call {m} {ops} at 0x{ins.address:x}")
+        x = BX.match(m)
+        if x:
+            if ops == "lr":
+                out = [("return", None)]
+            else:
+                word = self.literal(ins, ops)
+                out = [("tail", word & ~1)] if word is not None else [("indirect-tail", None)]
+            return out + ([("jump", nxt)] if x.group(1) else [])
+        p = POP_PC.match(m)
+        if p and "pc" in ops:
+            return [("return", None)] + ([("jump", nxt)] if p.group(2) else [])
+        if m.startswith(("udf", "bkpt")):
+            return [("stop", None)]
+        if m in ("tbb", "tbh") or (ops.split(",")[0].strip() == "pc" and not m.startswith(("str", "cmp"))):
+            raise AnalysisError(f"unhandled control flow {m} {ops} at 0x{ins.address:x} in "
+                                f"{self.pretty(self.name(lo))}")
+        return [("jump", nxt)]
+
+    def cost(self, start, entry, n=None):
+        """Longest path of the function at `start` (entry to return,
+        inclusive), or None when no path returns."""
+        key = (start, entry, n)
+        if key in self.cache:
+            return self.cache[key]
+        if key in self.in_progress:
+            raise AnalysisError(f"recursion through {self.pretty(self.name(start))}")
+        self.in_progress.add(key)
+        caller, self.current = self.current, self.name(start)
+        try:
+            result = self.walk(start, entry, n)
+        finally:
+            self.current = caller
+            self.in_progress.discard(key)
+        self.cache[key] = result
+        return result
+
+    def callee_cost(self, ins, target, entry, n):
+        """Cost of a call or tail branch to `target` from `ins`: 0 for an
+        excluded call and the set-up, None for a callee that never returns."""
+        name = self.name(target)
+        self.calls.add((entry, self.current, name))
+        if name in EXCLUDED_CALLS.get(entry, ()):
+            return 0
+        if any(s in name for s in SETUP_CALLS):
+            return 0
+        if name in LIBRARY_COPIES and self.current not in LIBRARY_COPIES:
+            n = self.constant(ins, COUNT_REGISTER.get(name, "r2"))
+            if n is None:
+                raise AnalysisError(f"{name} of a size that is not a constant at 0x{ins.address:x} in "
+                                    f"{self.pretty(self.current)}")
+        return self.cost(target, entry, n)
+
+    def walk(self, start, entry, n):
+        lo, hi = self.function_range(start)
+        # Nodes: instruction addresses; weight: the instruction and its callee.
+        weight, edges, exits = {}, {}, {}
+        work, seen = [start], set()
+        while work:
+            a = work.pop()
+            if a in seen:
+                continue
+            seen.add(a)
+            ins = self.code.get(a)
+            if ins is None or not lo <= a < hi:
+                raise AnalysisError(f"path runs off {self.pretty(self.name(start))} at 0x{a:x}")
+            w, out, ends, trapped = 1, [], None, False
+            for kind, target in self.successors(ins, lo, hi):
+                if kind == "jump":
+                    out.append(target)
+                elif kind == "call":
+                    c = self.callee_cost(ins, target, entry, n)
+                    if c is None:
+                        trapped = True
+                    else:
+                        w += c
+                elif kind == "tail":
+                    c = self.callee_cost(ins, target, entry, n)
+                    if c is not None:
+                        ends = max(ends or 0, c)
+                elif kind == "return":
+                    ends = max(ends or 0, 0)
+                elif kind in ("indirect", "indirect-tail"):
+                    self.indirect.add((entry, self.pretty(self.current)))
+                    if kind == "indirect-tail":
+                        ends = max(ends or 0, 0)
+            if trapped:
+                out, ends = [], None
+            weight[a], edges[a] = w, out
+            if ends is not None:
+                exits[a] = ends
+            work.extend(out)
+        return self.longest(start, weight, edges, exits, entry, n)
+
+    def longest(self, start, weight, edges, exits, entry, n):
+        """Longest entry-to-exit path, every loop collapsed into one node of
+        its bounded cost, innermost first."""
+        while True:
+            loop = innermost_loop(start, edges)
+            if loop is None:
+                break
+            header, body = loop
+            ins = self.code[header]
+            bound, key = self.bound_for(ins, n, body)
+            # One pass: from the header to a back edge's source, in the body.
+            inner = {a: [b for b in edges[a] if b in body and b != header] for a in body}
+            best = longest_from(header, weight, inner)
+            iteration = max(best[a] for a in body if header in edges[a] and a in best)
+            leaving = max([best[a] + exits.get(a, 0) for a in body
+                           if a in best and (a in exits or any(b not in body for b in edges[a]))] + [0])
+            self.loops.add((entry, key, ins.line, bound, iteration))
+            out = sorted({b for a in body for b in edges[a] if b not in body})
+            has_exit = any(a in exits for a in body)
+            for a in body:
+                if a != header:
+                    del weight[a], edges[a]
+                    exits.pop(a, None)
+            # The collapsed node's weight already holds the leaving path's
+            # exit cost; leaving by a plain exit edge costs no more.
+            weight[header] = (bound - 1) * iteration + leaving
+            edges[header] = out
+            if has_exit:
+                exits[header] = 0
+            else:
+                exits.pop(header, None)
+        best = longest_from(start, weight, edges)
+        ends = [best[a] + exits[a] for a in exits if a in best]
+        return max(ends) if ends else None
+
+    def bound_for(self, ins, n, body):
+        where = self.pretty(ins.function)
+        holder = self.pretty(self.containing(ins.address))
+
+        def matches(name):
+            found = []
+            for i, (code, _, _) in enumerate(LOOP_BOUNDS):
+                function, _, at = code.partition("@")
+                if function in name and (not at or at == ins.line):
+                    found.append(i)
+            return found
+
+        # The header's function; else the one entry the body's functions
+        # name; else the symbol holding the loop.
+        found = matches(where)
+        if not found:
+            names = {self.pretty(self.code[a].function) for a in body}
+            found = sorted({i for name in names for i in matches(name)}) or matches(holder)
+        if len(found) != 1:
+            if self.list_loops:
+                self.unbounded.add((where, holder, ins.line))
+                return 1, where
+            what = "no bound" if not found else "more than one bound"
+            raise AnalysisError(f"loop with {what} in LOOP_BOUNDS: header 0x{ins.address:x} in {where} "
+                                f"(in {holder}, {ins.line})")
+        self.used_bounds.add(found[0])
+        env = dict(self.env, n=n if n is not None else 0)
+        if n is None and re.search(r"\bn\b", LOOP_BOUNDS[found[0]][1]):
+            raise AnalysisError(f"loop in {where} ({ins.line}) is bounded by a size that is not known here")
+        return int(eval(LOOP_BOUNDS[found[0]][1], {"__builtins__": {}}, env)), LOOP_BOUNDS[found[0]][0]
+
+
+def longest_from(start, weight, edges):
+    """Heaviest path from `start` to each node of an acyclic graph."""
+    best = {start: weight[start]}
+    for a in topological(start, edges):
+        if a not in best:
+            continue
+        for b in edges[a]:
+            best[b] = max(best.get(b, -1), best[a] + weight[b])
+    return best
+
+
+def dominators(start, edges):
+    nodes = topological(start, edges, allow_cycles=True)
+    preds = {a: [] for a in nodes}
+    for a in nodes:
+        for b in edges[a]:
+            preds[b].append(a)
+    dom = {a: set(nodes) for a in nodes}
+    dom[start] = {start}
+    changed = True
+    while changed:
+        changed = False
+        for a in nodes:
+            if a == start:
+                continue
+            new = set.intersection(*(dom[p] for p in preds[a])) | {a} if preds[a] else {a}
+            if new != dom[a]:
+                dom[a], changed = new, True
+    return dom, preds
+
+
+def innermost_loop(start, edges):
+    """(header, body) of a natural loop that contains no other loop's
+    header, or None. Loops sharing a header are one loop."""
+    dom, preds = dominators(start, edges)
+    back = [(a, h) for a in dom for h in edges[a] if h in dom[a]]
+    retreating = [(a, h) for a in dom for h in edges[a] if h not in dom[a] and reaches(h, a, edges)]
+    if not back:
+        if retreating:
+            raise AnalysisError("irreducible control flow")
+        return None
+    loops = {}
+    for a, h in back:
+        body = loops.setdefault(h, {h})
+        stack = [a]
+        while stack:
+            n = stack.pop()
+            if n not in body:
+                body.add(n)
+                stack.extend(preds[n])
+    for h, body in sorted(loops.items(), key=lambda item: len(item[1])):
+        if not any(other != h and other in body for other in loops):
+            return h, body
+    raise AnalysisError("no innermost loop")
+
+
+def reaches(a, b, edges):
+    stack, seen = [a], set()
+    while stack:
+        n = stack.pop()
+        if n == b:
+            return True
+        if n not in seen:
+            seen.add(n)
+            stack.extend(edges[n])
+    return False
+
+
+def topological(start, edges, allow_cycles=False):
+    order, state = [], {}
+    stack = [(start, iter(edges[start]))]
+    state[start] = 1
+    while stack:
+        node, it = stack[-1]
+        for b in it:
+            if state.get(b) == 1 and not allow_cycles:
+                raise AnalysisError(f"cycle left after collapsing loops at 0x{b:x}")
+            if b not in state:
+                state[b] = 1
+                stack.append((b, iter(edges[b])))
+                break
+        else:
+            stack.pop()
+            state[node] = 2
+            order.append(node)
+    return order[::-1]
+
+
+# --- Driver ----------------------------------------------------------------------
+
+def analyse(elf, board, list_loops=False):
+    """Stated worst case of each entry point in `elf`, built for `board`."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import bench
+    config = bench.board_config(board)
+    env = geometry(config, bench.standard_classes(config["page"], config["largest"]))
+    program = Program(elf, env)
+    program.list_loops = list_loops
+    stated, problems = {}, []
+    for entry in ENTRY_POINTS:
+        if entry not in program.by_name:
+            problems.append(f"{entry}: no such symbol")
+            continue
+        try:
+            stated[entry] = program.cost(program.by_name[entry], entry)
+        except AnalysisError as error:
+            problems.append(f"{entry}: {error}")
+    # The excluded copy and fill, per byte: their longest path for n bytes
+    # is a + b * n (every loop bound above is linear in n, or capped).
+    per_byte = {}
+    called = {(entry, callee) for entry, _, callee in program.calls}
+    for entry, names in EXCLUDED_CALLS.items():
+        for name in sorted(names):
+            if (entry, name) in called and not name.startswith("__"):
+                try:
+                    small = program.cost(program.by_name[name], "copy", 0)
+                    large = program.cost(program.by_name[name], "copy", 1 << 16)
+                    per_byte[entry] = {"function": name, "fixed": small, "per_byte": (large - small) / (1 << 16)}
+                except AnalysisError as error:
+                    problems.append(f"{entry}'s {name}: {error}")
+    problems += [f"loop with no bound: {f} in {h} ({l})" for f, h, l in sorted(program.unbounded)]
+    # Bounds of Cairn's own loops that no loop used: the code changed. (The
+    # C library's are per core.)
+    unused = [LOOP_BOUNDS[i][0] for i in range(len(LOOP_BOUNDS))
+              if i not in program.used_bounds and "@" not in LOOP_BOUNDS[i][0]]
+    env = {k: v for k, v in env.items() if k != "min"}
+    return {"board": board, "stated": stated, "copy": per_byte, "problems": problems, "unused_bounds": unused,
+            "geometry": env, "indirect": sorted(program.indirect),
+            "loops": [{"entry": e, "function": f, "line": l, "bound": b, "iteration": i}
+                      for e, f, l, b, i in sorted(program.loops, key=str)]}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("elf")
+    parser.add_argument("--board", default="mps2-an386", help="board whose heap geometry bounds the loops")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--list-loops", action="store_true",
+                        help="count a loop with no bound as one pass and list it, instead of stopping")
+    args = parser.parse_args()
+    result = analyse(args.elf, args.board, args.list_loops)
+    if args.json:
+        print(json.dumps(result, indent=1))
+    else:
+        print(f"stated worst case, instructions ({args.board}, {os.path.basename(args.elf)}):")
+        for entry in ENTRY_POINTS:
+            print(f"  {entry}: {result['stated'].get(entry, '—')}")
+        for entry, c in result["copy"].items():
+            print(f"  {entry}'s {c['function']}: {c['fixed']} + {c['per_byte']:.3f} per byte")
+        print("loops (bound x longest pass):")
+        for loop in result["loops"]:
+            print(f"  {loop['entry']}: {loop['function']} ({loop['line']}): {loop['bound']} x {loop['iteration']}")
+        for entry, function in result["indirect"]:
+            print(f"indirect call or branch (the misuse handler, not counted): {function} under {entry}")
+        for name in result["unused_bounds"]:
+            print(f"bound that matched no loop: {name}")
+        for p in result["problems"]:
+            print(f"wcet: {p}")
+    return 1 if result["problems"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
