@@ -17,6 +17,14 @@
 #                       its tables, writes nothing. BENCH_ARENA_ARGS passes
 #                       options to scripts/bench.py, e.g. "--boards microbit
 #                       --arena-allocators cairn-slab --arena-workloads churn"
+#   make bench-worst    only the worst case per entry point: the stated
+#                       figure (scripts/wcet.py, from the firmware) against
+#                       the adversarial runs (Benchmarks/worst_case.c) on
+#                       every board; prints the table, writes nothing, fails
+#                       when a measured call exceeds its stated worst case.
+#                       BENCH_WORST_ARGS passes options to scripts/bench.py,
+#                       e.g. "--boards microbit --worst-entries malloc,free"
+#   make bench ... BENCH_ARGS="--boards mps2-an386"  options for the whole run
 #   make bench-arena-firmware [BOARD=...]
 #                       that measure's firmware for one board (Cairn slab,
 #                       newlib-nano, newlib); bench-arena-paths lists it as
@@ -159,7 +167,7 @@ BENCH_FIRMWARE += newlib-nano=$(BENCH_NANO_ELF) newlib=$(BENCH_NEWLIB_ELF) \
     $(foreach level,1 2,$(foreach peer,newlib-nano newlib,size-$(level)-$(peer)=$(BENCH_BUILD)/size-$(level)-$(peer).elf))
 endif
 
-.PHONY: bench bench-smoke bench-firmware bench-paths
+.PHONY: bench bench-smoke bench-worst bench-firmware bench-paths
 
 bench-firmware: $(foreach f,$(BENCH_FIRMWARE),$(lastword $(subst =, ,$(f))))
 
@@ -170,7 +178,12 @@ bench-paths:
 
 bench: deps
 	python3 $(CAIRN_ROOT)/scripts/bench.py --make '$(BENCH_MAKE)' --timeout $(BENCH_QEMU_TIMEOUT) \
-	    --markdown $(CAIRN_ROOT)/BENCHMARKS.md --chart $(BENCH_DIR)/chart.svg --arena-chart $(BENCH_DIR)/arena-chart.svg
+	    --markdown $(CAIRN_ROOT)/BENCHMARKS.md --chart $(BENCH_DIR)/chart.svg --arena-chart $(BENCH_DIR)/arena-chart.svg \
+	    $(BENCH_ARGS)
+
+bench-worst: deps
+	python3 $(CAIRN_ROOT)/scripts/bench.py --make '$(BENCH_MAKE)' --timeout $(BENCH_QEMU_TIMEOUT) --worst-only \
+	    $(BENCH_WORST_ARGS)
 
 bench-smoke: deps
 	BENCH_MAKE='$(BENCH_MAKE)' $(CAIRN_ROOT)/scripts/bench-smoke.sh

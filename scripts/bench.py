@@ -20,9 +20,12 @@ import sys
 import tempfile
 
 import arena
+import worst
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BOARDS = ["mps2-an386", "microbit"]
+BOARDS = ["mps2-an386", "microbit", "mps2-an505"]
+# Boards the smallest-arena measure has a scale for (mk/bench.mk).
+ARENA_BOARDS = ["mps2-an386", "microbit"]
 ALLOCATORS = ["cairn-slab", "cairn-bump", "newlib-nano", "newlib"]
 # (id, run name, title, series timed, bump runs it)
 WORKLOADS = [
@@ -375,12 +378,17 @@ def main():
     parser.add_argument("--arena-below", type=int, default=arena.BELOW_STEPS,
                         help="sizes tried below each bisected arena's failing neighbour, to catch non-monotone "
                              "cases (0: none; a large number: every size down to the requested peak)")
+    parser.add_argument("--worst-only", action="store_true",
+                        help="only the worst case per entry point, stated against measured")
+    parser.add_argument("--worst-entries", help="comma-separated subset of " + ",".join(worst.RUNS))
     parser.add_argument("--boards", default=",".join(BOARDS))
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     args = parser.parse_args()
     boards = args.boards.split(",")
     if args.arena_only:
         return arena_only(args, boards)
+    if args.worst_only:
+        return worst_only(args, boards)
 
     firmware = {}
     for board in boards:
@@ -457,12 +465,16 @@ def main():
                 if elf and none:
                     sizes[(board, alloc, level)] = flash_bytes(elf) - flash_bytes(none)
 
-    cells, _ = measure_arenas(args, boards)
+    cells, _ = measure_arenas(args, [b for b in boards if b in ARENA_BOARDS])
     problems += [p for c in cells for p in c["problems"]]
+    worst_rows, analyses, worst_problems = worst.measure(
+        boards, {b: firmware[(b, "cairn-slab")] for b in boards}, qemu, args.timeout, jobs=args.jobs)
+    problems += worst_problems
 
     targets = evaluate_targets(rows, sizes)
     command = "make bench"
-    text = tables(rows, sizes, swift, bounds, run_bounds, hooks, targets, arena.section(cells), command)
+    text = tables(rows, sizes, swift, bounds, run_bounds, hooks, targets,
+                  arena.section(cells) + "\n" + worst.table(worst_rows, analyses) + "\n", command)
     print(text)
     for p in problems:
         print("bench: FAILED RUN " + p)
@@ -488,6 +500,27 @@ def measure_arenas(args, boards):
                          workloads=split(args.arena_workloads), jobs=args.jobs, timeout=args.timeout,
                          below_steps=args.arena_below,
                          log=lambda line: print(line, flush=True))
+
+
+def worst_only(args, boards):
+    """The worst case per entry point alone: printed, and its section of
+    --markdown replaced when given. Fails when a measured call exceeds its
+    stated worst case or the analysis fails."""
+    firmware = {}
+    for board in boards:
+        print(f"bench: building {board} slab", flush=True)
+        firmware[board] = build(args.make, board, "slab")["cairn-slab"]
+    entries = args.worst_entries.split(",") if args.worst_entries else None
+    rows, analyses, problems = worst.measure(boards, firmware, qemu, args.timeout, entries, jobs=args.jobs)
+    text = worst.table(rows, analyses)
+    print(text)
+    for p in problems:
+        print("worst: FAILED " + p)
+    if args.markdown:
+        old = open(args.markdown).read()
+        with open(args.markdown, "w") as f:
+            f.write(worst.replace_section(old, text, END))
+    return 1 if problems else 0
 
 
 def arena_only(args, boards):

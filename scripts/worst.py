@@ -1,0 +1,118 @@
+"""The worst case per entry point: stated (scripts/wcet.py, from the
+firmware) against measured (the adversarial runs of Benchmarks/worst_case.c
+under QEMU -icount), per board. Used by scripts/bench.py (`make bench`,
+and `--worst-only` for this section alone) and by `make bench-smoke`.
+Standard library only.
+"""
+import concurrent.futures
+
+import wcet
+
+BEGIN = "<!-- bench:worst:begin -->"
+END = "<!-- bench:worst:end -->"
+# Entry point -> (adversarial run, RESULT field of its worst call). realloc
+# and calloc are measured without their copy and zeroing (worst_case.c).
+RUNS = {
+    "malloc": ("worst-malloc", "alloc_worst"),
+    "free": ("worst-free", "free_worst"),
+    "posix_memalign": ("worst-memalign", "alloc_worst"),
+    "realloc": ("worst-realloc", "realloc_net_worst"),
+    "calloc": ("worst-calloc", "calloc_net_worst"),
+}
+# Other series the runs also time, counted toward the same entry point's
+# measured worst (a free inside worst-malloc is a free).
+ALSO = {"free": [("worst-malloc", "free_worst"), ("worst-memalign", "free_worst"), ("worst-realloc", "free_worst"),
+                 ("worst-calloc", "free_worst")]}
+
+
+def measure(boards, firmware, qemu, timeout, entries=None, jobs=2):
+    """[{board, entry, stated, measured, ...}] and problems. `firmware` maps
+    board -> the Cairn slab benchmark ELF; `qemu(board, elf, run, timeout)`
+    returns a RESULT line's fields (bench.py's)."""
+    entries = entries or list(RUNS)
+    analyses, problems = {}, []
+    for board in boards:
+        analyses[board] = wcet.analyse(firmware[board], board)
+        problems += [f"{board} wcet: {p}" for p in analyses[board]["problems"]]
+        problems += [f"{board} wcet: the bound for {name} bounds no loop (the code changed?)"
+                     for name in analyses[board]["unused_bounds"]]
+    runs = sorted({RUNS[e][0] for e in entries} | {r for e in entries for r, _ in ALSO.get(e, [])})
+    results = {}
+    with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+        futures = {pool.submit(qemu, b, firmware[b], r, timeout): (b, r) for b in boards for r in runs}
+        for future in concurrent.futures.as_completed(futures):
+            results[futures[future]] = future.result()
+    rows = []
+    for board in boards:
+        a = analyses[board]
+        for entry in entries:
+            run, field = RUNS[entry]
+            measured = None
+            for r, f in [(run, field)] + ALSO.get(entry, []):
+                result = results.get((board, r), {})
+                if "error" in result or result.get("exit") != 0 or f not in result:
+                    if r == run:
+                        problems.append(f"{board} {r}: exit {result.get('exit')} {result.get('error', '')}")
+                    continue
+                measured = max(measured or 0, int(result[f]))
+            stated = a["stated"].get(entry)
+            row = {"board": board, "entry": entry, "run": run, "stated": stated, "measured": measured,
+                   "copy": a["copy"].get(entry)}
+            if stated is not None and measured is not None and measured > stated:
+                problems.append(f"{board} {entry}: measured {measured} instructions above the stated {stated}")
+            rows.append(row)
+    return rows, analyses, problems
+
+
+def table(rows, analyses):
+    """The markdown section, between its own markers."""
+    lines = [BEGIN, "### Worst case per entry point: stated against measured\n",
+             "Instructions per call through the C hook, interrupts masked all along. *Stated*: the longest path "
+             "through the built firmware (`scripts/wcet.py`, loop bounds from its table and the board's heap "
+             "geometry); *measured*: the worst call of the entry point's adversarial run "
+             "(`Benchmarks/worst_case.c`, QEMU -icount). realloc without its copy and calloc without its "
+             "zeroing; the copy and the fill are stated per byte below. Measured above stated fails "
+             "`make bench`.\n",
+             "| board | entry point | stated | measured (run) | measured / stated |",
+             "|---|---|---:|---:|---:|"]
+    for r in rows:
+        ratio = f"{r['measured'] / r['stated']:.4f}" if r["stated"] and r["measured"] is not None else "—"
+        stated = r["stated"] if r["stated"] is not None else "—"
+        measured = f"{r['measured']} ({r['run']})" if r["measured"] is not None else "—"
+        lines.append(f"| {r['board']} | {r['entry']} | {stated} | {measured} | {ratio} |")
+    lines.append("")
+    copies = [(r["board"], r["entry"], r["copy"]) for r in rows if r["copy"]]
+    if copies:
+        lines.append("Excluded per byte (the longest path of the C library's routine for n bytes, "
+                     "every loop bounded by n): " +
+                     "; ".join(f"{b} {e}'s {c['function']} {c['fixed']} + {c['per_byte']:.2f} n"
+                               for b, e, c in copies) + ".\n")
+    lines.append("Loop bounds the stated figures use (per board: bound × longest pass, instructions):\n")
+    lines.append("| board | loop (code it bounds) | bound | longest pass |")
+    lines.append("|---|---|---:|---:|")
+    for board, a in analyses.items():
+        seen = {}
+        for loop in a["loops"]:
+            if loop["entry"] == "copy":
+                continue
+            key = (loop["function"], loop["line"])
+            seen.setdefault(key, loop)
+            if loop["iteration"] > seen[key]["iteration"]:
+                seen[key] = loop
+        for (function, line), loop in sorted(seen.items()):
+            lines.append(f"| {board} | `{function.rstrip('(')}` ({line}) | {loop['bound']} | {loop['iteration']} |")
+    lines.append("")
+    lines.append(END)
+    return "\n".join(lines)
+
+
+def replace_section(markdown, new, results_end):
+    """`markdown` with this section replaced by `new`, or `new` put before
+    `results_end` when it has none."""
+    if BEGIN in markdown and END in markdown:
+        head, rest = markdown.split(BEGIN, 1)
+        return head + new.rstrip("\n") + rest.split(END, 1)[1]
+    if results_end in markdown:
+        head, tail = markdown.split(results_end, 1)
+        return head + new + "\n\n" + results_end + tail
+    return markdown + "\n" + new
