@@ -7,7 +7,13 @@
 #                      (mps2-an386 and microbit)
 #   interrupt-test     a SysTick handler allocates and frees every few hundred
 #                      instructions while main churns the heap (mps2-an386,
-#                      release and checked builds)
+#                      release and checked builds; mps2-an505, release); and
+#                      the blackout: the longest interval Cairn keeps
+#                      interrupts masked during an allocation storm, and a
+#                      periodic interrupt's latency with and without the
+#                      storm (mps2-an386 and mps2-an505): fails when the
+#                      blackout exceeds the stated worst case (scripts/wcet.py
+#                      on the same firmware)
 #   stackguard-test    unbounded recursion hits the MPU guard: `stack overflow`,
 #                      exit 103, heap untouched (mps2-an386 and mps2-an505);
 #                      stack high-water mark (every board)
@@ -111,6 +117,50 @@ reliability-interrupt-run: $(IRQ_ELF)
 	grep -Eq '^[0-9]+ passed, 0 failed' $$log || { echo "interrupt test FAILED on $(BOARD): no closing line"; exit 1; }; \
 	echo "interrupt test ok: $(BOARD)"
 
+# --- Blackout: how long Cairn keeps interrupts masked -------------------------
+
+# BLACKOUT=1 (the blackout firmware's own build tree, never another one):
+# Cairn's critical section calls the firmware's probes (cairn_critical.h).
+ifeq ($(BLACKOUT),1)
+SWIFTC_EMBEDDED_FLAGS += -Xcc -DCAIRN_BLACKOUT_PROBE
+TARGET_CFLAGS += -DCAIRN_BLACKOUT_PROBE
+endif
+# The free-running CMSDK timer the probes read (the Secure alias on the
+# mps2-an505, whose firmware runs Secure).
+BLACKOUT_TIMER_mps2-an386 := 0x40000000u
+BLACKOUT_TIMER_mps2-an505 := 0x50000000u
+BLACKOUT_ELF := $(REL_DIR)/blackout.elf
+# The storm's largest block: realloc copies and calloc zeroes that many
+# bytes at most, inside the critical section.
+BLACKOUT_LARGEST := 18688
+
+$(REL_DIR)/blackout.o: $(RELIABILITY_TESTS)/Interrupts/blackout.c $(CAIRN_FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(TARGET_CC) $(TARGET_CFLAGS) $(REL_CFLAGS) -DBLACKOUT_TIMER=$(BLACKOUT_TIMER_$(BOARD)) \
+	    -DSTORM_LARGEST=$(BLACKOUT_LARGEST) -MMD -MP -c -o $@ $<
+
+$(BLACKOUT_ELF): $(REL_DIR)/blackout.o $(REL_FIRMWARE_OBJECTS)
+	$(cairn_link)
+
+# The measured blackout against the largest stated worst case of the five
+# entry points, both from this firmware, realloc's and calloc's counting
+# the copy or fill of the storm's largest block.
+.PHONY: reliability-blackout-run
+reliability-blackout-run: $(BLACKOUT_ELF)
+	@$(if $(filter 1,$(BLACKOUT)),,echo "the blackout run needs BLACKOUT=1"; exit 1;) \
+	echo "== blackout: $(BOARD), release build"; \
+	log=$(REL_DIR)/blackout.log; status=0; \
+	ICOUNT=1 $(CAIRN_ROOT)/scripts/qemu-run.sh $(BOARD) $(BLACKOUT_ELF) $(RELIABILITY_TIMEOUT) > $$log 2>&1 || status=$$?; \
+	sed 's/^/    /' $$log; \
+	if [ $$status -ne 0 ]; then echo "blackout test FAILED on $(BOARD): exit status $$status"; exit 1; fi; \
+	measured=$$(sed -nE 's/.*longest_instructions=([0-9]+).*/\1/p' $$log); \
+	stated=$$(python3 $(CAIRN_ROOT)/scripts/wcet.py --board $(BOARD) --largest --bytes $(BLACKOUT_LARGEST) \
+	    $(BLACKOUT_ELF)) || \
+	    { echo "blackout test FAILED on $(BOARD): no stated worst case"; exit 1; }; \
+	if [ -z "$$measured" ] || [ "$$measured" -gt "$$stated" ]; then \
+	    echo "blackout test FAILED on $(BOARD): longest blackout $$measured instructions, stated worst case $$stated"; exit 1; fi; \
+	echo "blackout test ok: $(BOARD): longest blackout $$measured <= stated worst case $$stated instructions"
+
 # --- Stack: guard (MPU boards) and high-water mark (every board) --------------
 
 STACK_OVERFLOW_ELFS := $(REL_DIR)/stack-overflow.elf $(REL_DIR)/stack-overflow-in-handler.elf
@@ -146,7 +196,7 @@ reliability-stack-run: $(STACK_ELFS)
 
 # Only the ones that exist: make would otherwise try to build a missing
 # `x.d` from `x.d.o` with its built-in rules and the misuse-%.o rule.
--include $(wildcard $(patsubst %.elf,%.d,$(MISUSE_ELFS) $(IRQ_ELF) $(STACK_OVERFLOW_ELFS) $(STACK_HIGH_WATER_ELF)))
+-include $(wildcard $(patsubst %.elf,%.d,$(MISUSE_ELFS) $(IRQ_ELF) $(BLACKOUT_ELF) $(STACK_OVERFLOW_ELFS) $(STACK_HIGH_WATER_ELF)))
 
 # --- The tests -------------------------------------------------------------------
 
@@ -160,6 +210,15 @@ interrupt-test: deps
 	    IRQ_SEED=$(IRQ_SEED) IRQ_OPERATIONS=$(IRQ_OPERATIONS) IRQ_RELOAD=$(IRQ_RELOAD)
 	@+$(call reliability_make,mps2-an386,1,interrupts,reliability-interrupt-run) \
 	    IRQ_SEED=$(IRQ_SEED) IRQ_OPERATIONS=$(IRQ_CHECKED_OPERATIONS) IRQ_RELOAD=$(IRQ_CHECKED_RELOAD)
+	@+$(call reliability_make,mps2-an505,0,interrupts,reliability-interrupt-run) \
+	    IRQ_SEED=$(IRQ_SEED) IRQ_OPERATIONS=$(IRQ_OPERATIONS) IRQ_RELOAD=$(IRQ_RELOAD)
+	@+$(MAKE) --no-print-directory blackout-test
+
+# The blackout alone (part of interrupt-test).
+.PHONY: blackout-test
+blackout-test: deps
+	@+$(call reliability_make,mps2-an386,0,blackout,reliability-blackout-run) BLACKOUT=1
+	@+$(call reliability_make,mps2-an505,0,blackout,reliability-blackout-run) BLACKOUT=1
 
 stackguard-test: deps
 	@+$(call reliability_make,mps2-an386,0,stack,reliability-stack-run)

@@ -30,6 +30,7 @@ Standard library only. Usage:
 """
 import argparse
 import json
+import math
 import os
 import re
 import subprocess
@@ -199,6 +200,7 @@ CONDITIONS = "eq|ne|cs|cc|hs|lo|mi|pl|vs|vc|hi|ls|ge|lt|gt|le"
 BRANCH = re.compile(rf"^b({CONDITIONS})?(\.n|\.w)?$")
 POP_PC = re.compile(rf"^(pop|ldmia)({CONDITIONS})?(\.w)?$")
 BX = re.compile(rf"^bx({CONDITIONS})?(\.n)?$")
+CALL = re.compile(rf"^blx?({CONDITIONS})?(\.w)?$")
 TARGET = re.compile(r"^([0-9a-f]+)\b")
 # The C library's copy and fill: called by the compiler for values of
 # constant size, whose loops are bounded by that size (`n`).
@@ -292,7 +294,7 @@ class Program:
             target = int(TARGET.match(ops).group(1), 16)
             out = [("jump", target)] if lo <= target < hi else [("tail", target)]
             return out + ([("jump", nxt)] if b.group(1) else [])
-        if m in ("bl", "blx") and TARGET.match(ops):
+        if CALL.match(m) and TARGET.match(ops):
             return [("call", int(TARGET.match(ops).group(1), 16)), ("jump", nxt)]
         if m.startswith("blx") and ops.startswith("r"):
             return [("indirect", None), ("jump", nxt)]
@@ -595,10 +597,28 @@ def main():
     parser.add_argument("elf")
     parser.add_argument("--board", default="mps2-an386", help="board whose heap geometry bounds the loops")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--largest", action="store_true",
+                        help="print only the largest stated figure of the entry points the ELF has")
+    parser.add_argument("--bytes", type=int, default=0,
+                        help="with --largest: realloc and calloc copy or fill this many bytes (their excluded "
+                             "routine's stated cost for that many is added)")
     parser.add_argument("--list-loops", action="store_true",
                         help="count a loop with no bound as one pass and list it, instead of stopping")
     args = parser.parse_args()
     result = analyse(args.elf, args.board, args.list_loops)
+    if args.largest:
+        # A firmware need not link all five; a failed analysis is still fatal.
+        problems = [p for p in result["problems"] if not p.endswith("no such symbol")]
+        for p in problems:
+            print(f"wcet: {p}", file=sys.stderr)
+        if problems or not result["stated"]:
+            return 1
+        stated = dict(result["stated"])
+        for entry, c in result["copy"].items():
+            if entry in stated:
+                stated[entry] += c["fixed"] + math.ceil(c["per_byte"] * args.bytes)
+        print(max(stated.values()))
+        return 0
     if args.json:
         print(json.dumps(result, indent=1))
     else:
