@@ -87,6 +87,19 @@ LOOP_BOUNDS = [
     ("memcpy@memcpy.c:81", "n // 16 + 1", "16-byte blocks"),
     ("memcpy@memcpy.c:91", "min(n, 15) // 4 + 1", "words of the last 15 bytes"),
     ("memcpy@memcpy.c:101", "min(n, 15) + 1", "bytes: the last 3, or all of a copy under 16 bytes"),
+    # newlib's generic memmove.c (both cores): only realloc's copy calls it
+    # with a size that is not a constant, from one live block to another,
+    # both aligned to 8 bytes. They do not overlap, so the backward loop
+    # never iterates, and the byte loop copies at most the last 3 bytes.
+    ("memmove@memmove.c:93", "1", "bytes, backwards: only when the blocks overlap"),
+    ("memmove@memmove.c:109", "n // 16 + 1", "16-byte blocks, both ends word-aligned"),
+    ("memmove@memmove.c:119", "min(n, 15) // 4 + 1", "words of the last 15 bytes"),
+    ("memmove@memmove.c:130", "min(n, 3) + 1", "the last 3 bytes (a misaligned copy would be all n)"),
+    # newlib's generic memset.c (both cores).
+    ("memset@memset.c:54", "min(n, 3) + 2", "bytes up to the first word boundary"),
+    ("memset@memset.c:74", "n // 16 + 1", "16-byte blocks"),
+    ("memset@memset.c:83", "min(n, 15) // 4 + 1", "words of the last 15 bytes"),
+    ("memset@memset.c:93", "min(n, 3) + 1", "the last 3 bytes (a fill under 4 bytes, or the tail)"),
 ]
 # Constants the bounds use that the heap's geometry does not give.
 OWN_BIN_LOOK = 4          # FitHeap.ownBinLook
@@ -226,6 +239,7 @@ class Program:
         self.used_bounds = set()
         self.loops = set()        # (entry, function, line, bound, iteration)
         self.calls = set()        # (entry, caller, callee)
+        self.excluded = set()     # (entry, callee): the copies and fills left out
         self.indirect = set()     # (entry, function) with an indirect call or branch
         self.list_loops = False   # --list-loops: a missing bound counts 1 and is listed
         self.unbounded = set()
@@ -341,13 +355,17 @@ class Program:
         excluded call and the set-up, None for a callee that never returns."""
         name = self.name(target)
         self.calls.add((entry, self.current, name))
-        if name in EXCLUDED_CALLS.get(entry, ()):
-            return 0
         if any(s in name for s in SETUP_CALLS):
             return 0
         if name in LIBRARY_COPIES and self.current not in LIBRARY_COPIES:
+            # A copy or fill of a constant size is counted with that size;
+            # of any other size, it is the excluded copy or fill of realloc
+            # or calloc, or an error.
             n = self.constant(ins, COUNT_REGISTER.get(name, "r2"))
             if n is None:
+                if name in EXCLUDED_CALLS.get(entry, ()):
+                    self.excluded.add((entry, name))
+                    return 0
                 raise AnalysisError(f"{name} of a size that is not a constant at 0x{ins.address:x} in "
                                     f"{self.pretty(self.current)}")
         return self.cost(target, entry, n)
@@ -570,16 +588,16 @@ def analyse(elf, board, list_loops=False):
     # The excluded copy and fill, per byte: their longest path for n bytes
     # is a + b * n (every loop bound above is linear in n, or capped).
     per_byte = {}
-    called = {(entry, callee) for entry, _, callee in program.calls}
-    for entry, names in EXCLUDED_CALLS.items():
-        for name in sorted(names):
-            if (entry, name) in called and not name.startswith("__"):
-                try:
-                    small = program.cost(program.by_name[name], "copy", 0)
-                    large = program.cost(program.by_name[name], "copy", 1 << 16)
-                    per_byte[entry] = {"function": name, "fixed": small, "per_byte": (large - small) / (1 << 16)}
-                except AnalysisError as error:
-                    problems.append(f"{entry}'s {name}: {error}")
+    for entry, name in sorted(program.excluded):
+        try:
+            small = program.cost(program.by_name[name], "copy", 0)
+            large = program.cost(program.by_name[name], "copy", 1 << 16)
+        except AnalysisError as error:
+            problems.append(f"{entry}'s {name}: {error}")
+            continue
+        known = per_byte.get(entry)
+        if known is None or large > known["fixed"] + known["per_byte"] * (1 << 16):
+            per_byte[entry] = {"function": name, "fixed": small, "per_byte": (large - small) / (1 << 16)}
     problems += [f"loop with no bound: {f} in {h} ({l})" for f, h, l in sorted(program.unbounded)]
     # Bounds of Cairn's own loops that no loop used: the code changed. (The
     # C library's are per core.)

@@ -100,7 +100,8 @@ def table(rows, analyses):
             if loop["iteration"] > seen[key]["iteration"]:
                 seen[key] = loop
         for (function, line), loop in sorted(seen.items()):
-            lines.append(f"| {board} | `{function.rstrip('(')}` ({line}) | {loop['bound']} | {loop['iteration']} |")
+            name = function.split("@")[0].rstrip("(")
+            lines.append(f"| {board} | `{name}` ({line}) | {loop['bound']} | {loop['iteration']} |")
     lines.append("")
     lines.append(END)
     return "\n".join(lines)
