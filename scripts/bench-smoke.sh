@@ -8,7 +8,8 @@
 # that Cairn's first call (the harness's impossible request, and the first
 # malloc of the pair workload) costs no more instructions than the worst
 # warm call of the random churns: the heap is set up before main.
-# Then the worst case per entry point on every board: scripts/wcet.py's
+# Then the worst-case analysis on functions of known longest path
+# (Tests/WCET), and the worst case per entry point on every board: scripts/wcet.py's
 # stated figure from the built firmware (every loop bounded) against the
 # adversarial runs (Benchmarks/worst_case.c); a measured call above its
 # stated worst case, or a loop with no bound, fails.
@@ -54,6 +55,9 @@ for board in mps2-an386 microbit mps2-an505; do
     echo "bench-smoke: $board cairn-slab hook-cost run OK"
     unset elf
 done
+python3 "$root/Tests/WCET/test_wcet.py" 2>&1 | tail -1 | grep -qx OK \
+    || { python3 "$root/Tests/WCET/test_wcet.py"; echo "bench-smoke: FAIL (scripts/wcet.py on known cases)"; exit 1; }
+echo "bench-smoke: scripts/wcet.py finds the known longest paths (Tests/WCET)"
 python3 "$root/scripts/bench.py" --make "${BENCH_MAKE:-make -f $root/Makefile -f $root/mk/bench.mk}" \
     --worst-only --boards mps2-an386,microbit,mps2-an505 --timeout 60 | grep -E '^\| [a-z0-9-]+ \| [a-z_]+ \||FAILED' \
     || { echo "bench-smoke: FAIL (worst case per entry point)"; exit 1; }

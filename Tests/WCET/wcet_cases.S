@@ -1,0 +1,119 @@
+/* Functions with known longest paths for scripts/wcet.py's test
+ * (test_wcet.py): each comment gives the instructions on the path the
+ * analysis must find. Assembled for the Cortex-M4, linked at 0, never run.
+ */
+    .syntax unified
+    .thumb
+    .text
+
+/* Two arms: the longer one, 6. */
+    .global malloc
+    .type malloc, %function
+    .thumb_func
+malloc:
+    cmp r0, #0
+    beq 1f
+    adds r0, #1
+    adds r0, #1
+    adds r0, #1
+    bx lr
+1:  bx lr
+    .size malloc, . - malloc
+
+/* Nested loops, outer 3 passes, inner 4: 1 + 3 * (1 + 4 * 3 + 3) + 1 = 50. */
+    .global free
+    .type free, %function
+    .thumb_func
+free:
+    movs r1, #0
+outer_loop:
+    movs r2, #0
+inner_loop:
+    adds r2, #1
+    cmp r2, #4
+    bne inner_loop
+    adds r1, #1
+    cmp r1, #3
+    bne outer_loop
+    bx lr
+    .size free, . - free
+
+/* A call (3) and a tail branch (2): push, bl + 3, pop, b.w + 2 = 9. */
+    .global posix_memalign
+    .type posix_memalign, %function
+    .thumb_func
+posix_memalign:
+    push {r4, lr}
+    bl helper
+    pop {r4, lr}
+    b.w tailee
+    .size posix_memalign, . - posix_memalign
+
+    .type helper, %function
+    .thumb_func
+helper:
+    adds r0, #1
+    adds r0, #1
+    bx lr
+    .size helper, . - helper
+
+    .type tailee, %function
+    .thumb_func
+tailee:
+    movs r0, #0
+    bx lr
+    .size tailee, . - tailee
+
+/* A return inside an IT block (4 on its way), a trap that is not a
+ * return, and a call that never returns (its path, 14 long, does not
+ * count): the longest return is 11. */
+    .global realloc
+    .type realloc, %function
+    .thumb_func
+realloc:
+    push {r4, lr}
+    cmp r0, #0
+    it eq
+    popeq {r4, pc}
+    cmp r1, #0
+    beq 2f
+    cmp r2, #0
+    beq 3f
+    adds r0, #1
+    adds r0, #1
+    pop {r4, pc}
+2:  udf #0
+3:  adds r0, #1
+    adds r0, #1
+    adds r0, #1
+    adds r0, #1
+    bl stops
+    pop {r4, pc}
+    .size realloc, . - realloc
+
+    .type stops, %function
+    .thumb_func
+stops:
+    udf #1
+    .size stops, . - stops
+
+/* A tail branch through a register loaded from a literal (Thumb-1's far
+ * branch): 2 + tailee's 2 = 4. */
+    .global calloc
+    .type calloc, %function
+    .thumb_func
+calloc:
+    ldr r2, =tailee
+    bx r2
+    .ltorg
+    .size calloc, . - calloc
+
+/* A loop no bound names: the analysis must stop. */
+    .global unbounded
+    .type unbounded, %function
+    .thumb_func
+unbounded:
+    subs r0, #1
+    bne unbounded
+    bx lr
+    .size unbounded, . - unbounded
