@@ -1,4 +1,4 @@
-// The heap under interrupts, on mps2-an386: SysTick fires every
+// The heap under interrupts, on mps2-an386 and mps2-an505: SysTick fires every
 // IRQ_RELOAD core clocks (some hundred instructions under `ICOUNT=1`) and
 // its handler frees and allocates blocks of its own, while main churns the
 // heap with random sizes and checks every block's content before it lets
