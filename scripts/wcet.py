@@ -19,9 +19,9 @@ through the same path never exceeds it. What is left out, on purpose:
 
 - realloc's copy (memcpy/memmove) and calloc's zeroing (memset): excluded
   calls, stated per byte apart (BENCHMARKS.md);
-- indirect calls (`blx rN`): in the release build the only one on these
-  paths is the misuse handler, which prints a report (the console's time,
-  not the allocator's); the rest of the path is counted;
+- indirect calls (`blx rN`): allowed only in the functions INDIRECT_CALLERS
+  names, the misuse report's call of the misuse handler, which prints (the
+  console's time, not the allocator's); the rest of the path is counted;
 - the heap's set-up (SETUP_CALLS): done before main by the C shim's
   constructor, so no allocation reaches it.
 
@@ -46,6 +46,12 @@ EXCLUDED_CALLS = {
 # (cairn_hooks.c's constructor): the set-up itself. A substring of the
 # (mangled) symbol.
 SETUP_CALLS = ["configurePlatformHeap"]
+# Functions allowed an indirect call or branch (`blx rN`, or `bx rN` with no
+# literal target), which the analysis cannot follow: the misuse report's
+# call of the misuse handler (it prints; reached only on a bad pointer).
+# Anywhere else an indirect call stops the analysis. A substring of the
+# demangled name.
+INDIRECT_CALLERS = ["reportMisuse("]
 
 # --- Loop bounds ---------------------------------------------------------------
 #
@@ -164,7 +170,8 @@ def read_symbols(elf):
     return functions
 
 
-INSTRUCTION = re.compile(r"^\s*([0-9a-f]+):\t(\S+)(?:\t(.*))?$")
+INSTRUCTION = re.compile(r"^\s*([0-9a-f]+):\t([0-9a-f]{4}(?: [0-9a-f]{4})?)\s*\t(\S+)(?:\t(.*))?$")
+DATA = re.compile(r"^\s*([0-9a-f]+):\t([0-9a-f]+)\s*\t(\.\w+)\t(\S+)")
 SOURCE = re.compile(r"^(/\S+|\S+\.\w+):(\d+)")
 INLINED = re.compile(r"^(\S+)\(\):$")
 
@@ -172,27 +179,26 @@ INLINED = re.compile(r"^(\S+)\(\):$")
 def read_code(elf):
     """address -> Instruction, and address -> word for literal data. Each
     instruction carries the line table's function and file:line."""
-    out = subprocess.run([tool("objdump"), "-d", "-l", "--no-show-raw-insn", elf], text=True, capture_output=True,
-                         check=True).stdout
-    code, words = {}, {}
-    function, line, last = "?", None, None
+    out = subprocess.run([tool("objdump"), "-d", "-l", elf], text=True, capture_output=True, check=True).stdout
+    code, words, data_bytes = {}, {}, {}
+    function, line = "?", None
     for text in out.splitlines():
+        m = DATA.match(text)
+        if m:
+            address, value = int(m.group(1), 16), int(m.group(4), 16)
+            if m.group(3) == ".word":
+                words[address] = value
+            width = {".word": 4, ".short": 2, ".byte": 1}.get(m.group(3), 0)
+            for i in range(width):   # little-endian bytes, for jump tables
+                data_bytes[address + i] = (value >> (8 * i)) & 0xFF
+            continue
         m = INSTRUCTION.match(text)
         if m:
-            address, mnemonic, operands = int(m.group(1), 16), m.group(2), (m.group(3) or "")
+            address, raw, mnemonic, operands = int(m.group(1), 16), m.group(2), m.group(3), (m.group(4) or "")
             operands = operands.split("\t@")[0].split(";")[0].strip()
-            if mnemonic == ".word":
-                words[address] = int(operands.split()[0], 16)
-                last = None
-                continue
-            if mnemonic.startswith("."):
-                last = None
-                continue
             ins = Instruction(address, mnemonic, operands, function, line)
-            if last is not None and last.address < address:
-                last.size = address - last.address
+            ins.size = 2 * len(raw.split())   # one or two halfwords
             code[address] = ins
-            last = ins
             continue
         m = INLINED.match(text)
         if m:
@@ -203,8 +209,8 @@ def read_code(elf):
             line = f"{os.path.basename(m.group(1))}:{m.group(2)}"
             continue
         if text.endswith(">:"):
-            function, line, last = text.split("<", 1)[1][:-2], None, None
-    return code, words
+            function, line = text.split("<", 1)[1][:-2], None
+    return code, words, data_bytes
 
 
 # --- Control flow --------------------------------------------------------------
@@ -230,7 +236,7 @@ class AnalysisError(Exception):
 class Program:
     def __init__(self, elf, env):
         self.symbols = read_symbols(elf)
-        self.code, self.words = read_code(elf)
+        self.code, self.words, self.data_bytes = read_code(elf)
         self.by_name = {name: address for address, (name, _) in self.symbols.items()}
         self.readable = demangler([n for n, _ in self.symbols.values()] + [i.function for i in self.code.values()])
         self.env = env
@@ -327,10 +333,31 @@ class Program:
             return [("return", None)] + ([("jump", nxt)] if p.group(2) else [])
         if m.startswith(("udf", "bkpt")):
             return [("stop", None)]
-        if m in ("tbb", "tbh") or (ops.split(",")[0].strip() == "pc" and not m.startswith(("str", "cmp"))):
+        if m in ("tbb", "tbh"):
+            return [("jump", t) for t in self.jump_table(ins, lo, hi)]
+        if ops.split(",")[0].strip() == "pc" and not m.startswith(("str", "cmp")):
             raise AnalysisError(f"unhandled control flow {m} {ops} at 0x{ins.address:x} in "
                                 f"{self.pretty(self.name(lo))}")
         return [("jump", nxt)]
+
+    def jump_table(self, ins, lo, hi):
+        """Targets of a tbb/tbh: its table follows it and ends where code
+        resumes; every entry that lands on an instruction of the function is
+        a target (a last entry may be padding)."""
+        table = ins.address + 4
+        end = min([a for a in self.code if a > ins.address] + [hi])
+        step = 1 if ins.mnemonic == "tbb" else 2
+        targets = set()
+        for at in range(table, end - step + 1, step):
+            if any(at + i not in self.data_bytes for i in range(step)):
+                break
+            offset = sum(self.data_bytes[at + i] << (8 * i) for i in range(step))
+            target = table + 2 * offset
+            if lo <= target < hi and target in self.code and target >= end:
+                targets.add(target)
+        if not targets:
+            raise AnalysisError(f"jump table at 0x{ins.address:x} with no target")
+        return sorted(targets)
 
     def cost(self, start, entry, n=None):
         """Longest path of the function at `start` (entry to return,
@@ -400,7 +427,11 @@ class Program:
                 elif kind == "return":
                     ends = max(ends or 0, 0)
                 elif kind in ("indirect", "indirect-tail"):
-                    self.indirect.add((entry, self.pretty(self.current)))
+                    caller = self.pretty(self.current)
+                    if not any(name in caller for name in INDIRECT_CALLERS):
+                        raise AnalysisError(f"indirect call or branch at 0x{a:x} in {caller}, "
+                                            "which INDIRECT_CALLERS does not allow")
+                    self.indirect.add((entry, caller))
                     if kind == "indirect-tail":
                         ends = max(ends or 0, 0)
             if trapped:

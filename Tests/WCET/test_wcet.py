@@ -2,7 +2,7 @@
 """scripts/wcet.py on functions whose longest paths are known
 (wcet_cases.S): branches, nested loops with their bounds, calls and tail
 branches, a return in an IT block, traps and calls that never return, a
-branch through a literal, and a loop without a bound. Assembles the cases
+branch through a literal, a jump table, and a loop without a bound. Assembles the cases
 with arm-none-eabi-gcc; standard library only. Run by `make bench-smoke`.
 """
 import os
@@ -63,6 +63,9 @@ class WcetTest(unittest.TestCase):
 
     def test_branch_through_a_literal(self):
         self.assertEqual(self.cost("calloc"), 4)
+
+    def test_jump_table(self):
+        self.assertEqual(self.cost("switching"), 7)
 
     def test_loop_without_a_bound_stops_the_analysis(self):
         with self.assertRaisesRegex(wcet.AnalysisError, "no bound"):

@@ -117,3 +117,29 @@ unbounded:
     bne unbounded
     bx lr
     .size unbounded, . - unbounded
+
+/* A jump table (tbb) of three cases, 1, 3 and 2 instructions long after
+ * the dispatch: cmp, bhi, tbb, then the longest case (3 and its return)
+ * = 3 + 4 = 7. */
+    .global switching
+    .type switching, %function
+    .thumb_func
+switching:
+    cmp r0, #2
+    bhi 9f
+    tbb [pc, r0]
+1:  .byte (case0 - 1b) / 2, (case1 - 1b) / 2, (case2 - 1b) / 2, 0
+case0:
+    bx lr
+case1:
+    adds r0, #1
+    adds r0, #1
+    adds r0, #1
+    bx lr
+case2:
+    adds r0, #1
+    adds r0, #1
+    bx lr
+9:  movs r0, #0
+    bx lr
+    .size switching, . - switching
