@@ -7,9 +7,9 @@
  *
  * The shape every run starts from (shape_heap):
  *   1. every size class holds two full pages and a cache page;
- *   2. the smallest class has a partial list of PARTIAL_PAGES pages, none
- *      of them empty (the longest walk that reclaiming an empty partial
- *      page makes);
+ *   2. the smallest class has a partial list of PARTIAL_PAGES pages (most
+ *      of the heap), none of them empty, each holding one live block: the
+ *      longest walk reclaiming makes looking for an empty partial page;
  *   3. the fit heap is filled with large blocks down to the smallest
  *      large size, so that a class can take no page and the fit heap
  *      cannot serve: the next refill reclaims (every class walked, every
@@ -27,12 +27,16 @@
 #include "bench.h"
 #include "cairn_geometry.h"
 
-#if CAIRN_HEAP_SIZE < 65536
-enum { SLOTS = 64, PARTIAL_PAGES = 2 };
-#else
-enum { SLOTS = 4096, PARTIAL_PAGES = 24 };
-#endif
 enum { PAGE = CAIRN_BUILD_PAGE_SIZE, LARGEST = CAIRN_BUILD_LARGEST_CLASS };
+/* Pointers kept in a table; the smallest class's partial pages: as many
+ * as fit beside every class's own pages, under the fit heap's 7/8 share
+ * that classes may hold. */
+#if CAIRN_HEAP_SIZE < 65536
+enum { SLOTS = 64 };
+#else
+enum { SLOTS = 4096 };
+#endif
+enum { PARTIAL_PAGES = CAIRN_HEAP_SIZE / PAGE * 5 / 8 };
 /* PageDescriptor.pageTail and SlabAllocator.freeMark. */
 enum { PAGE_TAIL = 20 };
 #define FREE_MARK 0xCACACACAu
@@ -61,24 +65,45 @@ static size_t next_class(size_t size) {
 
 static size_t blocks_per_page(size_t size) { return (PAGE - PAGE_TAIL) / size; }
 
-/* Every run's starting shape (the file comment). `malloc_fn` allocates
+/* Blocks kept through their own first word (a heap of small blocks needs
+ * no table of pointers): one live block in each of the smallest class's
+ * partial pages. */
+static void *partial_keepers;
+
+/* Fills PARTIAL_PAGES pages of the smallest class, then frees every block
+ * but one in each page: a partial list of pages none of which is empty,
+ * which reclaiming walks to its end. */
+static void make_partial_pages(void *(*allocate)(size_t)) {
+    void *all = NULL;
+    for (size_t i = 0; i < (size_t)PARTIAL_PAGES * blocks_per_page(8); i++) {
+        void *block = allocate(8);
+        if (block == NULL) break;
+        *(void **)block = all;
+        all = block;
+    }
+    uintptr_t last_page = UINTPTR_MAX;
+    while (all != NULL) {
+        void *next = *(void **)all;
+        uintptr_t page = (uintptr_t)all / PAGE;
+        if (page != last_page) {
+            *(void **)all = partial_keepers;
+            partial_keepers = all;
+            last_page = page;
+        } else {
+            bench_free(all, 8);
+        }
+        all = next;
+    }
+}
+
+/* Every run's starting shape (the file comment). `allocate` allocates
  * through the run's own entry point where it can. */
 static void shape_heap(void *(*allocate)(size_t)) {
     for (size_t size = 8; size <= LARGEST; size = next_class(size)) {
         size_t count = 2 * blocks_per_page(size) + 1;
         for (size_t i = 0; i < count && slot_count < SLOTS / 2; i++) keep(allocate(size), size);
     }
-    /* Pages of the smallest class, each left with one block free: a
-     * partial list of PARTIAL_PAGES non-empty pages. */
-    unsigned first = slot_count;
-    size_t per_page = blocks_per_page(8);
-    for (unsigned page = 0; page < PARTIAL_PAGES && slot_count + per_page < SLOTS; page++) {
-        for (size_t i = 0; i < per_page; i++) keep(allocate(8), 8);
-    }
-    for (unsigned i = first; i + per_page <= slot_count; i += (unsigned)per_page) {
-        bench_free(slots[i], 8);
-        slots[i] = NULL;
-    }
+    make_partial_pages(allocate);
     /* The fit heap, filled from large blocks down to the smallest large one. */
     for (size_t size = CAIRN_HEAP_SIZE / 8; size > LARGEST; size /= 2) {
         for (;;) {
@@ -101,6 +126,11 @@ static void shape_heap(void *(*allocate)(size_t)) {
 }
 
 static void free_all(void) {
+    while (partial_keepers != NULL) {
+        void *next = *(void **)partial_keepers;
+        bench_free(partial_keepers, 8);
+        partial_keepers = next;
+    }
     /* From the last kept: the class pages empty one by one and go back to
      * the fit heap, which merges them with their neighbours. */
     while (slot_count > 0) {
@@ -109,10 +139,16 @@ static void free_all(void) {
     }
 }
 
-/* Exhausts every class through `allocate`: the failing call of each went
- * through the reclaim path. */
+/* Exhausts every class through `allocate`, the largest first (the
+ * smallest class's long partial list is walked by every reclaim until its
+ * own turn takes the pages back): the failing call of each went through
+ * the reclaim path. */
 static void exhaust(void *(*allocate)(size_t)) {
-    for (size_t size = 8; size <= LARGEST; size = next_class(size)) {
+    size_t classes[64];
+    unsigned count = 0;
+    for (size_t size = 8; size <= LARGEST && count < 64; size = next_class(size)) classes[count++] = size;
+    while (count > 0) {
+        size_t size = classes[--count];
         for (;;) {
             void *block = allocate(size);
             if (block == NULL) break;
