@@ -11,7 +11,9 @@ instructions (a call costs its `bl` plus the callee's longest path). Every
 loop must have a bound in LOOP_BOUNDS below, matched by the function it is
 in (after inlining, the name the line table gives its header); a loop
 without one stops the analysis with its function and source line, so that
-a new loop in the allocator cannot go unbounded unnoticed.
+a new loop in the allocator cannot go unbounded unnoticed. A loop entered
+many times inside another may instead share a total across it (the
+reclaim's walks of every class's lists).
 
 The figure counts every instruction on the path, the ones an IT block
 skips included (QEMU's -icount counts those too), so a measured call
@@ -23,7 +25,8 @@ through the same path never exceeds it. What is left out, on purpose:
   names, the misuse report's call of the misuse handler, which prints (the
   console's time, not the allocator's); the rest of the path is counted;
 - the heap's set-up (SETUP_CALLS): done before main by the C shim's
-  constructor, so no allocation reaches it.
+  constructor, so no allocation reaches it, and the retry after it
+  (ASSUMED_FALSE: heapWasUnconfigured() answers false).
 
 Standard library only. Usage:
   scripts/wcet.py ELF --board mps2-an386 [--json] [--paths]
@@ -46,6 +49,12 @@ EXCLUDED_CALLS = {
 # (cairn_hooks.c's constructor): the set-up itself. A substring of the
 # (mangled) symbol.
 SETUP_CALLS = ["configurePlatformHeap"]
+# Functions that answer false (0) on every call once the heap is set up
+# before main: the analysis follows only the branch their false answer
+# takes (found in the few instructions after the call: `cbz`/`cbnz r0`,
+# `cmp r0, #0` or `lsls r0, r0, #31` and a `beq`/`bne`). Where no such test
+# is found, both ways are followed. A substring of the (mangled) symbol.
+ASSUMED_FALSE = ["heapWasUnconfigured"]
 # Functions allowed an indirect call or branch (`blx rN`, or `bx rN` with no
 # literal target), which the analysis cannot follow: the misuse report's
 # call of the misuse handler (it prints; reached only on a bad pointer),
@@ -55,26 +64,40 @@ INDIRECT_CALLERS = ["reportMisuse(", "BumpAllocator.deallocate("]
 
 # --- Loop bounds ---------------------------------------------------------------
 #
-# One entry per loop: (code, bound, why). `code` is a substring of the
-# demangled name of the function the loop is written in: the line table's
-# (inlined) function at the loop's header, or else the function symbol
-# holding it (a loop written in a function that is inlined elsewhere
-# carries that function's name). An entry may bound several loops (the same
-# function inlined twice); a loop that no entry names stops the analysis
-# with its function and source line. `bound` is an expression of GEOMETRY
-# (below), and for a library copy or fill of a constant size, of `n`, its
-# bytes: the most times the loop's header runs each time the loop is
-# entered (its iterations plus the test that leaves it).
+# One entry per loop: (code, bound, why[, (scope, total)]). `code` is a
+# substring of the demangled name of the function the loop is written in:
+# the line table's (inlined) function at the loop's header, or else the
+# function symbol holding it (a loop written in a function that is inlined
+# elsewhere carries that function's name). An entry may bound several loops
+# (the same function inlined twice); a loop that no entry names stops the
+# analysis with its function and source line. `bound` is an expression of
+# GEOMETRY (below), and for a library copy or fill of a constant size, of
+# `n`, its bytes: the most times the loop's header runs each time the loop
+# is entered (its iterations plus the test that leaves it).
+#
+# A loop entered many times inside another may share a total instead: with
+# (scope, total), across one run of the loop `scope` names (an entry's
+# code), this loop's header runs at most `total` times in all, however
+# often it is entered. Inside that scope it is counted once per entry and
+# its longest pass `total` times more, once; anywhere else, with `bound`.
 LOOP_BOUNDS = [
     # Slab allocator (Sources/Cairn/SlabAllocator*.swift).
     ("SlabAllocator.refillAndAllocate(", "2",
      "tries once, and once more after reclaimPages when that gave something back"),
     ("SlabAllocator.sizeClassSearch(", "classes + 1",
      "walks up from the looked-up class to the first whose block size meets the alignment"),
-    ("SlabAllocator.reclaimPages(", "classes + 1", "every size class once"),
-    ("SlabAllocator.cachedBlocks(", "blocks + 2", "the cache list, cut at blocksPerPage + 1 links"),
-    ("SlabAllocator.releaseEmptyPartialPage(", "pages + 1", "the partial list, cut at pageCount steps"),
-    ("SlabAllocator.releaseClassPage(", "blocks + 1", "clears the last word of each carved block"),
+    ("SlabAllocator.reclaimPages(", "classes + 1", "every size class once",
+     # It runs at most once per refill (refillAndAllocate's `reclaimed`).
+     ("SlabAllocator.refillAndAllocate(", "classes + 1")),
+    ("SlabAllocator.cachedBlocks(", "blocks + 2", "the cache list, cut at blocksPerPage + 1 links",
+     # One class's cache each: at most its own page's blocks, + 2.
+     ("SlabAllocator.reclaimPages(", "class_blocks + 2 * classes")),
+    ("SlabAllocator.releaseEmptyPartialPage(", "pages + 1", "the partial list, cut at pageCount steps",
+     # Each class's own partial list: the lists hold every page at most once.
+     ("SlabAllocator.reclaimPages(", "pages + classes")),
+    ("SlabAllocator.releaseClassPage(", "blocks + 1", "clears the last word of each carved block",
+     # Reclaim gives back a class's cache page and its one empty partial page.
+     ("SlabAllocator.reclaimPages(", "2 * (class_blocks + classes)")),
     ("SlabAllocator.isFreeBlock(", "blocks + 2",
      "list(from:holds:) over a page's free list and the cache: each cut at blocksPerPage + 1 links"),
     # Fit heap (Sources/Cairn/FitHeap*.swift).
@@ -124,6 +147,7 @@ def geometry(config, classes):
         "pages": heap // page,                         # pages in the heap
         "classes": len(classes),                       # size classes
         "blocks": (page - PAGE_TAIL) // SMALLEST_CLASS,  # most blocks in a class page
+        "class_blocks": sum((page - PAGE_TAIL) // c for c in classes),  # one page of every class
         "ownBinLook": OWN_BIN_LOOK,
         "min": min,
     }
@@ -240,6 +264,7 @@ class Program:
         self.by_name = {name: address for address, (name, _) in self.symbols.items()}
         self.readable = demangler([n for n, _ in self.symbols.values()] + [i.function for i in self.code.values()])
         self.env = env
+        self.scope_codes = {entry[3][0] for entry in LOOP_BOUNDS if len(entry) > 3}
         self.cache = {}
         self.in_progress = set()
         self.used_bounds = set()
@@ -362,7 +387,15 @@ class Program:
     def cost(self, start, entry, n=None):
         """Longest path of the function at `start` (entry to return,
         inclusive), or None when no path returns."""
-        key = (start, entry, n)
+        return self.cost_and_claims(start, entry, n, frozenset())[0]
+
+    def cost_and_claims(self, start, entry, n, scopes):
+        """(longest path, claims): `scopes` are the LOOP_BOUNDS codes of the
+        loops the path is inside, whose shared totals are open; a loop
+        counted against one of them runs once here and claims its pass
+        (claims: entry index -> longest pass), which that scope's loop adds
+        `total` times."""
+        key = (start, entry, n, scopes)
         if key in self.cache:
             return self.cache[key]
         if key in self.in_progress:
@@ -370,20 +403,33 @@ class Program:
         self.in_progress.add(key)
         caller, self.current = self.current, self.name(start)
         try:
-            result = self.walk(start, entry, n)
+            opened = scopes
+            while True:
+                try:
+                    result = self.walk(start, entry, n, opened)
+                    break
+                except Reopen as reopen:
+                    # A loop here is the scope of shared totals: the whole
+                    # function again, with it open.
+                    opened = opened | {reopen.scope}
+            stray = [i for i in result[1] if LOOP_BOUNDS[i][3][0] in opened - scopes]
+            if stray:
+                raise AnalysisError(f"{LOOP_BOUNDS[stray[0]][0]} runs outside the loop its total is shared in "
+                                    f"({LOOP_BOUNDS[stray[0]][3][0]}), in {self.pretty(self.name(start))}")
         finally:
             self.current = caller
             self.in_progress.discard(key)
         self.cache[key] = result
         return result
 
-    def callee_cost(self, ins, target, entry, n):
-        """Cost of a call or tail branch to `target` from `ins`: 0 for an
-        excluded call and the set-up, None for a callee that never returns."""
+    def callee_cost(self, ins, target, entry, n, scopes):
+        """(cost, claims) of a call or tail branch to `target` from `ins`:
+        0 for an excluded call and the set-up, None for a callee that never
+        returns."""
         name = self.name(target)
         self.calls.add((entry, self.current, name))
         if any(s in name for s in SETUP_CALLS):
-            return 0
+            return 0, {}
         if name in LIBRARY_COPIES and self.current not in LIBRARY_COPIES:
             # A copy or fill of a constant size is counted with that size;
             # of any other size, it is the excluded copy or fill of realloc
@@ -392,15 +438,48 @@ class Program:
             if n is None:
                 if name in EXCLUDED_CALLS.get(entry, ()):
                     self.excluded.add((entry, name))
-                    return 0
+                    return 0, {}
                 raise AnalysisError(f"{name} of a size that is not a constant at 0x{ins.address:x} in "
                                     f"{self.pretty(self.current)}")
-        return self.cost(target, entry, n)
+        return self.cost_and_claims(target, entry, n, scopes)
 
-    def walk(self, start, entry, n):
+    def forced_branches(self, lo, hi):
+        """Conditional branch -> the one successor kept: the way an
+        ASSUMED_FALSE call's false answer goes."""
+        forced = {}
+        for a in range(lo, hi, 2):
+            ins = self.code.get(a)
+            if ins is None or not CALL.match(ins.mnemonic) or not TARGET.match(ins.operands):
+                continue
+            callee = self.name(int(TARGET.match(ins.operands).group(1), 16))
+            if not any(name in callee for name in ASSUMED_FALSE):
+                continue
+            tested, at = False, a + ins.size
+            for _ in range(4):
+                nxt = self.code.get(at)
+                if nxt is None:
+                    break
+                m, ops = nxt.mnemonic, nxt.operands.replace(" ", "")
+                if m in ("cbz", "cbnz") and ops.startswith("r0,"):
+                    target = int(TARGET.match(ops.split(",")[1]).group(1), 16)
+                    forced[at] = target if m == "cbz" else at + nxt.size
+                    break
+                if (m.startswith("cmp") and ops == "r0,#0") or (m.startswith("lsls") and ops == "r0,r0,#31"):
+                    tested = True
+                elif tested and BRANCH.match(m) and BRANCH.match(m).group(1) in ("eq", "ne"):
+                    target = int(TARGET.match(nxt.operands).group(1), 16)
+                    forced[at] = target if BRANCH.match(m).group(1) == "eq" else at + nxt.size
+                    break
+                elif ops.startswith("r0,") or BRANCH.match(m):
+                    break
+                at += nxt.size
+        return forced
+
+    def walk(self, start, entry, n, scopes):
         lo, hi = self.function_range(start)
+        forced = self.forced_branches(lo, hi)
         # Nodes: instruction addresses; weight: the instruction and its callee.
-        weight, edges, exits = {}, {}, {}
+        weight, edges, exits, claims = {}, {}, {}, {}
         work, seen = [start], set()
         while work:
             a = work.pop()
@@ -410,20 +489,22 @@ class Program:
             ins = self.code.get(a)
             if ins is None or not lo <= a < hi:
                 raise AnalysisError(f"path runs off {self.pretty(self.name(start))} at 0x{a:x}")
-            w, out, ends, trapped = 1, [], None, False
+            w, out, ends, trapped, mine = 1, [], None, False, {}
             for kind, target in self.successors(ins, lo, hi):
                 if kind == "jump":
                     out.append(target)
                 elif kind == "call":
-                    c = self.callee_cost(ins, target, entry, n)
+                    c, cl = self.callee_cost(ins, target, entry, n, scopes)
                     if c is None:
                         trapped = True
                     else:
                         w += c
+                        merge(mine, cl)
                 elif kind == "tail":
-                    c = self.callee_cost(ins, target, entry, n)
+                    c, cl = self.callee_cost(ins, target, entry, n, scopes)
                     if c is not None:
                         ends = max(ends or 0, c)
+                        merge(mine, cl)
                 elif kind == "return":
                     ends = max(ends or 0, 0)
                 elif kind in ("indirect", "indirect-tail"):
@@ -436,46 +517,75 @@ class Program:
                         ends = max(ends or 0, 0)
             if trapped:
                 out, ends = [], None
-            weight[a], edges[a] = w, out
+            if a in forced:
+                out = [forced[a]]
+            weight[a], edges[a], claims[a] = w, out, mine
             if ends is not None:
                 exits[a] = ends
             work.extend(out)
-        return self.longest(start, weight, edges, exits, entry, n)
+        return self.longest(start, weight, edges, exits, claims, entry, n, scopes)
 
-    def longest(self, start, weight, edges, exits, entry, n):
-        """Longest entry-to-exit path, every loop collapsed into one node of
-        its bounded cost, innermost first."""
+    def longest(self, start, weight, edges, exits, claims, entry, n, scopes):
+        """(longest entry-to-exit path, claims), every loop collapsed into
+        one node of its bounded cost, innermost first."""
         while True:
             loop = innermost_loop(start, edges)
             if loop is None:
                 break
             header, body = loop
             ins = self.code[header]
-            bound, key = self.bound_for(ins, n, body)
+            bound, key, index = self.bound_for(ins, n, body)
+            if key in self.scope_codes and key not in scopes:
+                raise Reopen(key)
             # One pass: from the header to a back edge's source, in the body.
             inner = {a: [b for b in edges[a] if b in body and b != header] for a in body}
             best = longest_from(header, weight, inner)
             iteration = max(best[a] for a in body if header in edges[a] and a in best)
             leaving = max([best[a] + exits.get(a, 0) for a in body
                            if a in best and (a in exits or any(b not in body for b in edges[a]))] + [0])
-            self.loops.add((entry, key, ins.line, bound, iteration))
+            # Claims of loops whose total is shared in this one: their
+            # passes, `total` times in all, once.
+            held, shared = {}, 0
+            for a in body:
+                merge(held, claims.get(a, {}))
+            for i in [i for i in held if LOOP_BOUNDS[i][3][0] == key]:
+                shared += self.total(i, n) * held.pop(i)
+            budgeted = index is not None and len(LOOP_BOUNDS[index]) > 3 and LOOP_BOUNDS[index][3][0] in scopes
+            if budgeted:
+                # Counted against an enclosing loop's total: one pass here.
+                cost = leaving + shared
+                held[index] = max(held.get(index, 0), iteration)
+                shown = f"1, +{self.total(index, n)} in all"
+            else:
+                cost = (bound - 1) * iteration + leaving + shared
+                shown = bound
+            self.loops.add((entry, key, ins.line, shown, iteration))
             out = sorted({b for a in body for b in edges[a] if b not in body})
             has_exit = any(a in exits for a in body)
             for a in body:
                 if a != header:
                     del weight[a], edges[a]
                     exits.pop(a, None)
+                    claims.pop(a, None)
             # The collapsed node's weight already holds the leaving path's
             # exit cost; leaving by a plain exit edge costs no more.
-            weight[header] = (bound - 1) * iteration + leaving
+            weight[header] = cost
             edges[header] = out
+            claims[header] = held
             if has_exit:
                 exits[header] = 0
             else:
                 exits.pop(header, None)
         best = longest_from(start, weight, edges)
         ends = [best[a] + exits[a] for a in exits if a in best]
-        return max(ends) if ends else None
+        held = {}
+        for a in claims:
+            merge(held, claims[a])
+        return (max(ends) if ends else None), held
+
+    def total(self, index, n):
+        env = dict(self.env, n=n if n is not None else 0)
+        return int(eval(LOOP_BOUNDS[index][3][1], {"__builtins__": {}}, env))
 
     def bound_for(self, ins, n, body):
         where = self.pretty(ins.function)
@@ -483,8 +593,8 @@ class Program:
 
         def matches(name):
             found = []
-            for i, (code, _, _) in enumerate(LOOP_BOUNDS):
-                function, _, at = code.partition("@")
+            for i, bound_entry in enumerate(LOOP_BOUNDS):
+                function, _, at = bound_entry[0].partition("@")
                 if function in name and (not at or at == ins.line):
                     found.append(i)
             return found
@@ -498,7 +608,7 @@ class Program:
         if len(found) != 1:
             if self.list_loops:
                 self.unbounded.add((where, holder, ins.line))
-                return 1, where
+                return 1, where, None
             what = "no bound" if not found else "more than one bound"
             raise AnalysisError(f"loop with {what} in LOOP_BOUNDS: header 0x{ins.address:x} in {where} "
                                 f"(in {holder}, {ins.line})")
@@ -506,7 +616,21 @@ class Program:
         env = dict(self.env, n=n if n is not None else 0)
         if n is None and re.search(r"\bn\b", LOOP_BOUNDS[found[0]][1]):
             raise AnalysisError(f"loop in {where} ({ins.line}) is bounded by a size that is not known here")
-        return int(eval(LOOP_BOUNDS[found[0]][1], {"__builtins__": {}}, env)), LOOP_BOUNDS[found[0]][0]
+        return int(eval(LOOP_BOUNDS[found[0]][1], {"__builtins__": {}}, env)), LOOP_BOUNDS[found[0]][0], found[0]
+
+
+class Reopen(Exception):
+    """A loop that is the scope of shared totals was met with them closed."""
+
+    def __init__(self, scope):
+        super().__init__(scope)
+        self.scope = scope
+
+
+def merge(claims, more):
+    """Claims: entry index -> longest pass, the larger kept."""
+    for i, passes in more.items():
+        claims[i] = max(claims.get(i, 0), passes)
 
 
 def longest_from(start, weight, edges):

@@ -2,7 +2,9 @@
 """scripts/wcet.py on functions whose longest paths are known
 (wcet_cases.S): branches, nested loops with their bounds, calls and tail
 branches, a return in an IT block, traps and calls that never return, a
-branch through a literal, a jump table, and a loop without a bound. Assembles the cases
+branch through a literal, a jump table, the false answer of an
+ASSUMED_FALSE call, a total shared across an enclosing loop, and a loop
+without a bound. Assembles the cases
 with arm-none-eabi-gcc; standard library only. Run by `make bench-smoke`.
 """
 import os
@@ -38,6 +40,8 @@ class WcetTest(unittest.TestCase):
         wcet.LOOP_BOUNDS = [
             (f"free@wcet_cases.S:{line_of('outer_loop')}", "passes", "outer loop"),
             (f"free@wcet_cases.S:{line_of('inner_loop')}", "4", "inner loop"),
+            (f"shared@wcet_cases.S:{line_of('shared_outer')}", "4", "shared's loop"),
+            ("walker", "10", "walker's loop", (f"shared@wcet_cases.S:{line_of('shared_outer')}", "6")),
         ]
         cls.program = wcet.Program(cls.elf, {"passes": 3})
 
@@ -66,6 +70,15 @@ class WcetTest(unittest.TestCase):
 
     def test_jump_table(self):
         self.assertEqual(self.cost("switching"), 7)
+
+    def test_only_the_false_answer_of_an_assumed_false_call(self):
+        self.assertEqual(self.cost("assumed"), 8)
+
+    def test_a_total_shared_across_an_enclosing_loop(self):
+        self.assertEqual(self.cost("shared"), 47)
+
+    def test_the_bound_outside_the_shared_total_s_scope(self):
+        self.assertEqual(self.cost("unshared"), 24)
 
     def test_loop_without_a_bound_stops_the_analysis(self):
         with self.assertRaisesRegex(wcet.AnalysisError, "no bound"):

@@ -143,3 +143,68 @@ case2:
 9:  movs r0, #0
     bx lr
     .size switching, . - switching
+
+/* A call of heapWasUnconfigured (ASSUMED_FALSE): only its false branch is
+ * followed. push, bl + 2, lsls, beq, then the false way: movs, pop = 8
+ * (the true way, 4 adds more before them, would be 12). */
+    .global assumed
+    .type assumed, %function
+    .thumb_func
+assumed:
+    push {r4, lr}
+    bl heapWasUnconfigured
+    lsls r0, r0, #31
+    beq 1f
+    adds r0, #1
+    adds r0, #1
+    adds r0, #1
+    adds r0, #1
+1:  movs r0, #0
+    pop {r4, pc}
+    .size assumed, . - assumed
+
+    .type heapWasUnconfigured, %function
+    .thumb_func
+heapWasUnconfigured:
+    movs r0, #0
+    bx lr
+    .size heapWasUnconfigured, . - heapWasUnconfigured
+
+/* A loop sharing a total: walker's loop runs at most 10 times each call,
+ * but at most 6 times in all across one run of shared's loop (4 passes).
+ * Shared: push, movs, 4 passes of (mov, bl + walker's once-through 3,
+ * adds, cmp, bne) = 4 * 8, its 6 shared passes of 2, pop: 2 + 32 + 12 + 1
+ * = 47 (counting walker's bound each call would give 107). Called on its
+ * own, walker counts its bound: push, bl + (9 * 2 + 2 + 1), pop = 24. */
+    .global shared
+    .type shared, %function
+    .thumb_func
+shared:
+    push {r4, lr}
+    movs r4, #0
+shared_outer:
+    mov r0, r4
+    bl walker
+    adds r4, #1
+    cmp r4, #4
+    bne shared_outer
+    pop {r4, pc}
+    .size shared, . - shared
+
+    .global unshared
+    .type unshared, %function
+    .thumb_func
+unshared:
+    push {r4, lr}
+    bl walker
+    pop {r4, pc}
+    .size unshared, . - unshared
+
+    .type walker, %function
+    .thumb_func
+walker:
+walker_loop:
+    subs r0, #1
+    bne walker_loop
+    bx lr
+    .size walker, . - walker
