@@ -28,8 +28,11 @@ through the same path never exceeds it. What is left out, on purpose:
   constructor, so no allocation reaches it, and the retry after it
   (ASSUMED_FALSE: heapWasUnconfigured() answers false).
 
+A copy or fill of a constant size that the compiler emits (a struct copy)
+is counted, with its loops bounded by that size, under every entry point.
+
 Standard library only. Usage:
-  scripts/wcet.py ELF --board mps2-an386 [--json] [--paths]
+  scripts/wcet.py ELF [--board mps2-an386] [--json | --largest [--bytes N]] [--list-loops]
 """
 import argparse
 import json
@@ -130,25 +133,37 @@ LOOP_BOUNDS = [
     ("memset@memset.c:83", "min(n, 15) // 4 + 1", "words of the last 15 bytes"),
     ("memset@memset.c:93", "min(n, 3) + 1", "the last 3 bytes (a fill under 4 bytes, or the tail)"),
 ]
-# Constants the bounds use that the heap's geometry does not give.
-OWN_BIN_LOOK = 4          # FitHeap.ownBinLook
-PAGE_TAIL = 20            # PageDescriptor.pageTail
+# The smallest size class (SlabConfiguration's standard classes start at 8).
 SMALLEST_CLASS = 8
+SOURCES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "Sources", "Cairn")
+
+
+def source_constant(name):
+    """The integer a `static let <name> = ...` in Sources/Cairn sets: the
+    bounds follow the code's own constants."""
+    pattern = re.compile(rf"static let {name}(?:: \w+)? = (\d+)\b")
+    for file in sorted(os.listdir(SOURCES)):
+        if file.endswith(".swift"):
+            m = pattern.search(open(os.path.join(SOURCES, file)).read())
+            if m:
+                return int(m.group(1))
+    raise AnalysisError(f"no `static let {name} = <integer>` in {SOURCES}")
 
 
 def geometry(config, classes):
     """The names a bound may use, from the board's heap (bench.py's
-    board_config) and its class list."""
+    board_config), its class list and the allocator's constants."""
     page, largest, heap = config["page"], config["largest"], config["heap"]
+    tail = source_constant("pageTail")          # PageDescriptor.pageTail
     return {
-        "page": page,                                  # class-page bytes
-        "largest": largest,                            # largest size class
-        "heap": heap,                                  # heap bytes
-        "pages": heap // page,                         # pages in the heap
-        "classes": len(classes),                       # size classes
-        "blocks": (page - PAGE_TAIL) // SMALLEST_CLASS,  # most blocks in a class page
-        "class_blocks": sum((page - PAGE_TAIL) // c for c in classes),  # one page of every class
-        "ownBinLook": OWN_BIN_LOOK,
+        "page": page,                                   # class-page bytes
+        "largest": largest,                             # largest size class
+        "heap": heap,                                   # heap bytes
+        "pages": heap // page,                          # pages in the heap
+        "classes": len(classes),                        # size classes
+        "blocks": (page - tail) // SMALLEST_CLASS,      # most blocks in a class page
+        "class_blocks": sum((page - tail) // c for c in classes),  # one page of every class
+        "ownBinLook": source_constant("ownBinLook"),    # FitHeap.ownBinLook
         "min": min,
     }
 
@@ -300,16 +315,25 @@ class Program:
             prev = self.code.get(address - 2) or self.code.get(address - 4)
             if prev is None or prev.address + prev.size != address:
                 break
-            if BRANCH.match(prev.mnemonic) or prev.mnemonic in ("cbz", "cbnz") or POP_PC.match(prev.mnemonic):
-                break
+            if (BRANCH.match(prev.mnemonic) or prev.mnemonic in ("cbz", "cbnz") or POP_PC.match(prev.mnemonic)
+                    or prev.mnemonic.startswith("bl")):
+                break   # a call clobbers r0-r3
             out.append(prev)
             address = prev.address
         return out
 
+    @staticmethod
+    def writes(prev, register):
+        """True when `prev` may write `register`."""
+        if prev.operands.startswith(register + ","):
+            return True
+        multiple = prev.mnemonic.startswith(("ldm", "pop", "ldrd", "umull", "smull", "umlal", "smlal"))
+        return multiple and re.search(rf"\b{register}\b", prev.operands) is not None
+
     def literal(self, ins, register):
         """The word a `ldr register, [pc, #n]` shortly before `ins` loads."""
         for prev in self.previous(ins):
-            if prev.operands.startswith(register + ","):
+            if self.writes(prev, register):
                 if prev.mnemonic.startswith("ldr") and "[pc" in prev.operands:
                     m = re.search(r"#(\d+)\]", prev.operands)
                     base = (prev.address + 4) & ~3
@@ -320,7 +344,7 @@ class Program:
     def constant(self, ins, register):
         """The constant a `mov register, #n` shortly before `ins` sets."""
         for prev in self.previous(ins):
-            if prev.operands.startswith(register + ","):
+            if self.writes(prev, register):
                 m = re.match(r"^movs?(\.w)?$|^movw$", prev.mnemonic) and re.search(r"#(\d+)$", prev.operands)
                 return int(m.group(1)) if m else None
         return None
