@@ -6,8 +6,10 @@
 #                       -icount, and the smallest arenas (below); prints the
 #                       tables, rewrites BENCHMARKS.md, Benchmarks/chart.svg
 #                       and Benchmarks/arena-chart.svg
-#   make bench-smoke    builds the benchmark firmware for both boards and
-#                       checks the instruction counter on known loops
+#   make bench-smoke    builds the benchmark firmware for the three boards,
+#                       checks the instruction counter on known loops, and
+#                       every entry point's measured worst case against its
+#                       stated one (as bench-worst)
 #   make bench-firmware [BOARD=...] [ALLOCATOR=...]
 #                       the firmware of one board: with ALLOCATOR=slab the
 #                       Cairn slab, newlib-nano and newlib builds plus the
