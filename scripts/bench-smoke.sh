@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The benchmark harness's smoke test (`make bench-smoke`, part of
 # `make test`): builds the benchmark firmware for the three boards, checks
-# the instruction counter against loops of known length (exact on the
-# mps2 boards, within 2% on microbit), runs one short workload on a Cairn and a
+# the instruction counter against loops of known length (exact on
+# mps2-an386, within 2% on the others), runs one short workload on a Cairn and a
 # newlib build so that both kinds of link are proven to work, runs the
 # hook-cost measurement (bench_hooks.c) on the Cairn build, and checks
 # that Cairn's first call (the harness's impossible request, and the first
