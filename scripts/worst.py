@@ -93,7 +93,9 @@ def table(rows, analyses):
                      "every loop bounded by n): " +
                      "; ".join(f"{b} {e}'s {c['function']} {c['fixed']} + {c['per_byte']:.2f} n"
                                for b, e, c in copies) + ".\n")
-    lines.append("Loop bounds the stated figures use (per board: bound × longest pass, instructions):\n")
+    lines.append("Loop bounds the stated figures use (per board: bound × longest pass, instructions; "
+                 "\"1, +T in all\": once per entry and T passes shared across an enclosing loop, where "
+                 "`scripts/wcet.py` gives the loop a shared total):\n")
     lines.append("| board | loop (code it bounds) | bound | longest pass |")
     lines.append("|---|---|---:|---:|")
     for board, a in analyses.items():
@@ -103,11 +105,11 @@ def table(rows, analyses):
         for loop in a["loops"]:
             if loop["entry"] == "copy":
                 continue
-            key = (loop["function"], loop["line"])
+            key = (loop["function"], loop["line"], str(loop["bound"]))
             seen.setdefault(key, loop)
             if loop["iteration"] > seen[key]["iteration"]:
                 seen[key] = loop
-        for (function, line), loop in sorted(seen.items()):
+        for (function, line, _), loop in sorted(seen.items()):
             name = function.split("@")[0].rstrip("(")
             lines.append(f"| {board} | `{name}` ({line}) | {loop['bound']} | {loop['iteration']} |")
     lines.append("")
