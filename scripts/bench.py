@@ -19,8 +19,9 @@ import subprocess
 import sys
 import tempfile
 
-import arena
-import worst
+sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
+import arena  # noqa: E402
+import worst  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BOARDS = ["mps2-an386", "microbit", "mps2-an505"]

@@ -42,6 +42,8 @@ import re
 import subprocess
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
+
 ENTRY_POINTS = ["malloc", "free", "posix_memalign", "realloc", "calloc"]
 # Calls whose cost is stated per byte, per entry point, instead of counted.
 EXCLUDED_CALLS = {
