@@ -269,10 +269,17 @@ public struct SlabAllocator: ~Copyable {
     }
 
     /// A free of an address outside the arena: `free(NULL)` is nothing,
-    /// anything else is a foreign pointer.
+    /// a block of the firmware's bump arena is the heap router's (see
+    /// `HeapRouter`), anything else is a foreign pointer.
     @inline(__always)
     mutating func freeOutsideArena(_ block: UInt, caller: UInt) {
+        #if hasFeature(Embedded) && os(none)
+        if block != 0, !routedFreeOutsideSlab(block, caller: caller) {
+            Self.reportMisuse(&self, .foreignPointer, block, -1, caller)
+        }
+        #else
         if block != 0 { Self.reportMisuse(&self, .foreignPointer, block, -1, caller) }
+        #endif
     }
 
     /// True when page offset `inPage` starts one of the page's carved

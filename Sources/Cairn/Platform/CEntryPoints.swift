@@ -17,6 +17,7 @@ import CairnPlatform
 func cairnPosixMemalign(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>, _ alignment: UInt, _ size: UInt) -> Int32 {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
+    if heapRouter.routesToBump != 0 { return routedPosixMemalign(out, alignment, size) }
     let result = CHeap.posixMemalign(&platformHeap, out, alignment: alignment, byteCount: size)
     if result != CHeap.ENOMEM { return result }
     var heap = OutOfLineHeap()
@@ -27,6 +28,7 @@ func cairnPosixMemalign(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>, _
 func cairnMalloc(_ size: UInt) -> UnsafeMutableRawPointer? {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
+    if heapRouter.routesToBump != 0 { return routedMalloc(size) }
     if let block = CHeap.malloc(&platformHeap, byteCount: size) { return block }
     return mallocAfterFailure(size)
 }
@@ -72,6 +74,7 @@ func mallocAfterNull(_ size: UInt) -> UnsafeMutableRawPointer? {
     // The same two lines as `cairnMalloc`'s body, written out: sharing them
     // through an inlined helper changes the code layout of `malloc` and
     // costs it an instruction.
+    if heapRouter.routesToBump != 0 { return routedMalloc(size) }
     if let block = CHeap.malloc(&platformHeap, byteCount: size) { return block }
     return mallocAfterFailure(size)
 }
@@ -80,6 +83,7 @@ func mallocAfterNull(_ size: UInt) -> UnsafeMutableRawPointer? {
 @inline(never)
 func reallocAfterMeasure(_ pointer: UnsafeMutableRawPointer, _ size: UInt, _ outcome: ResizeOutcome,
                          _ caller: UInt) -> UnsafeMutableRawPointer? {
+    if outcome == .notLive || heapRouter.routesToBump != 0 { return routedRealloc(pointer, size, caller) }
     if let block = CHeap.realloc(&platformHeap, pointer, byteCount: size, after: outcome, caller: caller) {
         return block
     }
@@ -122,7 +126,11 @@ func mallocAfterFailure(_ size: UInt) -> UnsafeMutableRawPointer? {
 struct OutOfLineHeap: RawAllocator {
     @inline(never)
     mutating func allocate(byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
-        platformHeap.allocate(byteCount: byteCount, alignment: alignment)
+        if heapRouter.routesToBump != 0 {
+            var routed = RoutedPlatformHeap()
+            return routed.allocate(byteCount: byteCount, alignment: alignment)
+        }
+        return platformHeap.allocate(byteCount: byteCount, alignment: alignment)
     }
 
     @inline(never)
@@ -132,7 +140,7 @@ struct OutOfLineHeap: RawAllocator {
 
     @inline(never)
     func usableSize(of pointer: UnsafeMutableRawPointer) -> UInt? {
-        platformHeap.usableSize(of: pointer)
+        platformHeap.usableSize(of: pointer) ?? RoutedPlatformHeap().usableSize(of: pointer)
     }
 
     @inline(never)
