@@ -17,8 +17,8 @@ import CairnPlatform
 func cairnPosixMemalign(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>, _ alignment: UInt, _ size: UInt) -> Int32 {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
-    if heapRouter.routesToBump != 0 { return routedPosixMemalign(out, alignment, size) }
-    let result = CHeap.posixMemalign(&platformHeap, out, alignment: alignment, byteCount: size)
+    var hooks = HookHeap()
+    let result = CHeap.posixMemalign(&hooks, out, alignment: alignment, byteCount: size)
     if result != CHeap.ENOMEM { return result }
     var heap = OutOfLineHeap()
     return heapWasUnconfigured() ? CHeap.posixMemalign(&heap, out, alignment: alignment, byteCount: size) : result
@@ -28,8 +28,8 @@ func cairnPosixMemalign(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>, _
 func cairnMalloc(_ size: UInt) -> UnsafeMutableRawPointer? {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
-    if heapRouter.routesToBump != 0 { return routedMalloc(size) }
-    if let block = CHeap.malloc(&platformHeap, byteCount: size) { return block }
+    var hooks = HookHeap()
+    if let block = CHeap.malloc(&hooks, byteCount: size) { return block }
     return mallocAfterFailure(size)
 }
 
@@ -74,8 +74,8 @@ func mallocAfterNull(_ size: UInt) -> UnsafeMutableRawPointer? {
     // The same two lines as `cairnMalloc`'s body, written out: sharing them
     // through an inlined helper changes the code layout of `malloc` and
     // costs it an instruction.
-    if heapRouter.routesToBump != 0 { return routedMalloc(size) }
-    if let block = CHeap.malloc(&platformHeap, byteCount: size) { return block }
+    var hooks = HookHeap()
+    if let block = CHeap.malloc(&hooks, byteCount: size) { return block }
     return mallocAfterFailure(size)
 }
 
@@ -83,7 +83,7 @@ func mallocAfterNull(_ size: UInt) -> UnsafeMutableRawPointer? {
 @inline(never)
 func reallocAfterMeasure(_ pointer: UnsafeMutableRawPointer, _ size: UInt, _ outcome: ResizeOutcome,
                          _ caller: UInt) -> UnsafeMutableRawPointer? {
-    if outcome == .notLive || heapRouter.routesToBump != 0 { return routedRealloc(pointer, size, caller) }
+    if outcome == .notLive || platformHeap.routerEngaged != 0 { return routedRealloc(pointer, size, caller) }
     if let block = CHeap.realloc(&platformHeap, pointer, byteCount: size, after: outcome, caller: caller) {
         return block
     }
@@ -126,7 +126,7 @@ func mallocAfterFailure(_ size: UInt) -> UnsafeMutableRawPointer? {
 struct OutOfLineHeap: RawAllocator {
     @inline(never)
     mutating func allocate(byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
-        if heapRouter.routesToBump != 0 {
+        if platformHeap.routerEngaged != 0 {
             var routed = RoutedPlatformHeap()
             return routed.allocate(byteCount: byteCount, alignment: alignment)
         }

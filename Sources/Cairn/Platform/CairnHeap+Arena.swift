@@ -41,10 +41,12 @@ extension CairnHeap {
             cairn_leave(saved)
             return nil
         }
+        mirrorRouting()
         cairn_leave(saved)
         let result = body()
         saved = cairn_enter()
         heapRouter.closeScope(scope)
+        mirrorRouting()
         cairn_leave(saved)
         return result
     }

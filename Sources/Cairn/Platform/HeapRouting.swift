@@ -4,8 +4,8 @@
 // (the same source the host tests run); this file only binds them to the
 // global heap, to IPSR and to the C names.
 //
-// A hook tests ``HeapRouter/routesToBump`` once and comes here only when
-// it is set; a free needs no test, because the bump arena lies outside the
+// A hook tests ``HeapRouter/routesToBump`` once (mirrored in the slab, see
+// `mirrorRouting`) and comes here only when it is set; a free needs no test, because the bump arena lies outside the
 // slab's arena and such a free reaches `routedFreeOutsideSlab` from the
 // slab's foreign-address path.
 #if hasFeature(Embedded) && os(none)
@@ -15,12 +15,22 @@ import CairnPlatform
 /// Touched with interrupts masked only.
 nonisolated(unsafe) var heapRouter = HeapRouter(misuseHandler: reportMisuseAndMaybeStop)
 
+/// Copies the router's state where the hooks test it. Call after every
+/// change of `heapRouter.routesToBump`, with interrupts masked.
+@inline(__always)
+func mirrorRouting() {
+    #if !CAIRN_BUMP
+    platformHeap.routerEngaged = heapRouter.routesToBump
+    #endif
+}
+
 /// Gives the last `cairn_platform_bump_arena_size()` bytes of `region` to
 /// the router as its bump arena and returns the rest, for the slab. The
 /// selection goes back to the slab. A bump-allocator build (or a region
 /// too small to leave the slab a part) keeps the whole region.
 func carveBumpArena(from region: UnsafeMutableRawBufferPointer) -> UnsafeMutableRawBufferPointer {
     heapRouter = HeapRouter(misuseHandler: reportMisuseAndMaybeStop)
+    mirrorRouting()
     #if CAIRN_BUMP
     return region
     #else
@@ -65,20 +75,41 @@ struct RoutedPlatformHeap: RawAllocator {
     }
 }
 
-/// `malloc` and `posix_memalign` once the router is engaged.
-@inline(never)
-func routedMalloc(_ size: UInt) -> UnsafeMutableRawPointer? {
-    var heap = RoutedPlatformHeap()
-    if let block = CHeap.malloc(&heap, byteCount: size) { return block }
-    cairn_set_errno(CHeap.ENOMEM)
-    return nil
+/// The global heap as `malloc` and `posix_memalign` allocate from it: the
+/// slab's fast path inlined, behind one test of the router's mirror,
+/// placed where the hook already holds the heap's address. Only
+/// `allocate` is for the hooks; the rest serves the protocol.
+struct HookHeap: RawAllocator {
+    @inline(__always)
+    mutating func allocate(byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
+        if platformHeap.routerEngaged != 0 { return routedAllocate(byteCount, alignment) }
+        return platformHeap.allocate(byteCount: byteCount, alignment: alignment)
+    }
+
+    mutating func deallocate(_ pointer: UnsafeMutableRawPointer, caller: UInt) {
+        var heap = RoutedPlatformHeap()
+        heap.deallocate(pointer, caller: caller)
+    }
+
+    func usableSize(of pointer: UnsafeMutableRawPointer) -> UInt? {
+        RoutedPlatformHeap().usableSize(of: pointer)
+    }
+
+    mutating func resizeInPlace(_ pointer: UnsafeMutableRawPointer, byteCount: UInt) -> Bool {
+        var heap = RoutedPlatformHeap()
+        return heap.resizeInPlace(pointer, byteCount: byteCount)
+    }
+
+    func bytesToPreserve(from pointer: UnsafeMutableRawPointer) -> UInt? {
+        RoutedPlatformHeap().bytesToPreserve(from: pointer)
+    }
 }
 
+/// An allocation while the router is engaged.
 @inline(never)
-func routedPosixMemalign(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>, _ alignment: UInt,
-                         _ size: UInt) -> Int32 {
+func routedAllocate(_ byteCount: UInt, _ alignment: UInt) -> UnsafeMutableRawPointer? {
     var heap = RoutedPlatformHeap()
-    return CHeap.posixMemalign(&heap, out, alignment: alignment, byteCount: size)
+    return heap.allocate(byteCount: byteCount, alignment: alignment)
 }
 
 /// `realloc` of a block the slab does not know, or while the router is
@@ -104,7 +135,9 @@ func cairnUse(_ allocator: Int32) -> Int32 {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
     guard let choice = HeapChoice(rawValue: UInt8(truncatingIfNeeded: allocator)), allocator >= 0 else { return -1 }
-    return heapRouter.select(choice) ? 0 : -1
+    guard heapRouter.select(choice) else { return -1 }
+    mirrorRouting()
+    return 0
 }
 
 @c(cairn_swift_get_arena_stats)
@@ -137,5 +170,12 @@ func writeBumpArenaReport() {
     Console.write(" rolled back, ")
     Console.write(stats.lateFrees)
     Console.write(" late\n")
+}
+#endif
+
+#if hasFeature(Embedded) && os(none) && CAIRN_BUMP
+extension BumpAllocator {
+    /// A bump-allocator build has nothing to route: the hooks' test folds away.
+    var routerEngaged: UInt { 0 }
 }
 #endif
