@@ -175,6 +175,9 @@ public struct HeapRouterStatistics: Equatable {
 
 // MARK: - Routing a RawAllocator's calls
 
+/// Every function takes the allocators `inout`, the queries too: on the
+/// firmware's global heap a borrow from a non-mutating context makes
+/// Swift copy the slab (see `scripts/check-no-heap-copy.sh`).
 extension HeapRouter {
     /// A block for `byteCount` bytes from the allocator that serves now.
     @inline(__always)
@@ -198,7 +201,7 @@ extension HeapRouter {
     /// The owner's usable size of `pointer` (a bump block's is known only
     /// while it is the newest).
     public static func usableSize<Slab: RawAllocator & ~Copyable>(
-        _ router: borrowing HeapRouter, _ slab: borrowing Slab, of pointer: UnsafeMutableRawPointer
+        _ router: inout HeapRouter, _ slab: inout Slab, of pointer: UnsafeMutableRawPointer
     ) -> UInt? {
         router.ownsAddress(address(of: pointer)) ? router.bump.usableSize(of: pointer) : slab.usableSize(of: pointer)
     }
@@ -213,9 +216,26 @@ extension HeapRouter {
 
     /// What a moving `realloc` of `pointer` may copy, asked of its owner.
     public static func bytesToPreserve<Slab: RawAllocator & ~Copyable>(
-        _ router: borrowing HeapRouter, _ slab: borrowing Slab, from pointer: UnsafeMutableRawPointer
+        _ router: inout HeapRouter, _ slab: inout Slab, from pointer: UnsafeMutableRawPointer
     ) -> UInt? {
         if router.ownsAddress(address(of: pointer)) { return router.bump.bytesToPreserve(from: pointer) }
         return slab.bytesToPreserve(from: pointer)
+    }
+
+    /// `realloc`'s first step, asked of the owner (the slab answers with
+    /// one validation, as on the hooks' fast path).
+    public static func resizeOrMeasure<Slab: RawAllocator & ~Copyable>(
+        _ router: inout HeapRouter, _ slab: inout Slab, _ pointer: UnsafeMutableRawPointer, byteCount: UInt
+    ) -> ResizeOutcome {
+        if router.ownsAddress(address(of: pointer)) { return router.bump.resizeOrMeasure(pointer, byteCount: byteCount) }
+        return slab.resizeOrMeasure(pointer, byteCount: byteCount)
+    }
+
+    /// Frees a block the caller has just found live, in its owner.
+    public static func deallocate<Slab: RawAllocator & ~Copyable>(
+        _ router: inout HeapRouter, _ slab: inout Slab, knownLive pointer: UnsafeMutableRawPointer, caller: UInt
+    ) {
+        if router.freeIfOwned(address(of: pointer), caller: caller) { return }
+        slab.deallocate(knownLive: pointer, caller: caller)
     }
 }

@@ -4,34 +4,68 @@ import XCTest
 /// The slab and the bump arena behind one router, as the firmware's hooks
 /// see them (Platform/HeapRouting.swift binds the same ``HeapRouter``
 /// calls to the global heap and to IPSR; here `inHandlerMode` stands in
-/// for IPSR).
-struct RoutedTestHeap: RawAllocator, ~Copyable {
+/// for IPSR). A class, like the firmware's globals: every call, the
+/// queries too, passes the allocators `inout`.
+final class RoutedHeaps {
     var router: HeapRouter
     var slab: SlabAllocator
     var inHandlerMode = false
 
-    mutating func allocate(byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
-        HeapRouter.allocate(&router, &slab, byteCount: byteCount, alignment: alignment, inHandlerMode: inHandlerMode)
+    init(router: consuming HeapRouter, slab: consuming SlabAllocator) {
+        self.router = router
+        self.slab = slab
+    }
+}
+
+struct RoutedTestHeap: RawAllocator {
+    let heaps: RoutedHeaps
+
+    var router: HeapRouter {
+        _read { yield heaps.router }
+        nonmutating _modify { yield &heaps.router }
     }
 
-    mutating func deallocate(_ pointer: UnsafeMutableRawPointer, caller: UInt) {
-        HeapRouter.deallocate(&router, &slab, pointer, caller: caller)
+    var slab: SlabAllocator {
+        _read { yield heaps.slab }
+        nonmutating _modify { yield &heaps.slab }
+    }
+
+    var inHandlerMode: Bool {
+        get { heaps.inHandlerMode }
+        nonmutating set { heaps.inHandlerMode = newValue }
+    }
+
+    func allocate(byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
+        HeapRouter.allocate(&heaps.router, &heaps.slab, byteCount: byteCount, alignment: alignment,
+                            inHandlerMode: heaps.inHandlerMode)
+    }
+
+    func deallocate(_ pointer: UnsafeMutableRawPointer, caller: UInt) {
+        HeapRouter.deallocate(&heaps.router, &heaps.slab, pointer, caller: caller)
     }
 
     func usableSize(of pointer: UnsafeMutableRawPointer) -> UInt? {
-        HeapRouter.usableSize(router, slab, of: pointer)
+        HeapRouter.usableSize(&heaps.router, &heaps.slab, of: pointer)
     }
 
-    mutating func resizeInPlace(_ pointer: UnsafeMutableRawPointer, byteCount: UInt) -> Bool {
-        HeapRouter.resizeInPlace(&router, &slab, pointer, byteCount: byteCount)
+    func resizeInPlace(_ pointer: UnsafeMutableRawPointer, byteCount: UInt) -> Bool {
+        HeapRouter.resizeInPlace(&heaps.router, &heaps.slab, pointer, byteCount: byteCount)
     }
 
     func bytesToPreserve(from pointer: UnsafeMutableRawPointer) -> UInt? {
-        HeapRouter.bytesToPreserve(router, slab, from: pointer)
+        HeapRouter.bytesToPreserve(&heaps.router, &heaps.slab, from: pointer)
     }
 
-    mutating func openScope(bytes: UInt) -> ArenaScope? {
-        router.openScope(bytes: bytes, inHandlerMode: inHandlerMode)
+    func resizeOrMeasure(_ pointer: UnsafeMutableRawPointer, byteCount: UInt) -> ResizeOutcome {
+        HeapRouter.resizeOrMeasure(&heaps.router, &heaps.slab, pointer, byteCount: byteCount)
+    }
+
+    func deallocate(knownLive pointer: UnsafeMutableRawPointer, caller: UInt) {
+        HeapRouter.deallocate(&heaps.router, &heaps.slab, knownLive: pointer, caller: caller)
+    }
+
+    func openScope(bytes: UInt) -> ArenaScope? {
+        heaps.router.openScope(bytes: bytes, inHandlerMode: heaps.inHandlerMode)
     }
 }
 
@@ -52,8 +86,9 @@ final class RoutedFixture {
                                        configuration: SlabConfiguration(pageSize: 1024, largestClass: 512))
         else { throw CancellationError() }
         slab.misuseHandler = MisuseRecorder.handler
-        heap = RoutedTestHeap(router: HeapRouter(region: bumpRegion, misuseHandler: MisuseRecorder.handler),
-                              slab: slab)
+        heap = RoutedTestHeap(heaps: RoutedHeaps(router: HeapRouter(region: bumpRegion,
+                                                                     misuseHandler: MisuseRecorder.handler),
+                                                 slab: slab))
         bumpStart = region.start + UInt(slabBytes)
         bumpEnd = bumpStart + UInt(bumpBytes)
     }

@@ -61,7 +61,7 @@ struct RoutedPlatformHeap: RawAllocator {
 
     @inline(never)
     func usableSize(of pointer: UnsafeMutableRawPointer) -> UInt? {
-        HeapRouter.usableSize(heapRouter, platformHeap, of: pointer)
+        HeapRouter.usableSize(&heapRouter, &platformHeap, of: pointer)
     }
 
     @inline(never)
@@ -71,7 +71,17 @@ struct RoutedPlatformHeap: RawAllocator {
 
     @inline(never)
     func bytesToPreserve(from pointer: UnsafeMutableRawPointer) -> UInt? {
-        HeapRouter.bytesToPreserve(heapRouter, platformHeap, from: pointer)
+        HeapRouter.bytesToPreserve(&heapRouter, &platformHeap, from: pointer)
+    }
+
+    @inline(never)
+    mutating func resizeOrMeasure(_ pointer: UnsafeMutableRawPointer, byteCount: UInt) -> ResizeOutcome {
+        HeapRouter.resizeOrMeasure(&heapRouter, &platformHeap, pointer, byteCount: byteCount)
+    }
+
+    @inline(never)
+    mutating func deallocate(knownLive pointer: UnsafeMutableRawPointer, caller: UInt) {
+        HeapRouter.deallocate(&heapRouter, &platformHeap, knownLive: pointer, caller: caller)
     }
 }
 
