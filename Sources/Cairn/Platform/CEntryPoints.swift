@@ -49,7 +49,7 @@ func cairnFree(_ pointer: UnsafeMutableRawPointer?, _ caller: UInt) {
 func cairnCalloc(_ count: UInt, _ size: UInt) -> UnsafeMutableRawPointer? {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
-    var heap = OutOfLineHeap()
+    var heap = RoutedPlatformHeap()
     if let block = CHeap.calloc(&heap, count: count, size: size) { return block }
     if heapWasUnconfigured(), let block = CHeap.calloc(&heap, count: count, size: size) { return block }
     cairn_set_errno(CHeap.ENOMEM)
@@ -95,7 +95,7 @@ func reallocAfterMeasure(_ pointer: UnsafeMutableRawPointer, _ size: UInt, _ out
 func cairnAlignedAlloc(_ alignment: UInt, _ size: UInt) -> UnsafeMutableRawPointer? {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
-    var heap = OutOfLineHeap()
+    var heap = RoutedPlatformHeap()
     var (block, code) = CHeap.alignedAlloc(&heap, alignment: alignment, byteCount: size)
     if code == CHeap.ENOMEM && heapWasUnconfigured() {
         (block, code) = CHeap.alignedAlloc(&heap, alignment: alignment, byteCount: size)
@@ -108,7 +108,7 @@ func cairnAlignedAlloc(_ alignment: UInt, _ size: UInt) -> UnsafeMutableRawPoint
 func cairnUsableSize(_ pointer: UnsafeMutableRawPointer?) -> UInt {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
-    let heap = OutOfLineHeap()
+    let heap = RoutedPlatformHeap()
     return CHeap.usableSize(heap, pointer)
 }
 
@@ -126,11 +126,7 @@ func mallocAfterFailure(_ size: UInt) -> UnsafeMutableRawPointer? {
 struct OutOfLineHeap: RawAllocator {
     @inline(never)
     mutating func allocate(byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
-        if platformHeap.routerEngaged != 0 {
-            var routed = RoutedPlatformHeap()
-            return routed.allocate(byteCount: byteCount, alignment: alignment)
-        }
-        return platformHeap.allocate(byteCount: byteCount, alignment: alignment)
+        platformHeap.allocate(byteCount: byteCount, alignment: alignment)
     }
 
     @inline(never)
@@ -140,7 +136,7 @@ struct OutOfLineHeap: RawAllocator {
 
     @inline(never)
     func usableSize(of pointer: UnsafeMutableRawPointer) -> UInt? {
-        platformHeap.usableSize(of: pointer) ?? RoutedPlatformHeap().usableSize(of: pointer)
+        platformHeap.usableSize(of: pointer)
     }
 
     @inline(never)

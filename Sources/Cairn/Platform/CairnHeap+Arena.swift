@@ -37,7 +37,9 @@ extension CairnHeap {
     public static func withArena<Result: BitwiseCopyable>(bytes: Int, _ body: () -> Result) -> Result? {
         guard bytes >= 0 else { return nil }
         var saved = cairn_enter()
-        guard let scope = heapRouter.openScope(bytes: UInt(bytes), inHandlerMode: cairn_in_handler_mode()) else {
+        guard let router = heapRouter,
+              let scope = router.pointee.openScope(bytes: UInt(bytes), inHandlerMode: cairn_in_handler_mode())
+        else {
             cairn_leave(saved)
             return nil
         }
@@ -45,7 +47,7 @@ extension CairnHeap {
         cairn_leave(saved)
         let result = body()
         saved = cairn_enter()
-        heapRouter.closeScope(scope)
+        router.pointee.closeScope(scope)
         mirrorRouting()
         cairn_leave(saved)
         return result
@@ -55,7 +57,7 @@ extension CairnHeap {
     public static var arenaStatistics: HeapRouterStatistics {
         let saved = cairn_enter()
         defer { cairn_leave(saved) }
-        return heapRouter.statistics
+        return routerStatistics
     }
 }
 #endif

@@ -5,83 +5,118 @@
 // global heap, to IPSR and to the C names.
 //
 // A hook tests ``HeapRouter/routesToBump`` once (mirrored in the slab, see
-// `mirrorRouting`) and comes here only when it is set; a free needs no test, because the bump arena lies outside the
-// slab's arena and such a free reaches `routedFreeOutsideSlab` from the
-// slab's foreign-address path.
+// `mirrorRouting`) and comes here only when it is set; a free needs no
+// test, because the bump arena lies outside the slab's arena and such a
+// free reaches `routedFreeOutsideSlab` from the slab's foreign-address
+// path.
+//
+// The router itself lives in the first bytes of the bump arena, so that a
+// firmware without one pays a single word of RAM for it (`routerAddress`).
 #if hasFeature(Embedded) && os(none)
 import CairnPlatform
 
-/// Laid out by the linker like `platformHeap`: zeros but for the handler.
-/// Touched with interrupts masked only.
-nonisolated(unsafe) var heapRouter = HeapRouter(misuseHandler: reportMisuseAndMaybeStop)
+/// Address of the heap router at the start of the bump arena; 0 when the
+/// build has none. Touched with interrupts masked only.
+nonisolated(unsafe) var routerAddress: UInt = 0
+
+/// The heap router, or `nil` without a bump arena.
+@inline(__always)
+var heapRouter: UnsafeMutablePointer<HeapRouter>? {
+    UnsafeMutablePointer(bitPattern: routerAddress)
+}
 
 /// Copies the router's state where the hooks test it. Call after every
-/// change of `heapRouter.routesToBump`, with interrupts masked.
+/// change of `routesToBump`, with interrupts masked.
 @inline(__always)
 func mirrorRouting() {
     #if !CAIRN_BUMP
-    platformHeap.routerEngaged = heapRouter.routesToBump
+    platformHeap.routerEngaged = heapRouter?.pointee.routesToBump ?? 0
     #endif
 }
 
+/// Bytes the router takes at the start of the bump arena (8-byte units,
+/// so that the arena after it keeps malloc's alignment).
+let routerBytes = (MemoryLayout<HeapRouter>.stride + 7) & ~7
+
 /// Gives the last `cairn_platform_bump_arena_size()` bytes of `region` to
-/// the router as its bump arena and returns the rest, for the slab. The
-/// selection goes back to the slab. A bump-allocator build (or a region
-/// too small to leave the slab a part) keeps the whole region.
+/// the heap router (itself first, then its bump arena) and returns the
+/// rest, for the slab. Whatever was selected before is forgotten. A
+/// bump-allocator build, or a size that leaves no bump arena or no slab,
+/// keeps the whole region for the heap.
 func carveBumpArena(from region: UnsafeMutableRawBufferPointer) -> UnsafeMutableRawBufferPointer {
-    heapRouter = HeapRouter(misuseHandler: reportMisuseAndMaybeStop)
+    routerAddress = 0
     mirrorRouting()
     #if CAIRN_BUMP
     return region
     #else
     // Whole 8-byte units, so that the slab's part keeps the region's alignment.
     let bytes = Int(cairn_platform_bump_arena_size() & ~7)
-    guard bytes > 0, bytes < region.count, let base = region.baseAddress else { return region }
+    guard bytes > routerBytes, bytes < region.count, let base = region.baseAddress else { return region }
     let slabBytes = (region.count - bytes) & ~7
-    heapRouter = HeapRouter(region: UnsafeMutableRawBufferPointer(start: base + slabBytes, count: region.count - slabBytes),
-                            misuseHandler: reportMisuseAndMaybeStop)
+    let start = base + slabBytes
+    let router = start.bindMemory(to: HeapRouter.self, capacity: 1)
+    router.initialize(to: HeapRouter(region: UnsafeMutableRawBufferPointer(start: start + routerBytes,
+                                                                           count: region.count - slabBytes - routerBytes),
+                                     misuseHandler: reportMisuseAndMaybeStop))
+    routerAddress = UInt(bitPattern: router)
     return UnsafeMutableRawBufferPointer(start: base, count: slabBytes)
     #endif
 }
 
 /// The global heap seen through the router: what the hooks use once the
 /// bump arena is selected or a scope is open, and on a pointer the slab
-/// does not know. Every method is out of line, one copy each.
+/// does not know (and `calloc`, `aligned_alloc`, `malloc_usable_size`).
+/// The slab's side goes through `OutOfLineHeap`, the slab's one
+/// out-of-line copy of each operation, so routing adds little code.
 struct RoutedPlatformHeap: RawAllocator {
     @inline(never)
     mutating func allocate(byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
-        HeapRouter.allocate(&heapRouter, &platformHeap, byteCount: byteCount, alignment: alignment,
-                            inHandlerMode: cairn_in_handler_mode())
+        var slab = OutOfLineHeap()
+        guard let router = heapRouter else { return slab.allocate(byteCount: byteCount, alignment: alignment) }
+        return HeapRouter.allocate(&router.pointee, &slab, byteCount: byteCount, alignment: alignment,
+                                   inHandlerMode: cairn_in_handler_mode())
     }
 
     @inline(never)
     mutating func deallocate(_ pointer: UnsafeMutableRawPointer, caller: UInt) {
-        HeapRouter.deallocate(&heapRouter, &platformHeap, pointer, caller: caller)
+        var slab = OutOfLineHeap()
+        guard let router = heapRouter else { return slab.deallocate(pointer, caller: caller) }
+        HeapRouter.deallocate(&router.pointee, &slab, pointer, caller: caller)
     }
 
     @inline(never)
     func usableSize(of pointer: UnsafeMutableRawPointer) -> UInt? {
-        HeapRouter.usableSize(&heapRouter, &platformHeap, of: pointer)
+        var slab = OutOfLineHeap()
+        guard let router = heapRouter else { return slab.usableSize(of: pointer) }
+        return HeapRouter.usableSize(&router.pointee, &slab, of: pointer)
     }
 
     @inline(never)
     mutating func resizeInPlace(_ pointer: UnsafeMutableRawPointer, byteCount: UInt) -> Bool {
-        HeapRouter.resizeInPlace(&heapRouter, &platformHeap, pointer, byteCount: byteCount)
+        var slab = OutOfLineHeap()
+        guard let router = heapRouter else { return slab.resizeInPlace(pointer, byteCount: byteCount) }
+        return HeapRouter.resizeInPlace(&router.pointee, &slab, pointer, byteCount: byteCount)
     }
 
     @inline(never)
     func bytesToPreserve(from pointer: UnsafeMutableRawPointer) -> UInt? {
-        HeapRouter.bytesToPreserve(&heapRouter, &platformHeap, from: pointer)
+        var slab = OutOfLineHeap()
+        guard let router = heapRouter else { return slab.bytesToPreserve(from: pointer) }
+        return HeapRouter.bytesToPreserve(&router.pointee, &slab, from: pointer)
     }
 
     @inline(never)
     mutating func resizeOrMeasure(_ pointer: UnsafeMutableRawPointer, byteCount: UInt) -> ResizeOutcome {
-        HeapRouter.resizeOrMeasure(&heapRouter, &platformHeap, pointer, byteCount: byteCount)
+        var slab = OutOfLineHeap()
+        guard let router = heapRouter else { return slab.resizeOrMeasure(pointer, byteCount: byteCount) }
+        return HeapRouter.resizeOrMeasure(&router.pointee, &slab, pointer, byteCount: byteCount)
     }
 
     @inline(never)
     mutating func deallocate(knownLive pointer: UnsafeMutableRawPointer, caller: UInt) {
-        HeapRouter.deallocate(&heapRouter, &platformHeap, knownLive: pointer, caller: caller)
+        var slab = OutOfLineHeap()
+        guard let router = heapRouter else { return slab.deallocate(knownLive: pointer, caller: caller) }
+        HeapRouter.deallocate(&router.pointee, &slab, knownLive: pointer, caller: caller)
     }
 }
 
@@ -137,24 +172,30 @@ func routedRealloc(_ pointer: UnsafeMutableRawPointer, _ size: UInt, _ caller: U
 /// `block` (freed, ignored or reported there).
 @inline(never)
 func routedFreeOutsideSlab(_ block: UInt, caller: UInt) -> Bool {
-    heapRouter.freeIfOwned(block, caller: caller)
+    heapRouter?.pointee.freeIfOwned(block, caller: caller) ?? false
 }
 
 @c(cairn_swift_use)
 func cairnUse(_ allocator: Int32) -> Int32 {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
-    guard let choice = HeapChoice(rawValue: UInt8(truncatingIfNeeded: allocator)), allocator >= 0 else { return -1 }
-    guard heapRouter.select(choice) else { return -1 }
+    guard allocator >= 0, let choice = HeapChoice(rawValue: UInt8(truncatingIfNeeded: allocator)) else { return -1 }
+    guard let router = heapRouter else { return choice == .slab ? 0 : -1 }
+    guard router.pointee.select(choice) else { return -1 }
     mirrorRouting()
     return 0
+}
+
+/// The router's figures; all zero (the slab selected) without a bump arena.
+var routerStatistics: HeapRouterStatistics {
+    heapRouter?.pointee.statistics ?? HeapRouter().statistics
 }
 
 @c(cairn_swift_get_arena_stats)
 func cairnGetArenaStats(_ out: UnsafeMutablePointer<cairn_arena_stats>) {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
-    let stats = heapRouter.statistics
+    let stats = routerStatistics
     out.pointee = cairn_arena_stats(
         capacity: Int(stats.bump.capacity), in_use: Int(stats.bump.bytesInUse),
         peak_in_use: Int(stats.bump.peakBytesInUse), failed: Int(stats.bump.failedRequests),
@@ -164,8 +205,8 @@ func cairnGetArenaStats(_ out: UnsafeMutablePointer<cairn_arena_stats>) {
 
 /// The heap report's lines for the bump arena (none when there is none).
 func writeBumpArenaReport() {
-    guard heapRouter.hasBumpArena else { return }
-    let stats = heapRouter.statistics
+    guard heapRouter != nil else { return }
+    let stats = routerStatistics
     Console.write("  bump arena      ")
     Console.write(stats.bump.bytesInUse, width: 8)
     Console.write(" of ")
@@ -181,11 +222,11 @@ func writeBumpArenaReport() {
     Console.write(stats.lateFrees)
     Console.write(" late\n")
 }
-#endif
 
-#if hasFeature(Embedded) && os(none) && CAIRN_BUMP
+#if CAIRN_BUMP
 extension BumpAllocator {
     /// A bump-allocator build has nothing to route: the hooks' test folds away.
     var routerEngaged: UInt { 0 }
 }
+#endif
 #endif

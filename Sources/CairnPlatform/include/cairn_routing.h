@@ -42,7 +42,8 @@ static inline int cairn_use_slab(void) { return cairn_use(CAIRN_ALLOCATOR_SLAB);
 
 /* The bump arena's figures, in bytes. */
 struct cairn_arena_stats {
-    size_t capacity;        /* bytes of the bump arena (0: none) */
+    size_t capacity;        /* bytes of the bump arena: BUMP_ARENA_SIZE less the
+                               router's own state (48 bytes) at its start; 0: none */
     size_t in_use;          /* from its start to the top */
     size_t peak_in_use;     /* highest in_use so far */
     size_t failed;          /* requests it could not hold */
