@@ -47,11 +47,6 @@ public struct HeapRouter: ~Copyable {
     /// An unconfigured router: no bump arena, everything goes to the slab.
     public init() {}
 
-    /// An unconfigured router whose misuse reports go to `handler`.
-    public init(misuseHandler handler: MisuseHandler) {
-        bump.misuseHandler = handler
-    }
-
     /// A router with the bump arena over `region` (which must outlive it).
     public init(region: UnsafeMutableRawBufferPointer, misuseHandler handler: MisuseHandler? = nil) {
         bump = BumpAllocator(region: region, misuseHandler: handler)

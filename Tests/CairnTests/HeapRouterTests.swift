@@ -334,4 +334,45 @@ final class HeapRouterTests: XCTestCase {
         XCTAssertEqual(f.heap.slab.statistics.misuseCount, 1)
         XCTAssertEqual(f.heap.router.lateFrees, 0)
     }
+
+    func testQueriesAndResizesGoToTheOwner() throws {
+        let f = try RoutedFixture()
+        let slabBlock = try XCTUnwrap(f.malloc(100))
+        let scope = try XCTUnwrap(f.heap.openScope(bytes: 512))
+        let older = try XCTUnwrap(f.malloc(24))
+        let newest = try XCTUnwrap(f.malloc(40))
+        XCTAssertEqual(CHeap.usableSize(f.heap, newest), 40, "the newest bump block's size is known")
+        XCTAssertEqual(CHeap.usableSize(f.heap, older), 0, "an older bump block's is not")
+        XCTAssertEqual(CHeap.usableSize(f.heap, slabBlock), f.heap.slab.usableSize(of: UnsafeRawPointer(slabBlock)))
+        XCTAssertTrue(f.heap.resizeInPlace(newest, byteCount: 80))
+        XCTAssertFalse(f.heap.resizeInPlace(older, byteCount: 80))
+        XCTAssertEqual(f.heap.bytesToPreserve(from: older), newest.address + 80 - older.address,
+                       "an older bump block may copy up to the top")
+        XCTAssertEqual(f.heap.bytesToPreserve(from: slabBlock), f.heap.usableSize(of: slabBlock))
+        XCTAssertTrue(f.heap.resizeInPlace(slabBlock, byteCount: 90), "a slab block shrinks in its own allocator")
+        // A slab block that must move while a scope is open lands in the scope.
+        let moved = try XCTUnwrap(CHeap.realloc(&f.heap, slabBlock, byteCount: 300))
+        XCTAssertTrue(f.isBumpBlock(moved))
+        #if CAIRN_CHECKED
+        _ = f.heap.slab.flushQuarantine()
+        #endif
+        XCTAssertEqual(f.heap.slab.statistics.liveBlocks + f.heap.slab.statistics.largeBlocks, 0,
+                       "the old slab block is freed")
+        f.heap.router.closeScope(scope)
+        XCTAssertEqual(MisuseRecorder.reports.count, 0)
+    }
+
+    func testStatisticsNameTheSelectionAndTheWholeArena() throws {
+        let f = try RoutedFixture(bumpBytes: 2048)
+        f.heap.router.select(.bump)
+        let scope = try XCTUnwrap(f.heap.openScope(bytes: 256))
+        let stats = f.heap.router.statistics
+        XCTAssertEqual(stats.selection, .bump)
+        XCTAssertEqual(stats.openScopes, 1)
+        XCTAssertEqual(stats.bump.capacity, 2048, "a scope's budget does not shrink the arena's capacity")
+        XCTAssertTrue(f.heap.router.hasBumpArena)
+        f.heap.router.closeScope(scope)
+        XCTAssertEqual(HeapRouter().statistics.bump.capacity, 0)
+    }
 }
+
