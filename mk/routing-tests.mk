@@ -57,7 +57,8 @@ $(ROUTING_LATE_ELF): $(ROUTING_OUT)/LateFree.o $(ROUTING_LINK_INPUTS)
 .PHONY: routing-test-run routing-late-free-run routing-test
 
 # The exit status decides, and the closing line must be there; the heap
-# report must show the bump arena, and no allocation path may copy the heap.
+# report and the heap map (drawn by scripts/heapmap.py) must show the bump
+# arena, and no allocation path may copy the heap.
 routing-test-run: $(ROUTING_ELF)
 	@log=$(ROUTING_OUT)/heap-routing.log; \
 	echo "== heap routing: $(BOARD)$(if $(filter 1,$(CHECKED)), (checked)), bump arena $(BUMP_ARENA_SIZE) bytes"; \
@@ -65,7 +66,10 @@ routing-test-run: $(ROUTING_ELF)
 	cat $$log; \
 	if [ $$status -ne 0 ]; then echo "heap routing tests FAILED on $(BOARD): exit status $$status"; exit 1; fi; \
 	grep -Eq '^[0-9]+ passed, 0 failed' $$log || { echo "heap routing tests FAILED on $(BOARD): no closing line"; exit 1; }; \
-	grep -Eq '^  bump arena +[0-9]+ of [0-9]+ bytes' $$log || { echo "heap routing tests FAILED: no bump arena in the report"; exit 1; }
+	grep -Eq '^  bump arena +[0-9]+ of [0-9]+ bytes' $$log || { echo "heap routing tests FAILED: no bump arena in the report"; exit 1; }; \
+	grep -Eq '^map arena base=0x[0-9a-f]{8} capacity=[0-9]+ used=[0-9]+ peak=[0-9]+ selected=0 scopes=0$$' $$log \
+	  || { echo "heap routing tests FAILED: no bump arena in the heap map"; exit 1; }; \
+	python3 $(CAIRN_ROOT)/scripts/heapmap.py $$log -o $(ROUTING_OUT)/heap-routing.svg
 	@$(CAIRN_ROOT)/scripts/check-no-heap-copy.sh $(ROUTING_ELF)
 
 routing-late-free-run: $(ROUTING_LATE_ELF)

@@ -223,6 +223,26 @@ func writeBumpArenaReport() {
     Console.write(" late\n")
 }
 
+/// The heap map's `map arena` line (none without a bump arena); see
+/// HeapMap.swift for the format.
+func writeBumpArenaMapLine() {
+    guard let router = heapRouter else { return }
+    let stats = routerStatistics
+    Console.write("map arena base=")
+    Console.writeHex(router.pointee.bump.base)
+    Console.write(" capacity=")
+    Console.write(stats.bump.capacity)
+    Console.write(" used=")
+    Console.write(stats.bump.bytesInUse)
+    Console.write(" peak=")
+    Console.write(stats.bump.peakBytesInUse)
+    Console.write(" selected=")
+    Console.write(UInt(stats.selection.rawValue))
+    Console.write(" scopes=")
+    Console.write(stats.openScopes)
+    Console.write("\n")
+}
+
 #if CAIRN_BUMP
 extension BumpAllocator {
     /// A bump-allocator build has nothing to route: the hooks' test folds away.

@@ -152,6 +152,7 @@ struct HeapRoutingTests {
         expect(permanent?.sum == 8 * 7 + 28, "boot objects", "the boot object survives every scope")
         expect(cairn_check_integrity() == 0, "integrity", "the slab is intact at the end")
         _ = CairnHeap.printReport()
+        cairn_print_heap_map()
         #endif
         ontarget_finish()
     }
