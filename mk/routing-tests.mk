@@ -5,9 +5,10 @@
 # mk/cairn.mk.
 #
 #   routing-test-run [BOARD=...] [CHECKED=1]   build and run it for one board
-#   routing-test       every run of ROUTING_RUNS ("board:checked"), then the
-#                      checked build's late free, which must stop the
-#                      firmware (Tests/Target/Misuse/check-misuse.sh)
+#   routing-test       README's examples are the firmware's code
+#                      (check-readme.py), then every run of ROUTING_RUNS
+#                      ("board:checked"), then the checked build's late free,
+#                      which must stop the firmware (Tests/Target/Misuse/check-misuse.sh)
 #
 # Each run builds in a directory of its own (BUILD_DIR), because the bump
 # arena's size is a build setting the default build directories do not name.
@@ -77,6 +78,7 @@ routing-late-free-run: $(ROUTING_LATE_ELF)
 	    'free of a pointer outside the heap'
 
 routing-test: deps
+	python3 $(ROUTING_DIR)/check-readme.py $(CAIRN_ROOT)/README.md $(ROUTING_DIR)
 	@failed=""; \
 	for run in $(ROUTING_RUNS); do \
 	  board=$${run%%:*}; checked=$${run##*:}; \
