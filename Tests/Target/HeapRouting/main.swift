@@ -45,8 +45,9 @@ func readmeExample() -> UInt32? {
     }
 }
 
-/// Thousands of scopes in a loop, an interrupt now and then: the heap
-/// (both parts) is the same after as before.
+/// Thousands of scopes in a loop, an interrupt pended now and then and a
+/// timer interrupt landing anywhere: the heap (both parts) is the same
+/// after as before, and every block an interrupt took was a slab block.
 func scopedLoop() {
     let iterations = 4000
     var slabBefore = cairn_heap_stats()
@@ -54,6 +55,7 @@ func scopedLoop() {
     let arenaBefore = CairnHeap.arenaStatistics
     var wrongSums = 0
     var outsideArena = 0
+    routing_timer_start(3000)
     for i in 0..<iterations {
         let ok: Bool? = CairnHeap.withArena(bytes: 512) {
             let message = Message(8 + i % 24, seed: UInt32(i))
@@ -66,6 +68,7 @@ func scopedLoop() {
         }
         if ok != true { wrongSums += 1 }
     }
+    routing_timer_stop()
     routing_interrupt_release()
     expect(wrongSums == 0, "scoped loop", "every scope ran and computed its result", value: UInt(wrongSums))
     expect(outsideArena == 0, "scoped loop", "objects made in a scope lie in the bump arena", value: UInt(outsideArena))
@@ -78,8 +81,9 @@ func scopedLoop() {
            "scoped loop", "the slab holds the blocks it held before", value: UInt(slabAfter.live_blocks))
     expect(arenaAfter.bump.bytesInUse == arenaBefore.bump.bytesInUse && arenaAfter.openScopes == 0,
            "scoped loop", "the bump arena is back where it was", value: arenaAfter.bump.bytesInUse)
-    expect(routing_interrupt_runs() >= UInt32(iterations / 64), "interrupts", "the handler ran during the scopes",
-           value: UInt(routing_interrupt_runs()))
+    // 63 pended runs; the timer adds more (some hundred under QEMU).
+    expect(routing_interrupt_runs() > UInt32(iterations / 64 + 1), "interrupts",
+           "the handler ran during the scopes, pended and from the timer", value: UInt(routing_interrupt_runs()))
     expect(routing_interrupt_misplaced() == 0, "interrupts", "an interrupt during a scope allocates from the slab",
            value: UInt(routing_interrupt_misplaced()))
 }

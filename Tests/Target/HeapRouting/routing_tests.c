@@ -7,6 +7,11 @@
 
 #define SCB_ICSR (*(volatile uint32_t *)0xE000ED04u)
 #define ICSR_PENDSTSET (1u << 26)
+#define ICSR_PENDSTCLR (1u << 25)
+#define SYST_CSR (*(volatile uint32_t *)0xE000E010u)
+#define SYST_RVR (*(volatile uint32_t *)0xE000E014u)
+#define SYST_CVR (*(volatile uint32_t *)0xE000E018u)
+#define SYST_ENABLE_TICKINT_CORE 7u
 
 // Pointers pass through here so that GCC cannot fold what the tests do.
 static void *volatile opaque;
@@ -161,6 +166,17 @@ void SysTick_Handler(void) {
 void routing_interrupt(void) {
     SCB_ICSR = ICSR_PENDSTSET;
     __asm volatile("dsb\n\tisb" ::: "memory");
+}
+
+void routing_timer_start(uint32_t reload) {
+    SYST_RVR = reload - 1;
+    SYST_CVR = 0;
+    SYST_CSR = SYST_ENABLE_TICKINT_CORE;
+}
+
+void routing_timer_stop(void) {
+    SYST_CSR = 0;
+    SCB_ICSR = ICSR_PENDSTCLR;
 }
 
 uint32_t routing_interrupt_runs(void) { return interrupt_runs; }

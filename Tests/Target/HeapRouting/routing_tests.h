@@ -28,6 +28,11 @@ void routing_interrupt(void);
 // Handler runs so far, and how many of its blocks were not slab blocks.
 uint32_t routing_interrupt_runs(void);
 uint32_t routing_interrupt_misplaced(void);
+// Starts SysTick firing every `reload` core clocks (the same handler), so
+// that interrupts also land at arbitrary points: inside the hooks, in the
+// middle of opening or closing a scope; stops it.
+void routing_timer_start(uint32_t reload);
+void routing_timer_stop(void);
 // Frees the block the handler keeps.
 void routing_interrupt_release(void);
 
