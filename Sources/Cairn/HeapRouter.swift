@@ -26,15 +26,17 @@
 ///   budget, not a hint.
 ///
 /// Cost: a firmware that never selects the bump arena and opens no scope
-/// pays one test of ``routesToBump`` per allocation, and nothing per free
+/// pays one test of ``routesToBump`` per allocation (of its mirror in the
+/// slab, where the firmware's hooks test it), and nothing per free
 /// of a slab block (a bump block's address lies outside the slab's arena,
 /// so its free already leaves the slab's fast path). DESIGN.md has the
 /// instruction counts.
 ///
 /// Noncopyable: it holds a ``BumpAllocator``.
 public struct HeapRouter: ~Copyable {
-    /// The bump arena, for boot-time objects and scopes.
-    public var bump = BumpAllocator()
+    /// The bump arena, for boot-time objects and scopes. Changed only
+    /// through the router, which keeps its limit for the open scopes.
+    public internal(set) var bump = BumpAllocator()
     /// Non-zero while thread-mode allocations go to the bump arena: bit 0
     /// is the selection, the rest counts open scopes (in steps of 2). One
     /// word, so the allocation paths test a single load.
