@@ -115,6 +115,7 @@ include $(CAIRN_ROOT)/mk/target-tests.mk
 include $(CAIRN_ROOT)/mk/reliability.mk
 include $(CAIRN_ROOT)/mk/bench.mk
 include $(CAIRN_ROOT)/mk/fuzz.mk
+include $(CAIRN_ROOT)/mk/routing-tests.mk
 
 # --- Tests --------------------------------------------------------------------
 
@@ -135,6 +136,7 @@ test: deps host-test check-no-allocations
 	python3 $(CAIRN_ROOT)/Tests/HeapMap/test_heapmap.py
 	$(MAKE) --no-print-directory board-test
 	$(MAKE) --no-print-directory target-test
+	$(MAKE) --no-print-directory routing-test
 	$(MAKE) --no-print-directory lib-test BOARD=mps2-an386
 	$(MAKE) --no-print-directory lib-test BOARD=microbit
 	$(MAKE) --no-print-directory generic-link-test BOARD=mps2-an386

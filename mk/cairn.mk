@@ -5,6 +5,8 @@
 #   CHECKED        1 for the checked build (misuse stops the firmware)
 #   PAGE_SIZE, LARGEST_CLASS, SIZE_CLASSES (comma-separated): optional; unset,
 #                  the geometry follows HEAP_SIZE (SlabConfiguration(heapBytes:))
+#   BUMP_ARENA_SIZE bytes carved from the end of the heap for the bump arena
+#                  (cairn_routing.h); unset or 0: none
 #
 # Provides CAIRN_SWIFT_OBJECT, CAIRN_MODULE_DIR (for `import Cairn`),
 # CAIRN_C_OBJECTS and CAIRN_OBJECTS (all of them).
@@ -16,7 +18,8 @@ $(error ALLOCATOR must be slab or bump, not '$(ALLOCATOR)')
 endif
 
 CAIRN_SWIFT_SOURCES := $(wildcard $(CAIRN_ROOT)/Sources/Cairn/*.swift $(CAIRN_ROOT)/Sources/Cairn/Platform/*.swift)
-CAIRN_C_SOURCES := $(CAIRN_ROOT)/Sources/CairnPlatform/cairn_hooks.c $(CAIRN_ROOT)/Sources/CairnPlatform/cairn_config.c
+CAIRN_C_SOURCES := $(CAIRN_ROOT)/Sources/CairnPlatform/cairn_hooks.c $(CAIRN_ROOT)/Sources/CairnPlatform/cairn_config.c \
+    $(CAIRN_ROOT)/Sources/CairnPlatform/cairn_routing.c
 CAIRN_INCLUDE := $(CAIRN_ROOT)/Sources/CairnPlatform/include
 # newlib's headers, for the C headers Swift imports (stddef.h, stdint.h).
 NEWLIB_INCLUDE ?= /usr/lib/arm-none-eabi/include
@@ -24,7 +27,8 @@ NEWLIB_INCLUDE ?= /usr/lib/arm-none-eabi/include
 CAIRN_SWIFT_DEFINES := $(if $(filter bump,$(ALLOCATOR)),-D CAIRN_BUMP) $(if $(filter 1,$(CHECKED)),-D CAIRN_CHECKED)
 CAIRN_IMPORT_FLAGS := -I $(CAIRN_INCLUDE) -Xcc -isystem -Xcc $(NEWLIB_INCLUDE)
 CAIRN_C_DEFINES := $(if $(PAGE_SIZE),-DCAIRN_PAGE_SIZE=$(PAGE_SIZE)) $(if $(LARGEST_CLASS),-DCAIRN_LARGEST_CLASS=$(LARGEST_CLASS)) \
-    $(if $(SIZE_CLASSES),'-DCAIRN_SIZE_CLASSES=$(SIZE_CLASSES)') $(if $(filter 1,$(CHECKED)),-DCAIRN_CHECKED=1)
+    $(if $(SIZE_CLASSES),'-DCAIRN_SIZE_CLASSES=$(SIZE_CLASSES)') $(if $(filter 1,$(CHECKED)),-DCAIRN_CHECKED=1) \
+    $(if $(BUMP_ARENA_SIZE),-DCAIRN_BUMP_ARENA_SIZE=$(BUMP_ARENA_SIZE))
 TARGET_CFLAGS += -I$(CAIRN_INCLUDE) $(CAIRN_C_DEFINES)
 
 # The machine outliner turns repeated instruction runs into calls, which

@@ -38,7 +38,7 @@ CAIRN_LIB_DIR := $(BUILD_DIR)/lib
 CAIRN_LIB := $(CAIRN_LIB_DIR)/libcairn.a
 CAIRN_LIB_ARCHIVE := $(CAIRN_LIB_DIR)/archive/libcairn.a
 CAIRN_LIB_INCLUDE_DIR := $(CAIRN_LIB_DIR)/include
-CAIRN_LIB_HEADERS := $(addprefix $(CAIRN_LIB_INCLUDE_DIR)/,cairn.h cairn_platform.h)
+CAIRN_LIB_HEADERS := $(addprefix $(CAIRN_LIB_INCLUDE_DIR)/,cairn.h cairn_platform.h cairn_routing.h)
 
 # Swift's atomics on a core without LDREX/STREX are library calls; the board
 # layer's implementation serves the library too. A firmware that defines

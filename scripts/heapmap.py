@@ -36,6 +36,7 @@ class HeapMap:
         # Per page: ("c", class, block size, used, capacity) or ("f", live, free).
         self.pages = []
         self.bump = None
+        self.arena = None  # the bump arena beside the slab (`map arena`), if any
         self.complete = False
 
 
@@ -59,6 +60,8 @@ def parse(lines):
             elif words[1].startswith("page="):
                 current = HeapMap()
                 current.header = fields(words[1:])
+            elif words[1] == "arena" and current is not None:
+                current.arena = fields(words[2:])
             continue
         if current is None or current.bump is not None:
             continue
@@ -194,6 +197,10 @@ def legend_lines(header, heap_map):
         "%s large blocks" % h("large"),
         "out of memory %s, misuse %s" % (h("oom"), h("misuse")),
     ]
+    if heap_map.arena is not None:
+        a = lambda key: heap_map.arena.get(key, "?")
+        lines.append("bump arena: %s of %s bytes used (peak %s)" % (a("used"), a("capacity"), a("peak")))
+        lines.append("  %s selected, %s scopes open" % ("bump" if a("selected") == 1 else "slab", a("scopes")))
     if not heap_map.complete:
         lines.append("(incomplete dump: no `map end`)")
     return lines

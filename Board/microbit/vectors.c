@@ -7,6 +7,10 @@
 
 enum { SYSTEM_VECTORS = 16, IRQ_VECTORS = 32 };
 
+// Replaced by a test firmware that uses it; otherwise it reports like
+// Default_Handler.
+__attribute__((weak)) void SysTick_Handler(void) { Default_Handler(); }
+
 __attribute__((section(".vectors"), used))
 const board_vector_t board_vectors[SYSTEM_VECTORS + IRQ_VECTORS] = {
     [0] = (board_vector_t)(uintptr_t)__stack_top,
@@ -15,6 +19,6 @@ const board_vector_t board_vectors[SYSTEM_VECTORS + IRQ_VECTORS] = {
     [3] = HardFault_Handler,  // ARMv6-M has no other fault exceptions
     [11] = Default_Handler,   // SVCall
     [14] = Default_Handler,   // PendSV
-    [15] = Default_Handler,   // SysTick
+    [15] = SysTick_Handler,
     [SYSTEM_VECTORS ... SYSTEM_VECTORS + IRQ_VECTORS - 1] = Default_Handler,
 };

@@ -95,6 +95,9 @@ extension SlabAllocator {
     }
 
     /// The requested size of a live block, or `nil` when its trailer is broken.
+    /// (Inlined, like ``isQuarantined(_:)``: `realloc` calls both from a
+    /// mutating context, where an out-of-line call copies the heap.)
+    @inline(__always)
     func requestedSize(ofLiveBlock block: UInt, page: UInt, state: UInt8) -> UInt? {
         if state == PageDescriptor.notClassPage { return requestedSize(ofLargeBlock: block) }
         let blockSize = UInt(classRecord(UInt(state)).pointee.blockSize)
@@ -134,6 +137,7 @@ extension SlabAllocator {
     }
 
     /// True when the block at arena offset `offset` waits in quarantine.
+    @inline(__always)
     func isQuarantined(_ offset: UInt) -> Bool {
         var slot: UInt = 0
         while slot < quarantineSlots {

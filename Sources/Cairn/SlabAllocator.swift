@@ -66,6 +66,11 @@ public struct SlabAllocator: ~Copyable {
     /// of the map for that alignment (0 when no class is such a multiple).
     var classLimit8: UInt = 0
     var classLimit16: UInt = 0
+    /// Non-zero while the firmware's hooks must ask its heap router first:
+    /// Platform/HeapRouting.swift keeps `HeapRouter.routesToBump` mirrored
+    /// here, so that a hook tests it off the register that already holds
+    /// the heap's address (a load and a branch). The slab never reads it.
+    var routerEngaged: UInt = 0
     // Counters kept on the slow paths only.
     /// Class pages out of the fit heap.
     var pagesInUse: UInt = 0
@@ -269,10 +274,17 @@ public struct SlabAllocator: ~Copyable {
     }
 
     /// A free of an address outside the arena: `free(NULL)` is nothing,
-    /// anything else is a foreign pointer.
+    /// a block of the firmware's bump arena is the heap router's (see
+    /// `HeapRouter`), anything else is a foreign pointer.
     @inline(__always)
     mutating func freeOutsideArena(_ block: UInt, caller: UInt) {
+        #if hasFeature(Embedded) && os(none)
+        if block != 0, !routedFreeOutsideSlab(block, caller: caller) {
+            Self.reportMisuse(&self, .foreignPointer, block, -1, caller)
+        }
+        #else
         if block != 0 { Self.reportMisuse(&self, .foreignPointer, block, -1, caller) }
+        #endif
     }
 
     /// True when page offset `inPage` starts one of the page's carved

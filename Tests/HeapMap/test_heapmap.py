@@ -129,6 +129,19 @@ def test_bump_dump_draws_one_bar():
     check("bump: figures", "bump arena: 250 of 1000 bytes used (peak 400)" in texts(root))
 
 
+def test_bump_arena_beside_the_slab_is_in_the_legend():
+    dump = ("map page=128 pages=2 base=0x20000000 first=100 end=256 capacity=150 inuse=0 peak=0 free=150 "
+            "largest=150 classpages=0 large=0 live=0 oom=0 misuse=0\n"
+            "r 0 2 f 0 75\n"
+            "map arena base=0x20000800 capacity=2000 used=300 peak=576 selected=1 scopes=2\n"
+            "map end\n")
+    root = render(dump)
+    check("arena: still 2 cells", len(cells(root)) == 2)
+    legend = texts(root)
+    check("arena: figures", "bump arena: 300 of 2000 bytes used (peak 576)" in legend, repr(legend[-3:]))
+    check("arena: selection and scopes", "  bump selected, 2 scopes open" in legend, repr(legend[-3:]))
+
+
 def test_input_without_a_map_fails():
     with tempfile.TemporaryDirectory() as tmp:
         dump = os.path.join(tmp, "dump.txt")

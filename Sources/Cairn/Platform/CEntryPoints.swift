@@ -17,7 +17,8 @@ import CairnPlatform
 func cairnPosixMemalign(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>, _ alignment: UInt, _ size: UInt) -> Int32 {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
-    let result = CHeap.posixMemalign(&platformHeap, out, alignment: alignment, byteCount: size)
+    var hooks = HookHeap()
+    let result = CHeap.posixMemalign(&hooks, out, alignment: alignment, byteCount: size)
     if result != CHeap.ENOMEM { return result }
     var heap = OutOfLineHeap()
     return heapWasUnconfigured() ? CHeap.posixMemalign(&heap, out, alignment: alignment, byteCount: size) : result
@@ -27,7 +28,8 @@ func cairnPosixMemalign(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>, _
 func cairnMalloc(_ size: UInt) -> UnsafeMutableRawPointer? {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
-    if let block = CHeap.malloc(&platformHeap, byteCount: size) { return block }
+    var hooks = HookHeap()
+    if let block = CHeap.malloc(&hooks, byteCount: size) { return block }
     return mallocAfterFailure(size)
 }
 
@@ -47,7 +49,7 @@ func cairnFree(_ pointer: UnsafeMutableRawPointer?, _ caller: UInt) {
 func cairnCalloc(_ count: UInt, _ size: UInt) -> UnsafeMutableRawPointer? {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
-    var heap = OutOfLineHeap()
+    var heap = RoutedPlatformHeap()
     if let block = CHeap.calloc(&heap, count: count, size: size) { return block }
     if heapWasUnconfigured(), let block = CHeap.calloc(&heap, count: count, size: size) { return block }
     cairn_set_errno(CHeap.ENOMEM)
@@ -72,7 +74,8 @@ func mallocAfterNull(_ size: UInt) -> UnsafeMutableRawPointer? {
     // The same two lines as `cairnMalloc`'s body, written out: sharing them
     // through an inlined helper changes the code layout of `malloc` and
     // costs it an instruction.
-    if let block = CHeap.malloc(&platformHeap, byteCount: size) { return block }
+    var hooks = HookHeap()
+    if let block = CHeap.malloc(&hooks, byteCount: size) { return block }
     return mallocAfterFailure(size)
 }
 
@@ -80,6 +83,7 @@ func mallocAfterNull(_ size: UInt) -> UnsafeMutableRawPointer? {
 @inline(never)
 func reallocAfterMeasure(_ pointer: UnsafeMutableRawPointer, _ size: UInt, _ outcome: ResizeOutcome,
                          _ caller: UInt) -> UnsafeMutableRawPointer? {
+    if outcome == .notLive || platformHeap.routerEngaged != 0 { return routedRealloc(pointer, size, caller) }
     if let block = CHeap.realloc(&platformHeap, pointer, byteCount: size, after: outcome, caller: caller) {
         return block
     }
@@ -91,7 +95,7 @@ func reallocAfterMeasure(_ pointer: UnsafeMutableRawPointer, _ size: UInt, _ out
 func cairnAlignedAlloc(_ alignment: UInt, _ size: UInt) -> UnsafeMutableRawPointer? {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
-    var heap = OutOfLineHeap()
+    var heap = RoutedPlatformHeap()
     var (block, code) = CHeap.alignedAlloc(&heap, alignment: alignment, byteCount: size)
     if code == CHeap.ENOMEM && heapWasUnconfigured() {
         (block, code) = CHeap.alignedAlloc(&heap, alignment: alignment, byteCount: size)
@@ -104,7 +108,7 @@ func cairnAlignedAlloc(_ alignment: UInt, _ size: UInt) -> UnsafeMutableRawPoint
 func cairnUsableSize(_ pointer: UnsafeMutableRawPointer?) -> UInt {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
-    let heap = OutOfLineHeap()
+    let heap = RoutedPlatformHeap()
     return CHeap.usableSize(heap, pointer)
 }
 

@@ -12,6 +12,8 @@
 //     p <page> c <class> <block size> <used>/<capacity>
 //     p <page> f <live bytes> <free bytes>
 //     r <first page> <count> f <live bytes> <free bytes>
+//     map arena base=<0x address> capacity=<bytes> used=<bytes> peak=<bytes>
+//         selected=<0 slab, 1 bump> scopes=<open scopes>      (one line)
 //     map end
 //
 // - The header's `first` and `end` are the arena offsets of the fit heap's
@@ -28,6 +30,8 @@
 //   4-byte header of a class page that follows it, headers included) and
 //   in free ones; the rest of its bytes are outside the fit heap.
 // - `r`: `count` consecutive `f` pages with the same two numbers.
+// - `map arena`: the bump arena beside the slab (BUMP_ARENA_SIZE; absent
+//   without one), its figures as `cairn_get_arena_stats` gives them.
 //
 // A bump build prints one line, `map bump capacity=<bytes> used=<bytes>
 // peak=<bytes>`, then `map end`.
@@ -95,6 +99,7 @@ extension SlabAllocator {
             pages.add(block, size, live: inUse, of: self)
         }
         pages.finish(self)
+        writeBumpArenaMapLine()
         Console.write("map end\n")
     }
 }

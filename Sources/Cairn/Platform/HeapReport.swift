@@ -68,6 +68,7 @@ func cairnPrintReport() -> Int32 {
     Console.write(" bytes\n")
     line("out of memory", stats.outOfMemoryCount, "\n")
     line("misuse", stats.misuseCount, "\n")
+    writeBumpArenaReport()
     Console.write("  class   block   pages  in use\n")
     var index = 0
     while index < platformHeap.sizeClassCount {

@@ -32,7 +32,8 @@ func configurePlatformHeap() -> Bool {
 /// settings in `config` (zero: chosen from the region's size, see
 /// `SlabConfiguration(heapBytes:)`); everything allocated before is forgotten.
 @inline(never)
-func configurePlatformHeap(region: UnsafeMutableRawBufferPointer, _ config: cairn_heap_config) -> Bool {
+func configurePlatformHeap(region whole: UnsafeMutableRawBufferPointer, _ config: cairn_heap_config) -> Bool {
+    let region = carveBumpArena(from: whole)
     #if CAIRN_BUMP
     platformHeap = BumpAllocator(region: region, misuseHandler: reportMisuseAndMaybeStop)
     #else

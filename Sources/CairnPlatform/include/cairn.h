@@ -10,6 +10,7 @@
 #define CAIRN_H
 
 #include "cairn_platform.h"
+#include "cairn_routing.h"
 
 #ifdef __cplusplus
 extern "C" {
