@@ -63,9 +63,11 @@ ASSUMED_FALSE = ["heapWasUnconfigured"]
 # Functions allowed an indirect call or branch (`blx rN`, or `bx rN` with no
 # literal target), which the analysis cannot follow: the misuse report's
 # call of the misuse handler (it prints; reached only on a bad pointer),
-# which the bump allocator makes from its free. Anywhere else an indirect
-# call stops the analysis. A substring of the demangled name.
-INDIRECT_CALLERS = ["reportMisuse(", "BumpAllocator.deallocate("]
+# which the bump allocator makes from its free and the heap router from a
+# free it refuses (a tail call the line table leaves in the router). Anywhere
+# else an indirect call stops the analysis. A substring of the demangled
+# name: the symbol's, or the inlined function's that the line table gives.
+INDIRECT_CALLERS = ["reportMisuse(", "MisuseReport.send(", "BumpAllocator.deallocate(", "HeapRouter.deallocate<", "RoutedPlatformHeap.deallocate("]
 
 # --- Loop bounds ---------------------------------------------------------------
 #
@@ -535,7 +537,9 @@ class Program:
                     ends = max(ends or 0, 0)
                 elif kind in ("indirect", "indirect-tail"):
                     caller = self.pretty(self.current)
-                    if not any(name in caller for name in INDIRECT_CALLERS):
+                    # The symbol, or the inlined function the line table names.
+                    where = (caller, self.pretty(ins.function))
+                    if not any(name in w for name in INDIRECT_CALLERS for w in where):
                         raise AnalysisError(f"indirect call or branch at 0x{a:x} in {caller}, "
                                             "which INDIRECT_CALLERS does not allow")
                     self.indirect.add((entry, caller))
