@@ -9,8 +9,8 @@
 #include <stdint.h>
 
 struct cairn_heap_config {
-    uint8_t *storage;             /* the static heap array */
-    size_t storage_size;          /* HEAP_SIZE */
+    uint8_t *storage;             /* the static heap array, or HEAP_BASE_SYMBOL */
+    size_t storage_size;          /* HEAP_SIZE, or up to HEAP_LIMIT_SYMBOL */
     size_t page_size;             /* PAGE_SIZE, or 0: chosen from the heap size */
     size_t largest_class;         /* LARGEST_CLASS (standard classes), or 0: chosen too */
     const uint16_t *size_classes; /* SIZE_CLASSES, or NULL for the standard ones */
