@@ -140,6 +140,7 @@ test: deps host-test check-no-allocations
 	$(MAKE) --no-print-directory lib-test BOARD=microbit
 	$(MAKE) --no-print-directory generic-link-test BOARD=mps2-an386
 	$(MAKE) --no-print-directory heap-symbols-test
+	$(MAKE) --no-print-directory regions-test
 	$(MAKE) --no-print-directory cmake-test BOARD=mps2-an386
 	$(MAKE) --no-print-directory examples-test
 	$(MAKE) --no-print-directory outoftree-test

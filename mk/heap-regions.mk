@@ -8,7 +8,13 @@
 #                            __HeapBase/__HeapLimit (CMSIS's names); each
 #                            ELF checked (no heap array), then run
 #
-# Each variant builds in its own tree under build/heap-symbols/.
+#   make regions-test        a heap of two regions on mps2-an386
+#                            (Tests/Target/Regions): the heap array and a
+#                            region of PSRAM, another memory bank; filled,
+#                            freed across, per-region figures and report
+#
+# Each variant builds in its own tree under build/heap-symbols/ and
+# build/regions/.
 
 ifndef cairn_heap_regions_mk_included
 cairn_heap_regions_mk_included := 1
@@ -51,5 +57,28 @@ heap-symbols-test: deps
 	    HEAP_SYMBOLS_DEFINES='-DHEAP_BASE=__HeapBase -DHEAP_LIMIT=__HeapLimit' \
 	    HEAP_SYMBOLS_LINK_FLAGS='$(HEAP_SYMBOLS_CMSIS_DEFSYMS)')
 	@echo "heap-symbols-test passed: heap from end + HEAP_SIZE, and from __HeapBase to __HeapLimit"
+
+# --- Several regions ------------------------------------------------------------
+
+REGIONS_DIR := $(CAIRN_ROOT)/Tests/Target/Regions
+REGIONS_ELF := $(BUILD_DIR)/regions/regions.elf
+
+$(BUILD_DIR)/regions/regions.o: $(REGIONS_DIR)/regions.c $(CAIRN_FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(TARGET_CC) $(TARGET_CFLAGS) -fno-builtin -MMD -MP -c -o $@ $<
+
+$(REGIONS_ELF): $(BUILD_DIR)/regions/regions.o $(CAIRN_OBJECTS) $(BOARD_OBJECTS) $(CAIRN_LDSCRIPTS)
+	$(cairn_link)
+
+.PHONY: regions-run regions-test
+regions-run: $(REGIONS_ELF)
+	$(REGIONS_DIR)/check-regions.sh $(BOARD) $(REGIONS_ELF) $(QEMU_TIMEOUT)
+
+# A 16 KiB heap array, so that the fill reaches the second region soon.
+regions-test: deps
+	+$(MAKE) --no-print-directory -f $(CAIRN_ROOT)/Makefile BOARD=mps2-an386 HEAP_SIZE=16384 \
+	    BUILD_DIR=$(CAIRN_ROOT)/build/regions/mps2-an386 regions-run
+	+$(MAKE) --no-print-directory -f $(CAIRN_ROOT)/Makefile BOARD=mps2-an386 HEAP_SIZE=16384 CHECKED=1 \
+	    BUILD_DIR=$(CAIRN_ROOT)/build/regions/mps2-an386-checked regions-run
 
 endif

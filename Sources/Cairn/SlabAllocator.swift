@@ -78,6 +78,8 @@ public struct SlabAllocator: ~Copyable {
     var classPageLimit: UInt = 0
     var outOfMemoryCount: UInt = 0
     var misuseCount: UInt = 0
+    /// The region given to ``configure(region:configuration:)``.
+    var regionStart: UInt = 0
     var regionBytes: UInt = 0
     /// Checked builds: bytes the caller asked for, summed over live blocks
     /// (a release build keeps no header and no count, so it cannot know).
@@ -89,6 +91,11 @@ public struct SlabAllocator: ~Copyable {
     /// the bad request changes nothing. (The fit heap's blocks are validated
     /// through the fit heap, and their misuse reported here too.)
     public var misuseHandler: MisuseHandler? = nil
+
+    /// Offered every free of an address outside the arena before it is
+    /// reported as foreign (the other regions of a heap that has several,
+    /// see ``HeapRegions``); `nil` offers it to no one.
+    public var foreignBlockHandler: ForeignBlockHandler? = nil
 
     /// A free block's second word holds its link XOR this value. `free` sees
     /// it on a block that is already free, and then confirms the double free
@@ -269,10 +276,13 @@ public struct SlabAllocator: ~Copyable {
     }
 
     /// A free of an address outside the arena: `free(NULL)` is nothing,
-    /// anything else is a foreign pointer.
+    /// anything else is another region's (``foreignBlockHandler``) or a
+    /// foreign pointer.
     @inline(__always)
     mutating func freeOutsideArena(_ block: UInt, caller: UInt) {
-        if block != 0 { Self.reportMisuse(&self, .foreignPointer, block, -1, caller) }
+        guard block != 0 else { return }
+        if let handler = foreignBlockHandler, handler(block, caller) { return }
+        Self.reportMisuse(&self, .foreignPointer, block, -1, caller)
     }
 
     /// True when page offset `inPage` starts one of the page's carved

@@ -23,6 +23,11 @@
 #ifndef CAIRN_LARGEST_CLASS
 #define CAIRN_LARGEST_CLASS 0
 #endif
+/* The heap's regions, its first included (cairn_add_region adds the others). */
+#ifndef CAIRN_MAX_REGIONS
+#define CAIRN_MAX_REGIONS 4
+#endif
+_Static_assert(CAIRN_MAX_REGIONS >= 1, "MAX_REGIONS must be at least 1");
 
 _Static_assert((CAIRN_PAGE_SIZE & (CAIRN_PAGE_SIZE - 1)) == 0, "PAGE_SIZE must be a power of two");
 _Static_assert(CAIRN_PAGE_SIZE == 0 || (CAIRN_PAGE_SIZE >= 64 && CAIRN_PAGE_SIZE <= 32768),
@@ -81,6 +86,7 @@ void cairn_platform_heap_config(struct cairn_heap_config *out) {
 #endif
     out->page_size = CAIRN_PAGE_SIZE;
     out->largest_class = CAIRN_LARGEST_CLASS;
+    out->max_regions = CAIRN_MAX_REGIONS;
 #ifdef CAIRN_SIZE_CLASSES
     out->size_classes = cairn_size_classes;
     out->size_class_count = sizeof cairn_size_classes / sizeof cairn_size_classes[0];

@@ -173,6 +173,12 @@ __attribute__((constructor)) static void cairn_init_at_startup(void) { (void)cai
 
 int cairn_init_region(void *base, size_t bytes) { return cairn_swift_init_region(base, bytes); }
 
+int cairn_add_region(void *base, size_t bytes) { return cairn_swift_add_region(base, bytes); }
+
+size_t cairn_region_count(void) { return cairn_swift_region_count(); }
+
+int cairn_get_region_stats(size_t index, struct cairn_heap_stats *out) { return cairn_swift_get_region_stats(index, out); }
+
 int cairn_print_report(void) { return cairn_swift_print_report(); }
 
 void cairn_print_heap_map(void) { cairn_swift_print_heap_map(); }

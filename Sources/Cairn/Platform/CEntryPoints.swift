@@ -19,8 +19,7 @@ func cairnPosixMemalign(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>, _
     defer { cairn_leave(saved) }
     let result = CHeap.posixMemalign(&platformHeap, out, alignment: alignment, byteCount: size)
     if result != CHeap.ENOMEM { return result }
-    var heap = OutOfLineHeap()
-    return heapWasUnconfigured() ? CHeap.posixMemalign(&heap, out, alignment: alignment, byteCount: size) : result
+    return posixMemalignAfterFailure(out, alignment, size)
 }
 
 @c(cairn_swift_malloc)
@@ -80,9 +79,20 @@ func mallocAfterNull(_ size: UInt) -> UnsafeMutableRawPointer? {
 @inline(never)
 func reallocAfterMeasure(_ pointer: UnsafeMutableRawPointer, _ size: UInt, _ outcome: ResizeOutcome,
                          _ caller: UInt) -> UnsafeMutableRawPointer? {
-    if let block = CHeap.realloc(&platformHeap, pointer, byteCount: size, after: outcome, caller: caller) {
-        return block
+    let block: UnsafeMutableRawPointer?
+    if platformRegions.isEmpty {
+        block = CHeap.realloc(&platformHeap, pointer, byteCount: size, after: outcome, caller: caller)
+    } else {
+        // Another region may hold the block (the first found it not its
+        // own), and any region may take the moved one.
+        var heap = OutOfLineHeap()
+        var measured = outcome
+        if outcome == .notLive, let preserve = heap.bytesToPreserve(from: pointer) {
+            measured = .mustMove(preserving: preserve)
+        }
+        block = CHeap.realloc(&heap, pointer, byteCount: size, after: measured, caller: caller)
     }
+    if let block { return block }
     cairn_set_errno(CHeap.ENOMEM)
     return nil
 }
@@ -109,22 +119,54 @@ func cairnUsableSize(_ pointer: UnsafeMutableRawPointer?) -> UInt {
 }
 
 /// A malloc that failed: configures the heap if this was its first use and
-/// tries once more; sets errno to ENOMEM when that fails too.
+/// tries once more, else tries the other regions; sets errno to ENOMEM
+/// when that fails too.
 @inline(never)
 func mallocAfterFailure(_ size: UInt) -> UnsafeMutableRawPointer? {
     var heap = OutOfLineHeap()
-    if heapWasUnconfigured(), let block = CHeap.malloc(&heap, byteCount: size) { return block }
+    let block = heapWasUnconfigured() ? CHeap.malloc(&heap, byteCount: size)
+        : platformRegions.allocate(byteCount: size, alignment: CHeap.fundamentalAlignment)
+    if let block { return block }
     cairn_set_errno(CHeap.ENOMEM)
     return nil
 }
 
-/// The platform heap seen through one out-of-line copy of each operation.
+/// A posix_memalign the first region refused for want of memory: as
+/// `mallocAfterFailure` (posix_memalign returns its error, errno stays).
+@inline(never)
+func posixMemalignAfterFailure(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>, _ alignment: UInt,
+                               _ size: UInt) -> Int32 {
+    if heapWasUnconfigured() {
+        var heap = OutOfLineHeap()
+        return CHeap.posixMemalign(&heap, out, alignment: alignment, byteCount: size)
+    }
+    // The first region found the alignment valid.
+    guard let block = platformRegions.allocate(byteCount: size, alignment: alignment) else { return CHeap.ENOMEM }
+    out.pointee = block
+    return 0
+}
+
+/// The platform heap seen through one out-of-line copy of each operation,
+/// every region of it: a block is allocated in the first region that has
+/// one, and a block's operations go to the region that holds it (but for
+/// `resizeOrMeasure`, the first region's alone: realloc measures other
+/// regions' blocks with `bytesToPreserve`). A block of a region other than
+/// the first is never resized in place: realloc moves it (the slab's
+/// in-place resize, reached through a region's record, copies the
+/// allocator in a checked build).
 struct OutOfLineHeap: RawAllocator {
     @inline(never)
     mutating func allocate(byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
-        platformHeap.allocate(byteCount: byteCount, alignment: alignment)
+        if let block = platformHeap.allocate(byteCount: byteCount, alignment: alignment) { return block }
+        #if CAIRN_BUMP
+        return nil
+        #else
+        return platformRegions.allocate(byteCount: byteCount, alignment: alignment)
+        #endif
     }
 
+    /// Misuse reports and other regions' blocks go through the first
+    /// region's free (its ``SlabAllocator/foreignBlockHandler``).
     @inline(never)
     mutating func deallocate(_ pointer: UnsafeMutableRawPointer, caller: UInt) {
         platformHeap.deallocate(pointer, caller: caller)
@@ -132,21 +174,35 @@ struct OutOfLineHeap: RawAllocator {
 
     @inline(never)
     func usableSize(of pointer: UnsafeMutableRawPointer) -> UInt? {
-        platformHeap.usableSize(of: pointer)
+        #if !CAIRN_BUMP
+        if let region = otherRegion(holding: pointer) { return region.pointee.slab.usableSize(of: pointer) }
+        #endif
+        return platformHeap.usableSize(of: pointer)
     }
 
     @inline(never)
     mutating func resizeInPlace(_ pointer: UnsafeMutableRawPointer, byteCount: UInt) -> Bool {
-        platformHeap.resizeInPlace(pointer, byteCount: byteCount)
+        #if !CAIRN_BUMP
+        if otherRegion(holding: pointer) != nil { return false }
+        #endif
+        return platformHeap.resizeInPlace(pointer, byteCount: byteCount)
     }
 
     @inline(never)
     func bytesToPreserve(from pointer: UnsafeMutableRawPointer) -> UInt? {
-        platformHeap.bytesToPreserve(from: pointer)
+        #if !CAIRN_BUMP
+        if let region = otherRegion(holding: pointer) { return region.pointee.slab.bytesToPreserve(from: pointer) }
+        #endif
+        return platformHeap.bytesToPreserve(from: pointer)
     }
 
     @inline(never)
     mutating func deallocate(knownLive pointer: UnsafeMutableRawPointer, caller: UInt) {
+        #if !CAIRN_BUMP
+        if let region = otherRegion(holding: pointer) {
+            return region.pointee.slab.deallocate(knownLive: pointer, caller: caller)
+        }
+        #endif
         platformHeap.deallocate(knownLive: pointer, caller: caller)
     }
 
@@ -154,5 +210,17 @@ struct OutOfLineHeap: RawAllocator {
     mutating func resizeOrMeasure(_ pointer: UnsafeMutableRawPointer, byteCount: UInt) -> ResizeOutcome {
         platformHeap.resizeOrMeasure(pointer, byteCount: byteCount)
     }
+
+    #if !CAIRN_BUMP
+    /// The region other than the first that holds `pointer`, or `nil` (the
+    /// first region's, or no region's). The first region's arena is tested
+    /// first, as its fast paths do.
+    @inline(__always)
+    func otherRegion(holding pointer: UnsafeMutableRawPointer) -> UnsafeMutablePointer<RegionRecord>? {
+        let block = address(of: pointer)
+        guard !platformRegions.isEmpty, block &- platformHeap.arenaBase >= platformHeap.arenaBytes else { return nil }
+        return platformRegions.owner(of: block)
+    }
+    #endif
 }
 #endif

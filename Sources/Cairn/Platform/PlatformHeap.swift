@@ -45,8 +45,8 @@ func configurePlatformHeap(region: UnsafeMutableRawBufferPointer, _ config: cair
 }
 
 /// `cairn_init_region`: the heap over `bytes` bytes at `base` instead of
-/// the build's array. 0 when the heap is ready, -1 when the region cannot
-/// hold one (the heap is then left as it was).
+/// the build's array, and no other region. 0 when the heap is ready, -1
+/// when the region cannot hold one (the heap is then left as it was).
 @c(cairn_swift_init_region)
 func cairnInitRegion(_ base: UnsafeMutableRawPointer?, _ bytes: UInt) -> Int32 {
     let saved = cairn_enter()
@@ -54,8 +54,14 @@ func cairnInitRegion(_ base: UnsafeMutableRawPointer?, _ bytes: UInt) -> Int32 {
     guard let base else { return -1 }
     var config = cairn_heap_config()
     cairn_platform_heap_config(&config)
-    return configurePlatformHeap(region: UnsafeMutableRawBufferPointer(start: base, count: Int(bytes)), config)
-        ? 0 : -1
+    guard configurePlatformHeap(region: UnsafeMutableRawBufferPointer(start: base, count: Int(bytes)), config)
+    else { return -1 }
+    #if !CAIRN_BUMP
+    // The regions added are forgotten with the blocks.
+    platformRegions = HeapRegions()
+    platformHeap.foreignBlockHandler = nil
+    #endif
+    return 0
 }
 
 /// `cairn_init`: the set-up the first allocation would otherwise pay for,

@@ -15,9 +15,13 @@ struct cairn_heap_config {
     size_t largest_class;         /* LARGEST_CLASS (standard classes), or 0: chosen too */
     const uint16_t *size_classes; /* SIZE_CLASSES, or NULL for the standard ones */
     size_t size_class_count;
+    size_t max_regions;           /* MAX_REGIONS: the heap's regions, the first included */
 };
 
-/* Heap figures in bytes, for firmware that logs its own way. */
+/* Heap figures in bytes, for firmware that logs its own way: of one region
+ * (cairn_get_region_stats) or of the whole heap (cairn_get_stats: the
+ * regions' sums; its peak is the sum of their peaks, and with several
+ * regions its out_of_memory counts the allocations every region refused). */
 struct cairn_heap_stats {
     size_t capacity;        /* bytes of the arena */
     size_t in_use;          /* bytes out of the pool (whole pages for the slab) */
