@@ -78,8 +78,6 @@ public struct SlabAllocator: ~Copyable {
     var classPageLimit: UInt = 0
     var outOfMemoryCount: UInt = 0
     var misuseCount: UInt = 0
-    /// The region given to ``configure(region:configuration:)``.
-    var regionStart: UInt = 0
     var regionBytes: UInt = 0
     /// Checked builds: bytes the caller asked for, summed over live blocks
     /// (a release build keeps no header and no count, so it cannot know).
@@ -96,6 +94,11 @@ public struct SlabAllocator: ~Copyable {
     /// reported as foreign (the other regions of a heap that has several,
     /// see ``HeapRegions``); `nil` offers it to no one.
     public var foreignBlockHandler: ForeignBlockHandler? = nil
+
+    /// The first byte of the region given to
+    /// ``configure(region:configuration:)`` (after the fields the fast
+    /// paths read, so that their offsets stay small).
+    var regionStart: UInt = 0
 
     /// A free block's second word holds its link XOR this value. `free` sees
     /// it on a block that is already free, and then confirms the double free

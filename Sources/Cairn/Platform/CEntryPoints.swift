@@ -79,20 +79,31 @@ func mallocAfterNull(_ size: UInt) -> UnsafeMutableRawPointer? {
 @inline(never)
 func reallocAfterMeasure(_ pointer: UnsafeMutableRawPointer, _ size: UInt, _ outcome: ResizeOutcome,
                          _ caller: UInt) -> UnsafeMutableRawPointer? {
-    let block: UnsafeMutableRawPointer?
-    if platformRegions.isEmpty {
-        block = CHeap.realloc(&platformHeap, pointer, byteCount: size, after: outcome, caller: caller)
-    } else {
-        // Another region may hold the block (the first found it not its
-        // own), and any region may take the moved one.
-        var heap = OutOfLineHeap()
-        var measured = outcome
-        if outcome == .notLive, let preserve = heap.bytesToPreserve(from: pointer) {
-            measured = .mustMove(preserving: preserve)
-        }
-        block = CHeap.realloc(&heap, pointer, byteCount: size, after: measured, caller: caller)
+    // A block of the first region that the first region can move.
+    if case .mustMove = outcome,
+       let block = CHeap.realloc(&platformHeap, pointer, byteCount: size, after: outcome, caller: caller) {
+        return block
     }
-    if let block { return block }
+    return reallocAcrossRegions(pointer, size, outcome, caller)
+}
+
+/// The rest of `reallocAfterMeasure`: a block the first region does not
+/// hold (another region's, or a bad pointer, reported), or one it could
+/// not find room to move.
+@inline(never)
+func reallocAcrossRegions(_ pointer: UnsafeMutableRawPointer, _ size: UInt, _ outcome: ResizeOutcome,
+                          _ caller: UInt) -> UnsafeMutableRawPointer? {
+    var heap = OutOfLineHeap()
+    var measured = outcome
+    if outcome == .notLive, let preserve = heap.bytesToPreserve(from: pointer) {
+        measured = .mustMove(preserving: preserve)
+    }
+    // With one region, a second try of a move fails as the first did.
+    if case .mustMove = outcome, platformRegions.isEmpty {
+        cairn_set_errno(CHeap.ENOMEM)
+        return nil
+    }
+    if let block = CHeap.realloc(&heap, pointer, byteCount: size, after: measured, caller: caller) { return block }
     cairn_set_errno(CHeap.ENOMEM)
     return nil
 }
