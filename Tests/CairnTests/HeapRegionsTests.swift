@@ -44,6 +44,7 @@ final class HeapRegionsTests: XCTestCase {
 
     func testAllocationsFillThePrimaryThenEachRegionInOrder() throws {
         let (heap, others) = try makeHeap()
+        defer { withExtendedLifetime(others) {} }
         var where_: [Int] = []
         var blocks: [UnsafeMutableRawPointer] = []
         let sizes: [UInt] = [8, 40, 200, 12, 600]
@@ -91,11 +92,12 @@ final class HeapRegionsTests: XCTestCase {
         var again = 0
         while allocate(heap, 100) != nil { again += 1 }
         XCTAssertGreaterThanOrEqual(again, blocks.count - 2 * 8)  // checked builds: quarantined blocks
-        _ = others
+        withExtendedLifetime(others) {}
     }
 
     func testAPointerOutsideEveryRegionIsReportedAsForeign() throws {
         let (heap, others) = try makeHeap()
+        defer { withExtendedLifetime(others) {} }
         let outside = TestRegion(bytes: 256)
         heap.slab.deallocate(outside.buffer.baseAddress!, caller: 7)
         // A region's own state and tables hold no block: foreign too.
@@ -106,7 +108,8 @@ final class HeapRegionsTests: XCTestCase {
     }
 
     func testMisuseInAnotherRegionIsReportedByThatRegion() throws {
-        let (heap, _) = try makeHeap(extras: 1)
+        let (heap, others) = try makeHeap(extras: 1)
+        defer { withExtendedLifetime(others) {} }
         var blocks: [UnsafeMutableRawPointer] = []
         while let block = allocate(heap, 64) { blocks.append(block) }
         let elsewhere = try XCTUnwrap(blocks.last)
@@ -120,6 +123,7 @@ final class HeapRegionsTests: XCTestCase {
 
     func testOverlappingRegionsAreRefused() throws {
         let (heap, others) = try makeHeap(extras: 1)
+        defer { withExtendedLifetime(others) {} }
         let first = others[0].buffer
         // Overlapping the primary, or the region already added.
         XCTAssertFalse(Self.regions.add(region: UnsafeMutableRawBufferPointer(rebasing: heap.region.buffer[1024...]),
@@ -153,7 +157,8 @@ final class HeapRegionsTests: XCTestCase {
     }
 
     func testTheMaximumCountAndTooSmallRegionsAreRefused() throws {
-        let (heap, _) = try makeHeap(extras: 1, maximumCount: 2)
+        let (heap, others) = try makeHeap(extras: 1, maximumCount: 2)
+        defer { withExtendedLifetime(others) {} }
         let another = TestRegion(bytes: 8 * 1024)
         XCTAssertFalse(Self.regions.add(region: another.buffer, configuration: Self.configuration,
                                         primary: heap.slab, maximumCount: 2))

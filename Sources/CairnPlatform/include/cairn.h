@@ -28,8 +28,9 @@ int cairn_init(void);
  * build's static array, with the geometry the build chose for HEAP_SIZE
  * (or derived from `bytes` where the build left it open). Everything
  * allocated before is forgotten, and so is every region cairn_add_region
- * added: call it at startup, before anything allocates. Returns 0 when the heap is ready, -1 when the region cannot
- * hold one (the heap is then unchanged). */
+ * added: call it at startup, before anything allocates. Returns 0 when the
+ * heap is ready, -1 when the region cannot hold one (the heap is then
+ * unchanged). */
 int cairn_init_region(void *base, size_t bytes);
 
 /* Gives the heap one more region, `bytes` bytes at `base` (another SRAM
@@ -44,8 +45,9 @@ int cairn_init_region(void *base, size_t bytes);
  * included. Returns 0 when the region is the heap's, -1 when it is not
  * (NULL, too small for its tables and a page, overlapping another region
  * or the page below the first region's arena, MAX_REGIONS reached, or a
- * bump build, which has one region); the heap is then unchanged. Call it
- * at startup; cairn_init_region forgets every region added. */
+ * bump build, which has one region); the heap is then unchanged (a
+ * region refused for its size may have had its first bytes written). Call
+ * it at startup; cairn_init_region forgets every region added. */
 int cairn_add_region(void *base, size_t bytes);
 
 /* The heap's regions: 1 + those added. */
@@ -61,7 +63,8 @@ int cairn_get_region_stats(size_t index, struct cairn_heap_stats *out);
  * when the heap (every region) is intact. */
 int cairn_print_report(void);
 
-/* Prints a map of the heap on the console, one line per page of the slab's
+/* Prints a map of the heap on the console (of its first region, where
+ * cairn_add_region gave it more), one line per page of the slab's
  * arena (runs of alike pages folded): class pages with their fill, other
  * pages with the bytes of live and free fit-heap blocks in them. The
  * format is described in Sources/Cairn/Platform/HeapMap.swift;
@@ -69,8 +72,9 @@ int cairn_print_report(void);
  * line. Allocates nothing; runs with interrupts masked. */
 void cairn_print_heap_map(void);
 
-/* Runs the integrity check; 0 when every invariant holds, else the number of
- * the broken invariant (see IntegrityProblem in the Swift sources). */
+/* Runs the integrity check over every region; 0 when every invariant
+ * holds, else the number of the first broken invariant (see
+ * IntegrityProblem in the Swift sources). */
 int cairn_check_integrity(void);
 
 /* The whole heap's figures (every region; see struct cairn_heap_stats). */
