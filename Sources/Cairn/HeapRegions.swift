@@ -86,8 +86,23 @@ public struct HeapRegions {
     /// A block from the first region that has one, after the primary
     /// refused the request; `nil` (counted in ``failedAllocations``) when
     /// none has. O(regions).
+    ///
+    /// The test for no region is inlined into the caller, so a heap of one
+    /// region neither calls nor sets up the walk's frame.
+    @inline(__always)
     public mutating func allocate(byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
         guard first != 0 else { return nil }
+        return Self.allocateInRegions(&self, byteCount: byteCount, alignment: alignment)
+    }
+
+    @inline(never)
+    static func allocateInRegions(_ regions: inout HeapRegions, byteCount: UInt,
+                                  alignment: UInt) -> UnsafeMutableRawPointer? {
+        regions.allocateInRegions(byteCount: byteCount, alignment: alignment)
+    }
+
+    /// ``allocate(byteCount:alignment:)`` once a region exists.
+    mutating func allocateInRegions(byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
         var next = first
         while next != 0 {
             let record = Self.record(next)
