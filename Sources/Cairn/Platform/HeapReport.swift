@@ -11,7 +11,7 @@ func cairnCheckIntegrity() -> Int32 {
     return 0  // a bump arena has no structure that can break
     #else
     if let problem = platformHeap.checkIntegrity().problem { return Int32(problem.rawValue) }
-    return platformRegions.isEmpty ? 0 : otherRegionsIntegrity()
+    return platformRegions.isEmpty ? 0 : checkIntegrityOfOtherRegions()
     #endif
 }
 
@@ -20,7 +20,7 @@ func cairnCheckIntegrity() -> Int32 {
 /// first broken invariant, or 0. Out of line, so that the check of a heap
 /// of one region keeps its stack frame.
 @inline(never)
-func otherRegionsIntegrity() -> Int32 {
+func checkIntegrityOfOtherRegions() -> Int32 {
     Int32(platformRegions.checkIntegrity()?.report.problem?.rawValue ?? 0)
 }
 #endif
