@@ -79,12 +79,20 @@ func mallocAfterNull(_ size: UInt) -> UnsafeMutableRawPointer? {
 @inline(never)
 func reallocAfterMeasure(_ pointer: UnsafeMutableRawPointer, _ size: UInt, _ outcome: ResizeOutcome,
                          _ caller: UInt) -> UnsafeMutableRawPointer? {
+    #if CAIRN_BUMP
+    if let block = CHeap.realloc(&platformHeap, pointer, byteCount: size, after: outcome, caller: caller) {
+        return block
+    }
+    cairn_set_errno(CHeap.ENOMEM)
+    return nil
+    #else
     // A block of the first region that the first region can move.
     if case .mustMove = outcome,
        let block = CHeap.realloc(&platformHeap, pointer, byteCount: size, after: outcome, caller: caller) {
         return block
     }
     return reallocAcrossRegions(pointer, size, outcome, caller)
+    #endif
 }
 
 /// The rest of `reallocAfterMeasure`: a block the first region does not
@@ -99,7 +107,7 @@ func reallocAcrossRegions(_ pointer: UnsafeMutableRawPointer, _ size: UInt, _ ou
         measured = .mustMove(preserving: preserve)
     }
     // With one region, a second try of a move fails as the first did.
-    if case .mustMove = outcome, platformRegions.isEmpty {
+    if case .mustMove = outcome, !hasOtherRegions {
         cairn_set_errno(CHeap.ENOMEM)
         return nil
     }
@@ -136,7 +144,7 @@ func cairnUsableSize(_ pointer: UnsafeMutableRawPointer?) -> UInt {
 func mallocAfterFailure(_ size: UInt) -> UnsafeMutableRawPointer? {
     var heap = OutOfLineHeap()
     let block = heapWasUnconfigured() ? CHeap.malloc(&heap, byteCount: size)
-        : platformRegions.allocate(byteCount: size, alignment: CHeap.fundamentalAlignment)
+        : allocateInOtherRegions(byteCount: size, alignment: CHeap.fundamentalAlignment)
     if let block { return block }
     cairn_set_errno(CHeap.ENOMEM)
     return nil
@@ -152,9 +160,29 @@ func posixMemalignAfterFailure(_ out: UnsafeMutablePointer<UnsafeMutableRawPoint
         return CHeap.posixMemalign(&heap, out, alignment: alignment, byteCount: size)
     }
     // The first region found the alignment valid.
-    guard let block = platformRegions.allocate(byteCount: size, alignment: alignment) else { return CHeap.ENOMEM }
+    guard let block = allocateInOtherRegions(byteCount: size, alignment: alignment) else { return CHeap.ENOMEM }
     out.pointee = block
     return 0
+}
+
+/// True once `cairn_add_region` added a region.
+@inline(__always)
+var hasOtherRegions: Bool {
+    #if CAIRN_BUMP
+    return false
+    #else
+    return cairn_other_regions != nil
+    #endif
+}
+
+/// A block from the regions after the first (none in a bump build).
+@inline(__always)
+func allocateInOtherRegions(byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
+    #if CAIRN_BUMP
+    return nil
+    #else
+    return cairn_other_regions?.pointee.allocate(byteCount, alignment)
+    #endif
 }
 
 /// The platform heap seen through one out-of-line copy of each operation,
@@ -169,24 +197,24 @@ struct OutOfLineHeap: RawAllocator {
     @inline(never)
     mutating func allocate(byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
         if let block = platformHeap.allocate(byteCount: byteCount, alignment: alignment) { return block }
-        #if CAIRN_BUMP
-        return nil
-        #else
-        return platformRegions.allocate(byteCount: byteCount, alignment: alignment)
-        #endif
+        return allocateInOtherRegions(byteCount: byteCount, alignment: alignment)
     }
 
-    /// Misuse reports and other regions' blocks go through the first
-    /// region's free (its ``SlabAllocator/foreignBlockHandler``).
+    /// Only for a pointer no region holds as a live block (realloc's bad
+    /// pointer): the free entry point reports it, with no second copy of
+    /// the free path here.
     @inline(never)
     mutating func deallocate(_ pointer: UnsafeMutableRawPointer, caller: UInt) {
-        platformHeap.deallocate(pointer, caller: caller)
+        cairnFree(pointer, caller)
     }
 
     @inline(never)
     func usableSize(of pointer: UnsafeMutableRawPointer) -> UInt? {
         #if !CAIRN_BUMP
-        if let region = otherRegion(holding: pointer) { return region.pointee.slab.usableSize(of: pointer) }
+        if let regions = otherRegion(holding: pointer) {
+            let bytes = regions.usable_size(address(of: pointer))
+            return bytes < 0 ? nil : UInt(bytes)
+        }
         #endif
         return platformHeap.usableSize(of: pointer)
     }
@@ -201,18 +229,18 @@ struct OutOfLineHeap: RawAllocator {
 
     @inline(never)
     func bytesToPreserve(from pointer: UnsafeMutableRawPointer) -> UInt? {
-        #if !CAIRN_BUMP
-        if let region = otherRegion(holding: pointer) { return region.pointee.slab.bytesToPreserve(from: pointer) }
-        #endif
+        // A slab block's bytes to preserve are its usable size.
+        #if CAIRN_BUMP
         return platformHeap.bytesToPreserve(from: pointer)
+        #else
+        return usableSize(of: pointer)
+        #endif
     }
 
     @inline(never)
     mutating func deallocate(knownLive pointer: UnsafeMutableRawPointer, caller: UInt) {
         #if !CAIRN_BUMP
-        if let region = otherRegion(holding: pointer) {
-            return region.pointee.slab.deallocate(knownLive: pointer, caller: caller)
-        }
+        if let regions = otherRegion(holding: pointer) { return regions.free_known_live(address(of: pointer), caller) }
         #endif
         platformHeap.deallocate(knownLive: pointer, caller: caller)
     }
@@ -223,14 +251,16 @@ struct OutOfLineHeap: RawAllocator {
     }
 
     #if !CAIRN_BUMP
-    /// The region other than the first that holds `pointer`, or `nil` (the
-    /// first region's, or no region's). The first region's arena is tested
-    /// first, as its fast paths do.
+    /// The other regions' entry points when one of them holds `pointer`,
+    /// else `nil` (the first region's, or no region's). The first region's
+    /// arena is tested first, as its fast paths do.
     @inline(__always)
-    func otherRegion(holding pointer: UnsafeMutableRawPointer) -> UnsafeMutablePointer<RegionRecord>? {
+    func otherRegion(holding pointer: UnsafeMutableRawPointer) -> cairn_other_regions_table? {
         let block = address(of: pointer)
-        guard !platformRegions.isEmpty, block &- platformHeap.arenaBase >= platformHeap.arenaBytes else { return nil }
-        return platformRegions.owner(of: block)
+        guard let regions = cairn_other_regions?.pointee, block &- platformHeap.arenaBase >= platformHeap.arenaBytes,
+              regions.hold(block)
+        else { return nil }
+        return regions
     }
     #endif
 }

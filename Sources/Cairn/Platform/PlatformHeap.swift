@@ -60,6 +60,7 @@ func cairnInitRegion(_ base: UnsafeMutableRawPointer?, _ bytes: UInt) -> Int32 {
     // The regions added are forgotten with the blocks.
     platformRegions = HeapRegions()
     platformHeap.foreignBlockHandler = nil
+    cairn_other_regions = nil
     #endif
     return 0
 }

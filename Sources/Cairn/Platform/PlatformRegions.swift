@@ -5,6 +5,18 @@
 #if hasFeature(Embedded) && os(none)
 import CairnPlatform
 
+#if CAIRN_BUMP
+/// A bump heap has one region: the slow paths' tries of other regions
+/// fold away, and none of the slab's code is linked for them.
+struct NoOtherRegions {
+    var isEmpty: Bool { true }
+    var count: UInt { 0 }
+
+    func allocate(byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? { nil }
+}
+
+let platformRegions = NoOtherRegions()
+#else
 /// Empty (all zeros) until a region is added. Only the hooks touch it,
 /// each with interrupts masked.
 nonisolated(unsafe) var platformRegions = HeapRegions()
@@ -14,6 +26,51 @@ nonisolated(unsafe) var platformRegions = HeapRegions()
 /// holds it.
 func freeInOtherRegion(_ block: UInt, _ caller: UInt) -> Bool {
     platformRegions.deallocate(address: block, caller: caller)
+}
+
+#endif
+
+// The entry points of `cairn_other_regions` (cairn_platform.h): what the
+// first region's slow paths call of the other regions, through a table
+// that only `cairn_add_region` names. Each runs inside a hook that has
+// masked interrupts already. (A bump build has one region: cairn_add_region
+// refuses every other, and these answer as for no region.)
+
+@c(cairn_swift_regions_allocate)
+func cairnRegionsAllocate(_ byteCount: UInt, _ alignment: UInt) -> UnsafeMutableRawPointer? {
+    #if CAIRN_BUMP
+    return nil
+    #else
+    return platformRegions.allocate(byteCount: byteCount, alignment: alignment)
+    #endif
+}
+
+@c(cairn_swift_regions_hold)
+func cairnRegionsHold(_ block: UInt) -> Bool {
+    #if CAIRN_BUMP
+    return false
+    #else
+    return platformRegions.owner(of: block) != nil
+    #endif
+}
+
+@c(cairn_swift_regions_usable_size)
+func cairnRegionsUsableSize(_ block: UInt) -> Int {
+    #if CAIRN_BUMP
+    return -1
+    #else
+    guard let region = platformRegions.owner(of: block),
+          let bytes = region.pointee.slab.usableSize(of: UnsafeRawPointer(rawPointer(block)))
+    else { return -1 }
+    return Int(bytes)
+    #endif
+}
+
+@c(cairn_swift_regions_free_known_live)
+func cairnRegionsFreeKnownLive(_ block: UInt, _ caller: UInt) {
+    #if !CAIRN_BUMP
+    platformRegions.owner(of: block)?.pointee.slab.deallocate(knownLive: rawPointer(block), caller: caller)
+    #endif
 }
 
 /// `cairn_add_region`: 0 when the region is the heap's, -1 when it may not
@@ -38,6 +95,8 @@ func cairnAddRegion(_ base: UnsafeMutableRawPointer?, _ bytes: UInt) -> Int32 {
                               configuration: configuration, primary: platformHeap,
                               maximumCount: UInt(config.max_regions))
     else { return -1 }
+    // cairn_add_region (C) points cairn_other_regions at their entry
+    // points once this returns 0.
     platformHeap.foreignBlockHandler = freeInOtherRegion
     return 0
     #endif

@@ -33,6 +33,19 @@ struct cairn_heap_stats {
 };
 void cairn_platform_heap_config(struct cairn_heap_config *out);
 
+/* The heap's regions after the first, as the first region's slow paths
+ * reach them (Sources/Cairn/Platform/PlatformRegions.swift): NULL until
+ * cairn_add_region adds one and points it at a table of their entry
+ * points. Only cairn_add_region names the table, so a firmware that never
+ * calls it links none of the regions' code. Defined in cairn_hooks.c. */
+struct cairn_other_regions_table {
+    void *(*allocate)(uintptr_t size, uintptr_t alignment);   /* a block, or NULL */
+    _Bool (*hold)(uintptr_t address);                          /* a region's fit heap holds it */
+    intptr_t (*usable_size)(uintptr_t address);                /* of a live block, else -1 */
+    void (*free_known_live)(uintptr_t address, uintptr_t caller);
+};
+extern const struct cairn_other_regions_table *cairn_other_regions;
+
 /* Writes `length` bytes to the console; must not allocate. */
 void cairn_platform_write(const char *text, size_t length);
 
