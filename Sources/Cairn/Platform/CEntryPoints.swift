@@ -101,15 +101,15 @@ func reallocAfterMeasure(_ pointer: UnsafeMutableRawPointer, _ size: UInt, _ out
 @inline(never)
 func reallocAcrossRegions(_ pointer: UnsafeMutableRawPointer, _ size: UInt, _ outcome: ResizeOutcome,
                           _ caller: UInt) -> UnsafeMutableRawPointer? {
-    var heap = OutOfLineHeap()
-    var measured = outcome
-    if outcome == .notLive, let preserve = heap.bytesToPreserve(from: pointer) {
-        measured = .mustMove(preserving: preserve)
-    }
     // With one region, a second try of a move fails as the first did.
     if case .mustMove = outcome, !hasOtherRegions {
         cairn_set_errno(CHeap.ENOMEM)
         return nil
+    }
+    var heap = OutOfLineHeap()
+    var measured = outcome
+    if outcome == .notLive, let preserve = heap.bytesToPreserve(from: pointer) {
+        measured = .mustMove(preserving: preserve)
     }
     if let block = CHeap.realloc(&heap, pointer, byteCount: size, after: measured, caller: caller) { return block }
     cairn_set_errno(CHeap.ENOMEM)
@@ -171,7 +171,7 @@ var hasOtherRegions: Bool {
     #if CAIRN_BUMP
     return false
     #else
-    return cairn_other_regions != nil
+    return cairn_get_other_regions() != nil
     #endif
 }
 
@@ -181,7 +181,7 @@ func allocateInOtherRegions(byteCount: UInt, alignment: UInt) -> UnsafeMutableRa
     #if CAIRN_BUMP
     return nil
     #else
-    return cairn_other_regions?.pointee.allocate(byteCount, alignment)
+    return cairn_get_other_regions()?.pointee.allocate(byteCount, alignment)
     #endif
 }
 
@@ -257,7 +257,7 @@ struct OutOfLineHeap: RawAllocator {
     @inline(__always)
     func otherRegion(holding pointer: UnsafeMutableRawPointer) -> cairn_other_regions_table? {
         let block = address(of: pointer)
-        guard let regions = cairn_other_regions?.pointee, block &- platformHeap.arenaBase >= platformHeap.arenaBytes,
+        guard let regions = cairn_get_other_regions()?.pointee, block &- platformHeap.arenaBase >= platformHeap.arenaBytes,
               regions.hold(block)
         else { return nil }
         return regions

@@ -60,7 +60,7 @@ func cairnInitRegion(_ base: UnsafeMutableRawPointer?, _ bytes: UInt) -> Int32 {
     // The regions added are forgotten with the blocks.
     platformRegions = HeapRegions()
     platformHeap.foreignBlockHandler = nil
-    cairn_other_regions = nil
+    cairn_forget_other_regions()
     #endif
     return 0
 }

@@ -46,6 +46,12 @@ struct cairn_other_regions_table {
 };
 extern const struct cairn_other_regions_table *cairn_other_regions;
 
+/* Swift reads and clears it through these (a C global is not Swift 6
+ * concurrency-safe to name); inlined, they cost nothing. */
+static inline const struct cairn_other_regions_table *cairn_get_other_regions(void) { return cairn_other_regions; }
+
+static inline void cairn_forget_other_regions(void) { cairn_other_regions = 0; }
+
 /* Writes `length` bytes to the console; must not allocate. */
 void cairn_platform_write(const char *text, size_t length);
 
