@@ -1,8 +1,9 @@
 /* A heap of two regions on mps2-an386: the build's heap array (SSRAM2,
  * 0x20000000) and 16 KiB of another memory bank the board has (PSRAM at
  * 0x21000000), added with cairn_add_region. It fills both, checks each
- * region's statistics and the total, moves a block across them with
- * realloc, frees across them, and (release build) has a pointer outside
+ * region's statistics and the total, has posix_memalign, calloc,
+ * aligned_alloc and realloc served by the second region when the first
+ * is full, frees across them, and (release build) has a pointer outside
  * both reported.
  * Prints "regions: N passed, N failed" (and the heap report, which
  * check-regions.sh reads) and exits with the number of failures.
@@ -51,7 +52,7 @@ static struct cairn_heap_stats total_stats(void) {
     return stats;
 }
 
-enum { max_blocks = 600 };
+enum { max_blocks = 4000 };
 static unsigned char *blocks[max_blocks];
 static size_t sizes[max_blocks];
 static const size_t pattern[] = {8, 24, 200, 40, 1000, 12, 96, 520};
@@ -108,8 +109,59 @@ int main(void) {
     check(second1.out_of_memory >= 1, "the second region counts what it refused");
     check(cairn_check_integrity() == 0, "both regions intact when full");
 
+    /* Every allocating entry point reaches the second region once the
+     * first has no byte left: both topped up with 8-byte blocks, then room
+     * made in the second region only. */
+    while (count < max_blocks) {
+        unsigned char *block = malloc(8);
+        if (block == NULL) break;
+        memset(block, (int)count, 8);
+        blocks[count] = block;
+        sizes[count] = 8;
+        if (in_second(block)) in_second_count++; else in_first++;
+        count++;
+    }
+    check(count < max_blocks && malloc(1) == NULL, "both regions full to the last byte");
+    size_t hole = max_blocks, small_first = max_blocks;
+    for (size_t i = 0; i < count; i++) {
+        if (in_second(blocks[i]) && (hole == max_blocks || sizes[i] > sizes[hole])) hole = i;
+        if (!in_second(blocks[i]) && sizes[i] == 8) small_first = i;
+    }
+    check(hole != max_blocks && sizes[hole] >= 520 && small_first != max_blocks,
+          "a large block in the second region, an 8-byte one in the first");
+    if (hole != max_blocks && small_first != max_blocks) {
+        for (size_t j = 0; j < sizes[hole]; j++) contents_set &= blocks[hole][j] == (unsigned char)hole;
+        free(blocks[hole]);
+        blocks[hole] = malloc(0); /* keeps the slot freeable; size 0 */
+        sizes[hole] = 0;
+        void *aligned = NULL;
+        check(posix_memalign(&aligned, 16, 96) == 0 && in_second(aligned) && ((uintptr_t)aligned & 15) == 0,
+              "posix_memalign is served by the second region");
+        unsigned *zeroed = calloc(24, sizeof *zeroed);
+        int all_zero = zeroed != NULL;
+        for (size_t j = 0; zeroed != NULL && j < 24; j++) all_zero &= zeroed[j] == 0;
+        check(all_zero && in_second(zeroed), "calloc is served by the second region, zeroed");
+        void *wide = aligned_alloc(32, 64);
+        check(wide != NULL && in_second(wide) && ((uintptr_t)wide & 31) == 0,
+              "aligned_alloc is served by the second region");
+        unsigned char *moved_over = realloc(blocks[small_first], 120);
+        int kept = moved_over != NULL && in_second(moved_over);
+        for (size_t j = 0; kept && j < 8; j++) kept &= moved_over[j] == (unsigned char)small_first;
+        check(kept, "realloc moves a full first region's block into the second, contents kept");
+        if (moved_over != NULL) {
+            memset(moved_over, (int)small_first, 120);
+            blocks[small_first] = moved_over;
+            sizes[small_first] = 120;
+        }
+        free(aligned);
+        free(zeroed);
+        free(wide);
+    }
+
     /* Every other block back, across both regions. */
     size_t freed_second = 0;
+    in_second_count = 0;
+    for (size_t i = 0; i < count; i++) in_second_count += in_second(blocks[i]);
     for (size_t i = 0; i < count; i += 2) {
         for (size_t j = 0; j < sizes[i]; j++) contents_set &= blocks[i][j] == (unsigned char)i;
         freed_second += in_second(blocks[i]);
@@ -127,14 +179,15 @@ int main(void) {
     check(moved != max_blocks, "an odd block lies in the second region");
     if (moved != max_blocks) {
         check(malloc_usable_size(blocks[moved]) >= sizes[moved], "malloc_usable_size knows a second-region block");
-        unsigned char *grown = realloc(blocks[moved], 2000);
+        size_t grown_size = sizes[moved] + 256;
+        unsigned char *grown = realloc(blocks[moved], grown_size);
         int kept = grown != NULL;
         for (size_t j = 0; grown != NULL && j < sizes[moved]; j++) kept &= grown[j] == (unsigned char)moved;
         check(kept, "realloc grows a second-region block and keeps its contents");
         if (grown != NULL) {
-            memset(grown, (int)moved, 2000);
+            memset(grown, (int)moved, grown_size);
             blocks[moved] = grown;
-            sizes[moved] = 2000;
+            sizes[moved] = grown_size;
         }
     }
 
