@@ -1,6 +1,8 @@
-// The firmware's one heap: a global allocator over the static array that
-// cairn_config.c defines, configured on first use. Target builds only; the
-// host build has no global heap and exports no C symbols.
+// The firmware's heap: a global allocator over the region that
+// cairn_config.c gives (the static array, or the linker symbols' region),
+// configured before main or on first use; the regions cairn_add_region
+// adds are PlatformRegions.swift's. Target builds only; the host build has
+// no global heap and exports no C symbols.
 #if hasFeature(Embedded) && os(none)
 import CairnPlatform
 
