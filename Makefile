@@ -12,7 +12,7 @@
 # Boards: BOARD=mps2-an386 (default, Cortex-M4), mps2-an505 (Cortex-M33) or
 # microbit (Cortex-M0). Configuration (any target): HEAP_SIZE, PAGE_SIZE,
 # LARGEST_CLASS, SIZE_CLASSES=8,16,24,..., ALLOCATOR=slab|bump, CHECKED=1,
-# STACK_SIZE.
+# STACK_SIZE, HEAP_BASE_SYMBOL, HEAP_LIMIT_SYMBOL, MAX_REGIONS.
 # `run` and `test` install what is missing (QEMU, the Arm toolchain,
 # newlib, gdb-multiarch) through apt-get first.
 
@@ -109,6 +109,7 @@ check-no-allocations:
 # --- Fragments: libcairn.a, footprint, examples, tests, benchmarks, fuzzing ---
 
 include $(CAIRN_ROOT)/mk/lib.mk
+include $(CAIRN_ROOT)/mk/heap-regions.mk
 include $(CAIRN_ROOT)/mk/size.mk
 include $(CAIRN_ROOT)/mk/examples.mk
 include $(CAIRN_ROOT)/mk/target-tests.mk
@@ -140,6 +141,8 @@ test: deps host-test check-no-allocations
 	$(MAKE) --no-print-directory lib-test BOARD=mps2-an386
 	$(MAKE) --no-print-directory lib-test BOARD=microbit
 	$(MAKE) --no-print-directory generic-link-test BOARD=mps2-an386
+	$(MAKE) --no-print-directory heap-symbols-test
+	$(MAKE) --no-print-directory regions-test
 	$(MAKE) --no-print-directory cmake-test BOARD=mps2-an386
 	$(MAKE) --no-print-directory examples-test
 	$(MAKE) --no-print-directory outoftree-test

@@ -7,6 +7,11 @@
 #                  the geometry follows HEAP_SIZE (SlabConfiguration(heapBytes:))
 #   BUMP_ARENA_SIZE bytes carved from the end of the heap for the bump arena
 #                  (cairn_routing.h); unset or 0: none
+#   HEAP_BASE_SYMBOL  a linker-script symbol (__HeapBase, end): the heap
+#                  starts there and no heap array is built
+#   HEAP_LIMIT_SYMBOL the symbol where that heap ends (__HeapLimit); unset,
+#                  it is HEAP_SIZE bytes long
+#   MAX_REGIONS    regions the heap may have (cairn_add_region): 1 + extras
 #
 # Provides CAIRN_SWIFT_OBJECT, CAIRN_MODULE_DIR (for `import Cairn`),
 # CAIRN_C_OBJECTS and CAIRN_OBJECTS (all of them).
@@ -28,7 +33,10 @@ CAIRN_SWIFT_DEFINES := $(if $(filter bump,$(ALLOCATOR)),-D CAIRN_BUMP) $(if $(fi
 CAIRN_IMPORT_FLAGS := -I $(CAIRN_INCLUDE) -Xcc -isystem -Xcc $(NEWLIB_INCLUDE)
 CAIRN_C_DEFINES := $(if $(PAGE_SIZE),-DCAIRN_PAGE_SIZE=$(PAGE_SIZE)) $(if $(LARGEST_CLASS),-DCAIRN_LARGEST_CLASS=$(LARGEST_CLASS)) \
     $(if $(SIZE_CLASSES),'-DCAIRN_SIZE_CLASSES=$(SIZE_CLASSES)') $(if $(filter 1,$(CHECKED)),-DCAIRN_CHECKED=1) \
-    $(if $(BUMP_ARENA_SIZE),-DCAIRN_BUMP_ARENA_SIZE=$(BUMP_ARENA_SIZE))
+    $(if $(BUMP_ARENA_SIZE),-DCAIRN_BUMP_ARENA_SIZE=$(BUMP_ARENA_SIZE)) \
+    $(if $(HEAP_BASE_SYMBOL),-DCAIRN_HEAP_BASE_SYMBOL=$(HEAP_BASE_SYMBOL)) \
+    $(if $(HEAP_LIMIT_SYMBOL),-DCAIRN_HEAP_LIMIT_SYMBOL=$(HEAP_LIMIT_SYMBOL)) \
+    $(if $(MAX_REGIONS),-DCAIRN_MAX_REGIONS=$(MAX_REGIONS))
 TARGET_CFLAGS += -I$(CAIRN_INCLUDE) $(CAIRN_C_DEFINES)
 
 # The machine outliner turns repeated instruction runs into calls, which

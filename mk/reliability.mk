@@ -4,7 +4,7 @@
 #
 #   misuse-test        each misuse kind in its own checked firmware: the report
 #                      names it and the address, and the run stops with 70
-#                      (mps2-an386 and microbit)
+#                      (mps2-an386, mps2-an505 and microbit)
 #   interrupt-test     a SysTick handler allocates and frees every few hundred
 #                      instructions while main churns the heap (mps2-an386,
 #                      release and checked builds; mps2-an505, release); and
@@ -203,6 +203,7 @@ reliability-stack-run: $(STACK_ELFS)
 .PHONY: misuse-test interrupt-test stackguard-test reliability-test
 misuse-test: deps
 	@+$(call reliability_make,mps2-an386,1,misuse,reliability-misuse-run)
+	@+$(call reliability_make,mps2-an505,1,misuse,reliability-misuse-run)
 	@+$(call reliability_make,microbit,1,misuse,reliability-misuse-run)
 
 interrupt-test: deps

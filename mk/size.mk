@@ -20,6 +20,7 @@ cairn_size_mk_included := 1
 include $(CAIRN_ROOT)/mk/lib.mk
 
 SIZE_ALLOCATORS := slab bump
+SIZE_BOARDS := mps2-an386 mps2-an505 microbit
 SIZE_PROBE_SOURCE := $(CAIRN_ROOT)/Tests/Target/CFirmwareLink/size_probe.c
 SIZE_REPORT := $(CAIRN_ROOT)/scripts/size-report.sh
 SIZE_BUILD_DIR := $(BUILD_DIR)/size
@@ -60,7 +61,7 @@ SIZE_MAKE = $(MAKE) --no-print-directory -f $(CAIRN_ROOT)/Makefile -f $(CAIRN_RO
 size: deps
 	@echo "Bytes Cairn adds to a firmware (newlib-nano, -Os, --gc-sections$(if $(filter 1,$(CHECKED)),$(comma) checked build)):"
 	@$(SIZE_REPORT) header
-	@set -e; for board in $(BOARDS); do for allocator in $(SIZE_ALLOCATORS); do \
+	@set -e; for board in $(SIZE_BOARDS); do for allocator in $(SIZE_ALLOCATORS); do \
 	    $(SIZE_MAKE) BOARD=$$board ALLOCATOR=$$allocator size-probes >/dev/null; \
 	    $(SIZE_MAKE) BOARD=$$board ALLOCATOR=$$allocator size-rows; \
 	done; done

@@ -62,3 +62,9 @@ extension MisuseReport {
         handler(kind.rawValue, address, sizeClass, blockSize, caller)
     }
 }
+
+/// Called with `(address, caller)` of a free outside an allocator's arena
+/// (see ``SlabAllocator/foreignBlockHandler``): true when it freed the
+/// block (or reported it) as another region's, false to let the allocator
+/// report a foreign pointer.
+public typealias ForeignBlockHandler = @convention(c) (UInt, UInt) -> Bool

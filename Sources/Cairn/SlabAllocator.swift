@@ -95,6 +95,16 @@ public struct SlabAllocator: ~Copyable {
     /// through the fit heap, and their misuse reported here too.)
     public var misuseHandler: MisuseHandler? = nil
 
+    /// Offered every free of an address outside the arena before it is
+    /// reported as foreign (the other regions of a heap that has several,
+    /// see ``HeapRegions``); `nil` offers it to no one.
+    public var foreignBlockHandler: ForeignBlockHandler? = nil
+
+    /// The first byte of the region given to
+    /// ``configure(region:configuration:)`` (after the fields the fast
+    /// paths read, so that their offsets stay small).
+    var regionStart: UInt = 0
+
     /// A free block's second word holds its link XOR this value. `free` sees
     /// it on a block that is already free, and then confirms the double free
     /// by walking that page's free list or its class's cache; a live block
@@ -275,16 +285,16 @@ public struct SlabAllocator: ~Copyable {
 
     /// A free of an address outside the arena: `free(NULL)` is nothing,
     /// a block of the firmware's bump arena is the heap router's (see
-    /// `HeapRouter`), anything else is a foreign pointer.
+    /// `HeapRouter`), anything else is another region's
+    /// (``foreignBlockHandler``) or a foreign pointer.
     @inline(__always)
     mutating func freeOutsideArena(_ block: UInt, caller: UInt) {
+        guard block != 0 else { return }
         #if hasFeature(Embedded) && os(none)
-        if block != 0, !routedFreeOutsideSlab(block, caller: caller) {
-            Self.reportMisuse(&self, .foreignPointer, block, -1, caller)
-        }
-        #else
-        if block != 0 { Self.reportMisuse(&self, .foreignPointer, block, -1, caller) }
+        if routedFreeOutsideSlab(block, caller: caller) { return }
         #endif
+        if let handler = foreignBlockHandler, handler(block, caller) { return }
+        Self.reportMisuse(&self, .foreignPointer, block, -1, caller)
     }
 
     /// True when page offset `inPage` starts one of the page's carved

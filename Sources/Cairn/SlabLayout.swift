@@ -92,6 +92,7 @@ extension SlabAllocator {
         classLimit = largest &+ 1
         classLimit8 = 0
         classLimit16 = 0
+        regionStart = start
         regionBytes = UInt(region.count)
         pagesInUse = 0
         bytesInUse = 0

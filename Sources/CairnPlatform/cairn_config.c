@@ -1,5 +1,5 @@
-/* Cairn's build configuration, turned into data: the heap array and the
- * slab geometry. Every value comes from a -D flag the Makefile sets from
+/* Cairn's build configuration, turned into data: the heap array (or the
+ * linker symbols that bound the heap) and the slab geometry. Every value comes from a -D flag the Makefile sets from
  * `make HEAP_SIZE=... PAGE_SIZE=... LARGEST_CLASS=... SIZE_CLASSES=...`;
  * the library sources hold no tuning constants of their own.
  *
@@ -23,12 +23,42 @@
 #ifndef CAIRN_LARGEST_CLASS
 #define CAIRN_LARGEST_CLASS 0
 #endif
+/* The heap's regions, its first included (cairn_add_region adds the others). */
+#ifndef CAIRN_MAX_REGIONS
+#define CAIRN_MAX_REGIONS 4
+#endif
+_Static_assert(CAIRN_MAX_REGIONS >= 1, "MAX_REGIONS must be at least 1");
 
 _Static_assert((CAIRN_PAGE_SIZE & (CAIRN_PAGE_SIZE - 1)) == 0, "PAGE_SIZE must be a power of two");
 _Static_assert(CAIRN_PAGE_SIZE == 0 || (CAIRN_PAGE_SIZE >= 64 && CAIRN_PAGE_SIZE <= 32768),
                "PAGE_SIZE must be 64 ... 32768");
 _Static_assert(CAIRN_HEAP_SIZE >= 1024, "HEAP_SIZE must be at least 1 KiB");
 
+#ifdef CAIRN_HEAP_BASE_SYMBOL
+/* The heap from the firmware's memory map (make HEAP_BASE_SYMBOL=...): the
+ * arena starts at a symbol of the firmware's linker script (CMSIS's
+ * __HeapBase, newlib's end) and ends at another (HEAP_LIMIT_SYMBOL: CMSIS's
+ * __HeapLimit, or any symbol the script puts below the stack), or
+ * HEAP_SIZE bytes above the start where no limit symbol is named. No heap
+ * array is compiled: the library adds no RAM of its own for the heap, and
+ * the script's own heap region is used as it stands. The script must keep
+ * that region clear of the stack and of .bss (where it puts `end`, above
+ * .bss, it does). A limit at or below the base gives an empty region,
+ * which the set-up refuses (every allocation then fails). */
+extern uint8_t CAIRN_HEAP_BASE_SYMBOL[];
+#ifdef CAIRN_HEAP_LIMIT_SYMBOL
+extern uint8_t CAIRN_HEAP_LIMIT_SYMBOL[];
+#endif
+
+static size_t cairn_heap_bytes(void) {
+#ifdef CAIRN_HEAP_LIMIT_SYMBOL
+    uintptr_t base = (uintptr_t)CAIRN_HEAP_BASE_SYMBOL, limit = (uintptr_t)CAIRN_HEAP_LIMIT_SYMBOL;
+    return limit > base ? (size_t)(limit - base) : 0;
+#else
+    return CAIRN_HEAP_SIZE;
+#endif
+}
+#else
 /* Zero-fill storage in a section of its own, named .bss.*: the compiler
  * makes a .bss.* section NOBITS, so the heap is never stored in flash, and
  * every standard linker script's `*(.bss .bss.*)` places it in RAM with no
@@ -40,16 +70,23 @@ _Static_assert(CAIRN_HEAP_SIZE >= 1024, "HEAP_SIZE must be at least 1 KiB");
  * the tables' alignment. */
 __attribute__((section(".bss.cairn_heap"), aligned(16)))
 static uint8_t cairn_heap_storage[CAIRN_HEAP_SIZE];
+#endif
 
 #ifdef CAIRN_SIZE_CLASSES
 static const uint16_t cairn_size_classes[] = { CAIRN_SIZE_CLASSES };
 #endif
 
 void cairn_platform_heap_config(struct cairn_heap_config *out) {
+#ifdef CAIRN_HEAP_BASE_SYMBOL
+    out->storage = CAIRN_HEAP_BASE_SYMBOL;
+    out->storage_size = cairn_heap_bytes();
+#else
     out->storage = cairn_heap_storage;
     out->storage_size = sizeof cairn_heap_storage;
+#endif
     out->page_size = CAIRN_PAGE_SIZE;
     out->largest_class = CAIRN_LARGEST_CLASS;
+    out->max_regions = CAIRN_MAX_REGIONS;
 #ifdef CAIRN_SIZE_CLASSES
     out->size_classes = cairn_size_classes;
     out->size_class_count = sizeof cairn_size_classes / sizeof cairn_size_classes[0];

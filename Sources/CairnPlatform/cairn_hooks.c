@@ -173,6 +173,27 @@ __attribute__((constructor)) static void cairn_init_at_startup(void) { (void)cai
 
 int cairn_init_region(void *base, size_t bytes) { return cairn_swift_init_region(base, bytes); }
 
+const struct cairn_other_regions_table *cairn_other_regions;
+
+static const struct cairn_other_regions_table cairn_other_regions_entries = {
+    cairn_swift_regions_allocate,
+    cairn_swift_regions_hold,
+    cairn_swift_regions_usable_size,
+    cairn_swift_regions_free_known_live,
+};
+
+/* The table is set after the region is added: an allocation in between
+ * (an interrupt) only does not try the new region yet. */
+int cairn_add_region(void *base, size_t bytes) {
+    int result = cairn_swift_add_region(base, bytes);
+    if (result == 0) cairn_other_regions = &cairn_other_regions_entries;
+    return result;
+}
+
+size_t cairn_region_count(void) { return cairn_swift_region_count(); }
+
+int cairn_get_region_stats(size_t index, struct cairn_heap_stats *out) { return cairn_swift_get_region_stats(index, out); }
+
 int cairn_print_report(void) { return cairn_swift_print_report(); }
 
 void cairn_print_heap_map(void) { cairn_swift_print_heap_map(); }

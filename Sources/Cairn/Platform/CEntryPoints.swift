@@ -20,8 +20,7 @@ func cairnPosixMemalign(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>, _
     var hooks = HookHeap()
     let result = CHeap.posixMemalign(&hooks, out, alignment: alignment, byteCount: size)
     if result != CHeap.ENOMEM { return result }
-    var heap = OutOfLineHeap()
-    return heapWasUnconfigured() ? CHeap.posixMemalign(&heap, out, alignment: alignment, byteCount: size) : result
+    return posixMemalignAfterFailure(out, alignment, size)
 }
 
 @c(cairn_swift_malloc)
@@ -83,10 +82,45 @@ func mallocAfterNull(_ size: UInt) -> UnsafeMutableRawPointer? {
 @inline(never)
 func reallocAfterMeasure(_ pointer: UnsafeMutableRawPointer, _ size: UInt, _ outcome: ResizeOutcome,
                          _ caller: UInt) -> UnsafeMutableRawPointer? {
-    if outcome == .notLive || platformHeap.routerEngaged != 0 { return routedRealloc(pointer, size, caller) }
+    #if CAIRN_BUMP
     if let block = CHeap.realloc(&platformHeap, pointer, byteCount: size, after: outcome, caller: caller) {
         return block
     }
+    cairn_set_errno(CHeap.ENOMEM)
+    return nil
+    #else
+    // The bump arena's blocks, and any move while the bump arena serves,
+    // go through the heap router (which sees every region through
+    // `OutOfLineHeap`).
+    if platformHeap.routerEngaged != 0 || (outcome == .notLive && heapRouter != nil) {
+        return routedRealloc(pointer, size, caller)
+    }
+    // A block of the first region that the first region can move.
+    if case .mustMove = outcome,
+       let block = CHeap.realloc(&platformHeap, pointer, byteCount: size, after: outcome, caller: caller) {
+        return block
+    }
+    return reallocAcrossRegions(pointer, size, outcome, caller)
+    #endif
+}
+
+/// The rest of `reallocAfterMeasure`: a block the first region does not
+/// hold (another region's, or a bad pointer, reported), or one it could
+/// not find room to move.
+@inline(never)
+func reallocAcrossRegions(_ pointer: UnsafeMutableRawPointer, _ size: UInt, _ outcome: ResizeOutcome,
+                          _ caller: UInt) -> UnsafeMutableRawPointer? {
+    // With one region, a second try of a move fails as the first did.
+    if case .mustMove = outcome, !hasOtherRegions {
+        cairn_set_errno(CHeap.ENOMEM)
+        return nil
+    }
+    var heap = OutOfLineHeap()
+    var measured = outcome
+    if outcome == .notLive, let preserve = heap.bytesToPreserve(from: pointer) {
+        measured = .mustMove(preserving: preserve)
+    }
+    if let block = CHeap.realloc(&heap, pointer, byteCount: size, after: measured, caller: caller) { return block }
     cairn_set_errno(CHeap.ENOMEM)
     return nil
 }
@@ -113,50 +147,137 @@ func cairnUsableSize(_ pointer: UnsafeMutableRawPointer?) -> UInt {
 }
 
 /// A malloc that failed: configures the heap if this was its first use and
-/// tries once more; sets errno to ENOMEM when that fails too.
+/// tries once more, else tries the other regions; sets errno to ENOMEM
+/// when that fails too.
 @inline(never)
 func mallocAfterFailure(_ size: UInt) -> UnsafeMutableRawPointer? {
     var heap = OutOfLineHeap()
-    if heapWasUnconfigured(), let block = CHeap.malloc(&heap, byteCount: size) { return block }
+    let block = heapWasUnconfigured() ? CHeap.malloc(&heap, byteCount: size)
+        : allocateInOtherRegions(byteCount: size, alignment: CHeap.fundamentalAlignment)
+    if let block { return block }
     cairn_set_errno(CHeap.ENOMEM)
     return nil
 }
 
-/// The platform heap seen through one out-of-line copy of each operation.
+/// A posix_memalign the first region refused for want of memory: as
+/// `mallocAfterFailure` (posix_memalign returns its error, errno stays).
+@inline(never)
+func posixMemalignAfterFailure(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>, _ alignment: UInt,
+                               _ size: UInt) -> Int32 {
+    if heapWasUnconfigured() {
+        var heap = OutOfLineHeap()
+        return CHeap.posixMemalign(&heap, out, alignment: alignment, byteCount: size)
+    }
+    // The first region found the alignment valid.
+    guard let block = allocateInOtherRegions(byteCount: size, alignment: alignment) else { return CHeap.ENOMEM }
+    out.pointee = block
+    return 0
+}
+
+/// True once `cairn_add_region` added a region.
+@inline(__always)
+var hasOtherRegions: Bool {
+    #if CAIRN_BUMP
+    return false
+    #else
+    return cairn_get_other_regions() != nil
+    #endif
+}
+
+/// A block from the regions after the first (none in a bump build).
+@inline(__always)
+func allocateInOtherRegions(byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
+    #if CAIRN_BUMP
+    return nil
+    #else
+    return cairn_get_other_regions()?.pointee.allocate(byteCount, alignment)
+    #endif
+}
+
+/// The platform heap seen through one out-of-line copy of each operation,
+/// every region of it: a block is allocated in the first region that has
+/// one, and a block's operations go to the region that holds it (but for
+/// `resizeOrMeasure`, the first region's alone: realloc measures other
+/// regions' blocks with `bytesToPreserve`). A block of a region other than
+/// the first is never resized in place: realloc moves it (the slab's
+/// in-place resize, reached through a region's record, copies the
+/// allocator in a checked build).
 struct OutOfLineHeap: RawAllocator {
     @inline(never)
     mutating func allocate(byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
-        platformHeap.allocate(byteCount: byteCount, alignment: alignment)
+        if let block = platformHeap.allocate(byteCount: byteCount, alignment: alignment) { return block }
+        return allocateInOtherRegions(byteCount: byteCount, alignment: alignment)
     }
 
+    /// Only for a pointer no region holds as a live block (realloc's bad
+    /// pointer): the free entry point reports it, with no second copy of
+    /// the free path here.
     @inline(never)
     mutating func deallocate(_ pointer: UnsafeMutableRawPointer, caller: UInt) {
-        platformHeap.deallocate(pointer, caller: caller)
+        cairnFree(pointer, caller)
     }
 
     @inline(never)
     func usableSize(of pointer: UnsafeMutableRawPointer) -> UInt? {
-        platformHeap.usableSize(of: pointer)
+        #if !CAIRN_BUMP
+        if let regions = otherRegion(holding: pointer) {
+            let bytes = regions.usable_size(address(of: pointer))
+            return bytes < 0 ? nil : UInt(bytes)
+        }
+        #endif
+        return platformHeap.usableSize(of: pointer)
     }
 
     @inline(never)
     mutating func resizeInPlace(_ pointer: UnsafeMutableRawPointer, byteCount: UInt) -> Bool {
-        platformHeap.resizeInPlace(pointer, byteCount: byteCount)
+        #if !CAIRN_BUMP
+        if otherRegion(holding: pointer) != nil { return false }
+        #endif
+        return platformHeap.resizeInPlace(pointer, byteCount: byteCount)
     }
 
     @inline(never)
     func bytesToPreserve(from pointer: UnsafeMutableRawPointer) -> UInt? {
-        platformHeap.bytesToPreserve(from: pointer)
+        // A slab block's bytes to preserve are its usable size.
+        #if CAIRN_BUMP
+        return platformHeap.bytesToPreserve(from: pointer)
+        #else
+        return usableSize(of: pointer)
+        #endif
     }
 
     @inline(never)
     mutating func deallocate(knownLive pointer: UnsafeMutableRawPointer, caller: UInt) {
+        #if !CAIRN_BUMP
+        if let regions = otherRegion(holding: pointer) { return regions.free_known_live(address(of: pointer), caller) }
+        #endif
         platformHeap.deallocate(knownLive: pointer, caller: caller)
     }
 
+    /// Another region's block is measured, never resized (see above).
     @inline(never)
     mutating func resizeOrMeasure(_ pointer: UnsafeMutableRawPointer, byteCount: UInt) -> ResizeOutcome {
-        platformHeap.resizeOrMeasure(pointer, byteCount: byteCount)
+        #if !CAIRN_BUMP
+        if let regions = otherRegion(holding: pointer) {
+            let bytes = regions.usable_size(address(of: pointer))
+            return bytes < 0 ? .notLive : .mustMove(preserving: UInt(bytes))
+        }
+        #endif
+        return platformHeap.resizeOrMeasure(pointer, byteCount: byteCount)
     }
+
+    #if !CAIRN_BUMP
+    /// The other regions' entry points when one of them holds `pointer`,
+    /// else `nil` (the first region's, or no region's). The first region's
+    /// arena is tested first, as its fast paths do.
+    @inline(__always)
+    func otherRegion(holding pointer: UnsafeMutableRawPointer) -> cairn_other_regions_table? {
+        let block = address(of: pointer)
+        guard let regions = cairn_get_other_regions()?.pointee, block &- platformHeap.arenaBase >= platformHeap.arenaBytes,
+              regions.hold(block)
+        else { return nil }
+        return regions
+    }
+    #endif
 }
 #endif

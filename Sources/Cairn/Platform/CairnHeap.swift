@@ -15,6 +15,13 @@ public enum CairnHeap {
         cairn_init() == 0
     }
 
+    /// Gives the heap another region (`cairn_add_region`): true when added.
+    /// Call it at startup, before anything allocates.
+    @discardableResult
+    public static func addRegion(_ region: UnsafeMutableRawBufferPointer) -> Bool {
+        cairn_add_region(region.baseAddress, region.count) == 0
+    }
+
     /// Prints the heap report on the console; true when the heap is intact.
     @discardableResult
     public static func printReport() -> Bool {

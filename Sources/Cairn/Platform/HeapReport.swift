@@ -10,9 +10,20 @@ func cairnCheckIntegrity() -> Int32 {
     #if CAIRN_BUMP
     return 0  // a bump arena has no structure that can break
     #else
-    return Int32(platformHeap.checkIntegrity().problem?.rawValue ?? 0)
+    if let problem = platformHeap.checkIntegrity().problem { return Int32(problem.rawValue) }
+    return platformRegions.isEmpty ? 0 : checkIntegrityOfOtherRegions()
     #endif
 }
+
+#if !CAIRN_BUMP
+/// The integrity check of the regions beyond the first: the number of the
+/// first broken invariant, or 0. Out of line, so that the check of a heap
+/// of one region keeps its stack frame.
+@inline(never)
+func checkIntegrityOfOtherRegions() -> Int32 {
+    Int32(platformRegions.checkIntegrity()?.report.problem?.rawValue ?? 0)
+}
+#endif
 
 @c(cairn_swift_get_stats)
 func cairnGetStats(_ out: UnsafeMutablePointer<cairn_heap_stats>) {
@@ -24,11 +35,7 @@ func cairnGetStats(_ out: UnsafeMutablePointer<cairn_heap_stats>) {
                                    peak_in_use: Int(stats.peakBytesInUse), reserved: Int(stats.bytesInUse),
                                    live_blocks: 0, out_of_memory: Int(stats.failedRequests), misuse: 0)
     #else
-    let stats = platformHeap.statistics
-    out.pointee = cairn_heap_stats(capacity: Int(stats.capacity), in_use: Int(stats.bytesInUse),
-                                   peak_in_use: Int(stats.peakBytesInUse), reserved: Int(stats.bytesReserved),
-                                   live_blocks: Int(stats.liveBlocks + stats.largeBlocks),
-                                   out_of_memory: Int(stats.outOfMemoryCount), misuse: Int(stats.misuseCount))
+    out.pointee = totalHeapStats()
     #endif
 }
 
@@ -81,11 +88,20 @@ func cairnPrintReport() -> Int32 {
         }
         index += 1
     }
-    let integrity = platformHeap.checkIntegrity()
+    if !platformRegions.isEmpty { printRegions() }
+    var integrity = platformHeap.checkIntegrity()
+    var region: UInt = 0
+    if integrity.isValid, let broken = platformRegions.checkIntegrity() {
+        (region, integrity) = (broken.region &+ 1, broken.report)
+    }
     if let problem = integrity.problem {
         label("integrity")
         Console.write("BROKEN: invariant ")
         Console.write(UInt(problem.rawValue))
+        if region != 0 {
+            Console.write(" in region ")
+            Console.write(region)
+        }
         Console.write(" at page ")
         Console.write(UInt(bitPattern: integrity.page))
         Console.write("\n")
@@ -96,6 +112,47 @@ func cairnPrintReport() -> Int32 {
     return 0
     #endif
 }
+
+#if !CAIRN_BUMP
+/// The regions of a heap that has several: a line each (the first is the
+/// report above), then the whole heap's figures.
+///
+///       region  start        bytes   in use     peak reserved   blocks  failed
+///            0  0x20000c00   16384     4096     4096     3200       12       2
+private func printRegions() {
+    Console.write("  region  start        bytes   in use     peak reserved   blocks  failed\n")
+    var index: UInt = 0
+    while index <= platformRegions.count {
+        var stats = cairn_heap_stats()
+        let start: UInt
+        if index == 0 {
+            stats = heapStats(platformHeap.statistics)
+            start = platformHeap.regionStart
+        } else {
+            stats = heapStats(platformRegions.statistics(ofRegion: index &- 1).unsafelyUnwrapped)
+            start = platformRegions.bounds(ofRegion: index &- 1).unsafelyUnwrapped.start
+        }
+        Console.write(index, width: 8)
+        Console.write("  ")
+        Console.writeHex(start)
+        regionFigures(stats)
+        index &+= 1
+    }
+    Console.write("   total            ")
+    regionFigures(totalHeapStats())
+}
+
+/// Capacity, use, peak, reserved bytes, live blocks and failed allocations.
+private func regionFigures(_ stats: cairn_heap_stats) {
+    Console.write(UInt(stats.capacity), width: 8)
+    Console.write(UInt(stats.in_use), width: 9)
+    Console.write(UInt(stats.peak_in_use), width: 9)
+    Console.write(UInt(stats.reserved), width: 9)
+    Console.write(UInt(stats.live_blocks), width: 9)
+    Console.write(UInt(stats.out_of_memory), width: 8)
+    Console.write("\n")
+}
+#endif
 
 /// One report line: the label in an 18-column field, the value right-aligned
 /// in 8, then `tail`.

@@ -1,6 +1,8 @@
-// The firmware's one heap: a global allocator over the static array that
-// cairn_config.c defines, configured on first use. Target builds only; the
-// host build has no global heap and exports no C symbols.
+// The firmware's heap: a global allocator over the region that
+// cairn_config.c gives (the static array, or the linker symbols' region),
+// configured before main or on first use; the regions cairn_add_region
+// adds are PlatformRegions.swift's. Target builds only; the host build has
+// no global heap and exports no C symbols.
 #if hasFeature(Embedded) && os(none)
 import CairnPlatform
 
@@ -46,8 +48,8 @@ func configurePlatformHeap(region whole: UnsafeMutableRawBufferPointer, _ config
 }
 
 /// `cairn_init_region`: the heap over `bytes` bytes at `base` instead of
-/// the build's array. 0 when the heap is ready, -1 when the region cannot
-/// hold one (the heap is then left as it was).
+/// the build's array, and no other region. 0 when the heap is ready, -1
+/// when the region cannot hold one (the heap is then left as it was).
 @c(cairn_swift_init_region)
 func cairnInitRegion(_ base: UnsafeMutableRawPointer?, _ bytes: UInt) -> Int32 {
     let saved = cairn_enter()
@@ -55,8 +57,15 @@ func cairnInitRegion(_ base: UnsafeMutableRawPointer?, _ bytes: UInt) -> Int32 {
     guard let base else { return -1 }
     var config = cairn_heap_config()
     cairn_platform_heap_config(&config)
-    return configurePlatformHeap(region: UnsafeMutableRawBufferPointer(start: base, count: Int(bytes)), config)
-        ? 0 : -1
+    guard configurePlatformHeap(region: UnsafeMutableRawBufferPointer(start: base, count: Int(bytes)), config)
+    else { return -1 }
+    #if !CAIRN_BUMP
+    // The regions added are forgotten with the blocks.
+    platformRegions = HeapRegions()
+    platformHeap.foreignBlockHandler = nil
+    cairn_forget_other_regions()
+    #endif
+    return 0
 }
 
 /// `cairn_init`: the set-up the first allocation would otherwise pay for,

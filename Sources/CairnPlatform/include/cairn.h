@@ -28,16 +28,44 @@ int cairn_init(void);
 /* Gives the heap `bytes` bytes at `base` (word aligned) instead of the
  * build's static array, with the geometry the build chose for HEAP_SIZE
  * (or derived from `bytes` where the build left it open). Everything
- * allocated before is forgotten: call it at startup, before anything
- * allocates. Returns 0 when the heap is ready, -1 when the region cannot
- * hold one (the heap is then unchanged). */
+ * allocated before is forgotten, and so is every region cairn_add_region
+ * added: call it at startup, before anything allocates. Returns 0 when the
+ * heap is ready, -1 when the region cannot hold one (the heap is then
+ * unchanged). */
 int cairn_init_region(void *base, size_t bytes);
 
+/* Gives the heap one more region, `bytes` bytes at `base` (another SRAM
+ * bank, say), besides its first (the static array, the linker symbols'
+ * region, or cairn_init_region's). The first region keeps its fast paths;
+ * the others are tried in the order they were added when it cannot serve
+ * an allocation, and free, realloc and malloc_usable_size find the region
+ * that holds a block. Each region is an allocator of its own, with its
+ * tables at its start and the geometry of its own size (PAGE_SIZE and
+ * LARGEST_CLASS still apply), so a block never spans two regions. At most
+ * MAX_REGIONS regions (4 unless the build says otherwise), the first
+ * included. Returns 0 when the region is the heap's, -1 when it is not
+ * (NULL, too small for its tables and a page, overlapping another region
+ * or the page below the first region's arena, MAX_REGIONS reached, or a
+ * bump build, which has one region); the heap is then unchanged (a
+ * region refused for its size may have had its first bytes written). Call
+ * it at startup; cairn_init_region forgets every region added. */
+int cairn_add_region(void *base, size_t bytes);
+
+/* The heap's regions: 1 + those added. */
+size_t cairn_region_count(void);
+
+/* Figures of region `index` (0: the first, then in the order added).
+ * Returns 0, or -1 (and `out` untouched) when there is no such region. */
+int cairn_get_region_stats(size_t index, struct cairn_heap_stats *out);
+
 /* Prints the heap report (capacity, use, peak, size classes, out-of-memory
- * count, integrity verdict) on the console. Returns 0 when the heap is intact. */
+ * count, integrity verdict) on the console; with several regions, the
+ * first region's report, then a line per region and the total. Returns 0
+ * when the heap (every region) is intact. */
 int cairn_print_report(void);
 
-/* Prints a map of the heap on the console, one line per page of the slab's
+/* Prints a map of the heap on the console (of its first region, where
+ * cairn_add_region gave it more), one line per page of the slab's
  * arena (runs of alike pages folded): class pages with their fill, other
  * pages with the bytes of live and free fit-heap blocks in them. The
  * format is described in Sources/Cairn/Platform/HeapMap.swift;
@@ -45,10 +73,12 @@ int cairn_print_report(void);
  * line. Allocates nothing; runs with interrupts masked. */
 void cairn_print_heap_map(void);
 
-/* Runs the integrity check; 0 when every invariant holds, else the number of
- * the broken invariant (see IntegrityProblem in the Swift sources). */
+/* Runs the integrity check over every region; 0 when every invariant
+ * holds, else the number of the first broken invariant (see
+ * IntegrityProblem in the Swift sources). */
 int cairn_check_integrity(void);
 
+/* The whole heap's figures (every region; see struct cairn_heap_stats). */
 void cairn_get_stats(struct cairn_heap_stats *out);
 
 /* The Swift entry points behind the hooks (cairn_hooks.c forwards to them;
@@ -63,6 +93,13 @@ void *cairn_swift_aligned_alloc(size_t alignment, size_t size);
 size_t cairn_swift_usable_size(void *pointer);
 int cairn_swift_init(void);
 int cairn_swift_init_region(void *base, size_t bytes);
+int cairn_swift_add_region(void *base, size_t bytes);
+size_t cairn_swift_region_count(void);
+int cairn_swift_get_region_stats(size_t index, struct cairn_heap_stats *out);
+void *cairn_swift_regions_allocate(uintptr_t size, uintptr_t alignment);
+_Bool cairn_swift_regions_hold(uintptr_t address);
+intptr_t cairn_swift_regions_usable_size(uintptr_t address);
+void cairn_swift_regions_free_known_live(uintptr_t address, uintptr_t caller);
 int cairn_swift_print_report(void);
 void cairn_swift_print_heap_map(void);
 int cairn_swift_check_integrity(void);

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs the two-region firmware (regions.c) under QEMU and checks its result
+# and its heap report: a line per region (the second at 0x21000000) and the
+# total, whose capacity is the sum of the regions'.
+#
+#   check-regions.sh BOARD ELF TIMEOUT
+set -uo pipefail
+
+[[ $# -eq 3 ]] || { echo "usage: $0 BOARD ELF TIMEOUT" >&2; exit 2; }
+board=$1 elf=$2 timeout_seconds=$3
+root=$(cd "$(dirname "$0")/../../.." && pwd)
+
+status=0
+output=$("$root/scripts/qemu-run.sh" "$board" "$elf" "$timeout_seconds" 2>&1) || status=$?
+printf '%s\n' "$output" | sed 's/^/    /'
+
+fail() {
+    echo "regions FAILED: $board $(basename "$elf"): $*"
+    exit 1
+}
+
+[[ $status -eq 0 ]] || fail "exit status $status"
+grep -Eq '^regions: [0-9]+ passed, 0 failed$' <<<"$output" || fail "no closing line"
+first=$(grep -E '^ +0  0x[0-9a-f]{8} ' <<<"$output" | head -n 1)
+second=$(grep -E '^ +1  0x21000000 ' <<<"$output" | head -n 1)
+total=$(grep -E '^ +total ' <<<"$output" | head -n 1)
+[[ -n $first && -n $second && -n $total ]] || fail "the report has no line for each region and the total"
+capacity_first=$(awk '{ print $3 }' <<<"$first")
+capacity_second=$(awk '{ print $3 }' <<<"$second")
+capacity_total=$(awk '{ print $2 }' <<<"$total")
+(( capacity_first + capacity_second == capacity_total )) ||
+    fail "the report's total capacity $capacity_total is not $capacity_first + $capacity_second"
+echo "regions ok: $board $(basename "$elf"): two regions, report per region and total"
