@@ -48,24 +48,17 @@ extension SlabAllocator {
     /// Gives an empty class page back to the fit heap, where it merges with
     /// its free neighbours. A later free of one of its old block addresses
     /// (a double free) is judged by the fit heap's header check, which reads
-    /// the word before the address: the last word of each carved block is
-    /// zeroed first, so that it reads as no header (size 0), never as the
-    /// program's stale data that looks like one (a small integer often
-    /// does). One store a block; the first block's word is the page's own
-    /// fit-heap header.
+    /// the word before the address: the last word of each carved block must
+    /// then read as no header, never as the program's stale data that looks
+    /// like one (a small integer often does). Every carved block of an
+    /// empty page has been freed, and a free writes that word
+    /// (``releaseBlock(offset:page:_:_:)``; a checked build poisons it), so
+    /// this is O(1): no walk over the page's blocks. The first block's word
+    /// is the page's own fit-heap header.
     mutating func releaseClassPage(_ page: UInt) {
-        let start = pageAddress(page)
-        let d = descriptor(page)
-        let blockSize = UInt(classRecord(UInt(pageState(page))).pointee.blockSize)
-        var end = start &+ blockSize
-        let carvedEnd = start &+ UInt(d.pointee.carved)
-        while end <= carvedEnd {
-            storeWord(0, end &- 4)
-            end &+= blockSize
-        }
         setPageState(page, PageDescriptor.notClassPage)
         pagesInUse &-= 1
-        releaseFitBlock(start)
+        releaseFitBlock(pageAddress(page))
     }
 
     /// Returns a live fit-heap block (validated by the caller). Precondition:

@@ -310,6 +310,16 @@ public struct SlabAllocator: ~Copyable {
                                _ record: UnsafeMutablePointer<SizeClassRecord>) {
         let block = arenaBase &+ offset
         let offset32 = UInt32(truncatingIfNeeded: offset)
+        #if !CAIRN_CHECKED
+        // The block's last word, the word before the next block, reads as
+        // no fit-heap header once its page goes back to the fit heap (see
+        // ``releaseClassPage(_:)``): an offset has bits 0 and 1 clear, a free
+        // block whose predecessor is free, which the fit heap's check
+        // refuses. Written before the link, which covers it in an 8-byte
+        // block (whose link words refuse just as well). A checked build's
+        // poison does the same.
+        storeWord(offset32, block &+ UInt(record.pointee.blockSize) &- 4)
+        #endif
         if UInt(record.pointee.cachePage) == page {
             // The cache page's `used` counts cached blocks: nothing to update.
             Self.writeFreeLink(record.pointee.cacheHead, into: block)

@@ -750,6 +750,41 @@ final class FitHeapTests: XCTestCase {
 
     // MARK: - Integrity check
 
+    /// `sameBin` (no count of leading zeros) agrees with `bin(ofSize:)` on
+    /// every pair of sizes up to 4 KiB, and on pairs around each power of
+    /// two up to 2 GiB.
+    func testSameBinAgreesWithTheBinOfEachSize() {
+        func check(_ a: UInt, _ b: UInt) {
+            let expected = FitHeap.bin(ofSize: a) == FitHeap.bin(ofSize: b)
+            XCTAssertEqual(FitHeap.sameBin(a, b), expected, "\(a) and \(b)")
+        }
+        for a in stride(from: UInt(16), through: 4096, by: 8) {
+            for b in stride(from: UInt(16), through: 4096, by: 8) { check(a, b) }
+        }
+        var sizes: [UInt] = []
+        for power in 4..<31 {
+            let p = UInt(1) << power
+            sizes += [p - 8, p, p + 8, p + p / 2 - 8, p + p / 2, p + p / 2 + 8].filter { $0 >= 16 }
+        }
+        for a in sizes { for b in sizes { check(a, b) } }
+    }
+
+    /// `roundedUpBin` (one count of leading zeros) is the bin of the size
+    /// rounded up to a bin boundary, for every size up to 64 KiB and around
+    /// each power of two up to 2 GiB.
+    func testRoundedUpBinIsTheBinOfTheRoundedSize() {
+        var sizes = Array(stride(from: UInt(16), through: 65536, by: 8))
+        for power in 4..<31 {
+            let p = UInt(1) << power
+            sizes += [p - 8, p, p + 8, p + p / 2 - 8, p + p / 2, p + p / 2 + 8].filter { $0 >= 16 }
+        }
+        for size in sizes {
+            let expected = FitHeap.bin(ofSize: FitHeap.roundUpToBin(size))
+            let found = FitHeap.roundedUpBin(ofSize: size, own: FitHeap.bin(ofSize: size))
+            XCTAssertTrue(found == expected, "\(size): \(found) against \(expected)")
+        }
+    }
+
     func testIntegrityCheckNamesACorruptedFooterHeaderOrBitmap() throws {
         let f = try FitFixture()
         let a = try f.allocate(40)
