@@ -29,7 +29,8 @@
 ///   empty page when it would be its only partial page (so a round of
 ///   blocks that spans pages does not send a page to the fit heap and
 ///   back each round); when the fit heap cannot serve, those empty pages
-///   are given back: O(C + cached blocks + partial pages). A class that
+///   are given back: O(C × blocks per page), nothing that grows with the
+///   page count (the kept page heads its partial list). A class that
 ///   cannot get a page even then serves the block from the fit heap.
 ///
 /// Noncopyable: two copies would hand out the same memory.
