@@ -176,6 +176,8 @@ public struct FitHeap: ~Copyable {
     }
 
     /// A block for `byteCount` bytes at the heap's own 8-byte alignment.
+    /// (Inlined into its one way out, so that a large block costs one call.)
+    @inline(__always)
     mutating func allocateBlock(byteCount: UInt) -> UnsafeMutableRawPointer? {
         guard let request = blockSize(forRequest: byteCount) else { return outOfMemory() }
         let block = findFreeBlock(holding: request)
@@ -193,6 +195,8 @@ public struct FitHeap: ~Copyable {
     /// which blocks of sizes that are multiples of 16 keep. Else a block
     /// that holds the request after the largest possible gap,
     /// `alignment - 8` bytes (payloads are 8-aligned). Two searches at most.
+    /// (Inlined into its one way out, as ``allocateBlock(byteCount:)``.)
+    @inline(__always)
     mutating func allocateAligned(byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
         guard let request = blockSize(forRequest: byteCount) else { return outOfMemory() }
         let candidate = findFreeBlock(holding: request)

@@ -83,9 +83,11 @@ extension SlabAllocator {
         return rawPointer(pageAddress(page))
     }
 
-    /// A page other than the cache page gained a free block: it was full
-    /// (`wasFull`) and joins the partial list, or it has no block in use
-    /// any more, or both.
+    /// A page other than the cache page has no block in use any more
+    /// (`free` tests `used` and comes here straight, through its way out;
+    /// a full page that gains a free block and is not empty only joins the
+    /// partial list, ``linkPartial(_:_:)``). `wasFull`: it was full before
+    /// this free, so it is on no list yet.
     ///
     /// An empty page goes back to the fit heap, unless it would be the class's
     /// only partial page: then the class keeps it on its partial list, so
@@ -96,18 +98,6 @@ extension SlabAllocator {
     /// page besides its cache page (a second one finds the list not empty).
     /// A class grows only when every page it holds is full.
     @inline(__always)
-    mutating func pageGainedFreeBlock(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>, wasFull: Bool) {
-        if descriptor(page).pointee.used != 0 {
-            linkPartial(page, record)
-            return
-        }
-        pageEmptied(page, record, wasFull: wasFull)
-    }
-
-    /// The rarer half of ``pageGainedFreeBlock(_:_:wasFull:)``, out of line
-    /// so that filing a page on the partial list, the frequent half, keeps
-    /// its registers free.
-    @inline(never)
     mutating func pageEmptied(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>, wasFull: Bool) {
         if !wasFull { unlinkPartial(page, record) }
         if record.pointee.partialHead == PageDescriptor.noPage {
@@ -161,7 +151,7 @@ extension SlabAllocator {
     }
 
     /// Gives back the empty page the class keeps on its partial list, if
-    /// any (at most one: see ``pageGainedFreeBlock(_:_:wasFull:)``): it
+    /// any (at most one: see ``pageEmptied(_:_:wasFull:)``): it
     /// heads the list (see ``linkPartial(_:_:)``), so this is O(1), not a
     /// walk over the class's partial pages.
     mutating func releaseEmptyPartialPage(_ record: UnsafeMutablePointer<SizeClassRecord>) -> Bool {

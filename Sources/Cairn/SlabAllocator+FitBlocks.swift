@@ -36,11 +36,18 @@ extension SlabAllocator {
     /// a class holds serves only that class, and on a nearly full heap the
     /// blocks it would hold cost less as fit-heap blocks (4 bytes of header
     /// each) than as a page that other sizes cannot use.
+    ///
+    /// Straight to the fit heap's aligned search (the page size is a power
+    /// of two above 8, so the general entry's tests are known answers), and
+    /// counted as exactly one page: the fit heap cuts a block to its
+    /// request, so its header need not be read back.
     mutating func takeClassPage() -> UInt? {
         let pageSize = pageMask &+ 1
-        guard bytesInUse &+ pageSize <= classPageLimit, let block = takeFitBlock(byteCount: pageSize &- FitHeap.headerBytes, alignment: pageSize) else {
-            return nil
-        }
+        guard bytesInUse &+ pageSize <= classPageLimit,
+              let block = FitHeap.allocateAligned(&fit, byteCount: pageSize &- FitHeap.headerBytes, alignment: pageSize)
+        else { return nil }
+        bytesInUse &+= pageSize
+        if bytesInUse > peakBytesInUse { peakBytesInUse = bytesInUse }
         pagesInUse &+= 1
         return (address(of: block) &- arenaBase) &>> pageShift
     }
@@ -55,10 +62,14 @@ extension SlabAllocator {
     /// (``releaseBlock(offset:page:_:_:)``; a checked build poisons it), so
     /// this is O(1): no walk over the page's blocks. The first block's word
     /// is the page's own fit-heap header.
+    /// A class page's fit-heap block is one page (see ``takeClassPage()``),
+    /// so its size is not read back from its header.
     mutating func releaseClassPage(_ page: UInt) {
         setPageState(page, PageDescriptor.notClassPage)
         pagesInUse &-= 1
-        releaseFitBlock(pageAddress(page))
+        let pageSize = pageMask &+ 1
+        bytesInUse &-= pageSize
+        fit.releaseBlock(pageAddress(page) &- FitHeap.headerBytes, size: pageSize)
     }
 
     /// Returns a live fit-heap block (validated by the caller). Precondition:

@@ -335,8 +335,10 @@ public struct SlabAllocator: ~Copyable {
         // The first free block of a full page puts it on the partial list;
         // the last block in use leaving keeps the page for the class or
         // sends it back to the fit heap.
-        if link == PageDescriptor.noBlock || used == 0 {
-            Self.pageGainedFreeBlock(&self, page, record, wasFull: link == PageDescriptor.noBlock)
+        if used == 0 {
+            Self.pageEmptied(&self, page, record, wasFull: link == PageDescriptor.noBlock)
+        } else if link == PageDescriptor.noBlock {
+            Self.linkPartial(&self, page, record)
         }
     }
 
@@ -471,9 +473,15 @@ public struct SlabAllocator: ~Copyable {
     }
 
     @inline(never)
-    static func pageGainedFreeBlock(_ heap: inout SlabAllocator, _ page: UInt,
-                                    _ record: UnsafeMutablePointer<SizeClassRecord>, wasFull: Bool) {
-        heap.pageGainedFreeBlock(page, record, wasFull: wasFull)
+    static func pageEmptied(_ heap: inout SlabAllocator, _ page: UInt,
+                            _ record: UnsafeMutablePointer<SizeClassRecord>, wasFull: Bool) {
+        heap.pageEmptied(page, record, wasFull: wasFull)
+    }
+
+    @inline(never)
+    static func linkPartial(_ heap: inout SlabAllocator, _ page: UInt,
+                            _ record: UnsafeMutablePointer<SizeClassRecord>) {
+        heap.linkPartial(page, record)
     }
 
     // MARK: - Table access (the only index arithmetic on the metadata)
