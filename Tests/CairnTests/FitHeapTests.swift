@@ -413,6 +413,54 @@ final class FitHeapTests: XCTestCase {
         f.assertIntact()
     }
 
+    func testAlignedBlockCutAfterAGapLeavesTheRestAtTheHeadOfItsBin() throws {
+        // One large free block that starts off the alignment: the aligned
+        // block is cut after a gap, and the rest, still in the block's bin,
+        // takes its place at that bin's head (the next request of that bin
+        // gets it), while the gap is a free block of its own bin.
+        let f = try FitFixture(bytes: 16384)
+        let a = try f.allocate(8)
+        let b = try f.allocate(1020, alignment: 1024)
+        XCTAssertEqual(b.address % 1024, 0)
+        XCTAssertEqual(f.header(b) & ~7, 1024, "the block is cut to its request")
+        let s = f.heap.statistics
+        XCTAssertEqual(s.freeBlocks, 2, "the gap before b and the rest after it")
+        f.assertIntact()
+        let restStart = b.address + 1024
+        let fromRest = try f.allocate(8000)
+        XCTAssertEqual(fromRest.address, restStart, "the rest heads the large bin")
+        let gapBytes = b.address - 4 - (a.address + 12)
+        let inGap = try f.allocate(gapBytes - 4)
+        XCTAssertEqual(inGap.address, a.address + 16, "the gap is an ordinary free block")
+        f.assertIntact()
+        for block in [a, b, fromRest, inGap] { f.heap.deallocate(block) }
+        XCTAssertEqual(f.heap.statistics.freeBlocks, 1)
+        f.assertIntact()
+    }
+
+    func testAlignedBlockWhoseRestChangesBinLeavesTheRestInItsOwnBin() throws {
+        // The rest falls below the block's bin: it leaves that bin (its
+        // bitmap bit cleared when it was the only one) and joins its own.
+        let f = try FitFixture(bytes: 4096)
+        let a = try f.allocate(8)
+        let big = try f.allocate(f.heap.capacity - 16 - 2048 - 4)   // leaves one free block of 2048 bytes
+        f.heap.deallocate(a)
+        XCTAssertEqual(f.heap.statistics.freeBlocks, 2)
+        let b = try f.allocate(508, alignment: 512)
+        XCTAssertEqual(b.address % 512, 0)
+        f.assertIntact()
+        let s = f.heap.statistics
+        XCTAssertEqual(s.bytesInUse + s.freeBytes, s.capacity)
+        // Everything that is free still serves: the rest, then the gap.
+        let rest = s.largestFreeBlock
+        let fromRest = try f.allocate(rest - 4)
+        XCTAssertEqual(fromRest.address, b.address + 512)
+        f.assertIntact()
+        for block in [b, fromRest, big] { f.heap.deallocate(block) }
+        XCTAssertEqual(f.heap.statistics.freeBlocks, 1)
+        f.assertIntact()
+    }
+
     func testFragmentBetweenTwoLiveBlocksIsNotAFreeablePointer() throws {
         let f = try FitFixture()
         let a = try f.allocate(20)

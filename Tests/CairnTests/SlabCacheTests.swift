@@ -126,6 +126,31 @@ final class SlabCacheTests: XCTestCase {
         XCTAssertTrue(heap.slab.checkIntegrity().isValid)
     }
 
+    func testEachClassPageCountsExactlyOnePageAsItComesAndGoes() throws {
+        // A page taken is counted as one page without its header being read
+        // back, and given back the same way: the counters must agree with
+        // the fit heap's own blocks (the integrity check compares them).
+        let heap = try SlabFixture()
+        let pageSize = heap.slab.pageSize
+        XCTAssertEqual(heap.slab.statistics.bytesInUse, 0)
+        let blocks = try blocksFilling(pages: 3, heap)
+        XCTAssertEqual(heap.slab.statistics.bytesInUse, 3 * pageSize)
+        XCTAssertEqual(heap.slab.statistics.peakBytesInUse, 3 * pageSize)
+        XCTAssertTrue(heap.slab.checkIntegrity().isValid)
+        for block in blocks[0..<6] { heap.slab.deallocate(block) }
+        XCTAssertEqual(heap.slab.statistics.classPages, 2, "one emptied page kept, the other given back")
+        XCTAssertEqual(heap.slab.statistics.bytesInUse, 2 * pageSize)
+        XCTAssertEqual(heap.slab.statistics.peakBytesInUse, 3 * pageSize)
+        XCTAssertTrue(heap.slab.checkIntegrity().isValid)
+        // The page given back serves any size at once.
+        let large = try XCTUnwrap(heap.slab.allocate(byteCount: pageSize - 4, alignment: 8))
+        XCTAssertEqual(heap.slab.statistics.bytesInUse, 3 * pageSize)
+        heap.slab.deallocate(large)
+        for block in blocks[6..<9] { heap.slab.deallocate(block) }
+        XCTAssertEqual(heap.slab.statistics.bytesInUse, heap.slab.statistics.classPages * pageSize)
+        XCTAssertTrue(heap.slab.checkIntegrity().isValid)
+    }
+
     /// The kept empty page heads its class's partial list whatever joins
     /// the list after it, so a dry fit heap finds it without a walk; pages
     /// that became partial after it still serve first.
