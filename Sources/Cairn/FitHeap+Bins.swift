@@ -28,13 +28,29 @@ extension FitHeap {
 
     /// The bin of a free block of `size` bytes (rounds DOWN: the bin whose
     /// range holds `size`). Precondition: `size` is a multiple of 8, at least 16.
+    ///
+    /// The bits below the highest one that pick the second level are the
+    /// next ``secondLevelShift`` bits: the granule count shifted right by
+    /// `power - secondLevelShift`, less its own top bit. Every block has
+    /// that many bits below its top (``minimumBlockHasSecondLevelBits``), so
+    /// the shift needs no test for small powers and the top bit is a
+    /// constant (a few instructions less on each of the two or three bins a
+    /// split or merge computes).
     @inline(__always)
     static func bin(ofSize size: UInt) -> (first: UInt, second: UInt) {
         let granules = size &>> granuleShift
         let power = floorLog2(granules)
+        if minimumBlockHasSecondLevelBits {
+            return (power &- 1, (granules &>> (power &- secondLevelShift)) ^ secondLevelCount)
+        }
         let shift = power > secondLevelShift ? power &- secondLevelShift : 0
         return (power &- 1, (granules &>> shift) ^ (1 &<< (power &- shift)))
     }
+
+    /// True when the smallest block's granule count has ``secondLevelShift``
+    /// bits below its highest bit (16 bytes: 2 granules, 1 bit), so every
+    /// block's has.
+    static let minimumBlockHasSecondLevelBits = (minimumBlock &>> granuleShift) >= secondLevelCount
 
     /// True when free blocks of `a` and `b` bytes go to the same bin, found
     /// without computing either bin (each costs a count of leading zeros,

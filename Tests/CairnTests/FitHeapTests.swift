@@ -146,6 +146,24 @@ final class FitHeapTests: XCTestCase {
         XCTAssertTrue(FitHeap.bin(ofSize: 96) == (2, 1))
     }
 
+    func testEverySizeLandsInTheBinWhoseRangeHoldsIt() {
+        // Bin (f, s) holds [2^(f+4) + s * 2^(f+3), 2^(f+4) + (s+1) * 2^(f+3)):
+        // checked for every size to 64 KiB and around each power of two
+        // above, against the bin computed without its shortcut for blocks
+        // that all have the second level's bits.
+        XCTAssertTrue(FitHeap.minimumBlockHasSecondLevelBits)
+        func check(_ size: UInt) {
+            let bin = FitHeap.bin(ofSize: size)
+            let low = (UInt(1) << (bin.first + 4)) + bin.second * (UInt(1) << (bin.first + 3))
+            XCTAssertTrue(low <= size && size < low + (UInt(1) << (bin.first + 3)), "\(size) in bin \(bin)")
+        }
+        var size: UInt = 16
+        while size <= 1 << 16 { check(size); size += 8 }
+        for power in UInt(17)...31 {
+            for delta in [-16, -8, 0, 8, 16] { check(UInt(Int(1 << power) + delta)) }
+        }
+    }
+
     // MARK: - Sizes, alignment, exhaustion
 
     func testEveryBlockIsAlignedAsAskedAndInsideTheRegion() throws {
