@@ -268,6 +268,15 @@ public struct FitHeap: ~Copyable {
     /// a caller holding the heap inside a larger global (the slab's) reads
     /// them without Swift copying that global first.
     static func lookUpLiveBlock(_ payload: UInt, firstBlock: UInt, sentinel: UInt) -> FitBlockLookup {
+        lookUpLiveBlockInlined(payload, firstBlock: firstBlock, sentinel: sentinel)
+    }
+
+    /// ``lookUpLiveBlock(_:firstBlock:sentinel:)`` inlined into its caller:
+    /// for the slab's free of a large block, whose worst case it is part of
+    /// (the call, and the result passed back as an enum, cost about 15
+    /// instructions); other callers share the one out-of-line copy.
+    @inline(__always)
+    static func lookUpLiveBlockInlined(_ payload: UInt, firstBlock: UInt, sentinel: UInt) -> FitBlockLookup {
         let block = payload &- Self.headerBytes
         // One unsigned compare rejects both sides (and everything when unconfigured).
         guard block &- firstBlock < sentinel &- firstBlock else { return .misuse(.foreignPointer, 0) }

@@ -67,29 +67,36 @@ extension SlabAllocator {
     mutating func releaseClassPage(_ page: UInt) {
         setPageState(page, PageDescriptor.notClassPage)
         pagesInUse &-= 1
-        let pageSize = pageMask &+ 1
-        bytesInUse &-= pageSize
-        fit.releaseBlock(pageAddress(page) &- FitHeap.headerBytes, size: pageSize)
+        Self.releaseFitBlock(&self, header: pageAddress(page) &- FitHeap.headerBytes, size: pageMask &+ 1)
     }
 
     /// Returns a live fit-heap block (validated by the caller). Precondition:
     /// `block` is the payload of a live fit-heap block.
     mutating func releaseFitBlock(_ block: UInt) {
-        let size = FitHeap.blockBytes(ofPayload: block)
-        bytesInUse &-= size
-        fit.releaseBlock(block &- FitHeap.headerBytes, size: size)
+        Self.releaseFitBlock(&self, header: block &- FitHeap.headerBytes, size: FitHeap.blockBytes(ofPayload: block))
+    }
+
+    /// Returns the live fit-heap block whose header is at `header`, of
+    /// `size` bytes (both known to the caller). The one copy of the fit
+    /// heap's merge in the slab (each copy is about 600 bytes of flash).
+    @inline(never)
+    static func releaseFitBlock(_ heap: inout SlabAllocator, header: UInt, size: UInt) {
+        heap.bytesInUse &-= size
+        heap.fit.releaseBlock(header, size: size)
     }
 
     /// Frees a block outside every class page: a live fit-heap block is
     /// released; anything else is reported by the kind of misuse it is.
     mutating func deallocateLarge(_ block: UInt, caller: UInt) {
-        switch FitHeap.lookUpLiveBlock(block, firstBlock: fit.firstBlock, sentinel: fit.sentinel) {
+        switch FitHeap.lookUpLiveBlockInlined(block, firstBlock: fit.firstBlock, sentinel: fit.sentinel) {
+        #if CAIRN_CHECKED
         case .live:
-            #if CAIRN_CHECKED
             quarantineLargeBlock(block, caller: caller)
-            #else
-            releaseFitBlock(block)
-            #endif
+        #else
+        case .live(let header, let size):
+            // The look-up has read the size: no second read of the header.
+            Self.releaseFitBlock(&self, header: header, size: size)
+        #endif
         case .misuse(let kind, _):
             Self.reportMisuse(&self, kind, block, -1, caller)
         }
