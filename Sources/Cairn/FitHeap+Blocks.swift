@@ -234,12 +234,14 @@ extension FitHeap {
                     // whole belongs to: only its size changes.
                     Self.writeHeader(start, size: total, flags: Self.previousInUseBit)
                     storeWord(UInt32(truncatingIfNeeded: total), Self.footerAddress(start, size: total))
-                    Self.setPreviousInUse(start &+ total, false)
+                    if !nextIsFree { Self.setPreviousInUse(start &+ total, false) }
                     return
                 }
                 removeFromBin(start, size: previousSize)
             }
         }
-        makeFree(start, size: total)
+        // The block after a free next block already knows its predecessor is free.
+        writeFreeBlock(start, size: total)
+        if !nextIsFree { Self.setPreviousInUse(start &+ total, false) }
     }
 }
