@@ -64,6 +64,7 @@ extension SlabAllocator {
     /// is the page's own fit-heap header.
     /// A class page's fit-heap block is one page (see ``takeClassPage()``),
     /// so its size is not read back from its header.
+    @inline(__always)
     mutating func releaseClassPage(_ page: UInt) {
         setPageState(page, PageDescriptor.notClassPage)
         pagesInUse &-= 1
