@@ -196,8 +196,8 @@ extension SlabAllocator {
 
     /// ``unlinkPartial(_:_:)`` inlined into its caller: for
     /// ``pageEmptied(_:_:wasFull:)``, on the path of a page release, the
-    /// worst free of a class block (the call costs about 10 instructions;
-    /// inlined into the refill as well, it would cost the page take 3).
+    /// worst free of a class block. The refill calls the out-of-line one:
+    /// inlined there, it lengthens the page take, the worst allocation.
     @inline(__always)
     mutating func unlinkPartialInlined(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>) {
         let d = descriptor(page)

@@ -62,6 +62,7 @@ extension SlabAllocator {
     /// (``releaseBlock(offset:page:_:_:)``; a checked build poisons it), so
     /// this is O(1): no walk over the page's blocks. The first block's word
     /// is the page's own fit-heap header.
+    ///
     /// A class page's fit-heap block is one page (see ``takeClassPage()``),
     /// so its size is not read back from its header.
     @inline(__always)
