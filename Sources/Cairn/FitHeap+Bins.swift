@@ -28,12 +28,44 @@ extension FitHeap {
 
     /// The bin of a free block of `size` bytes (rounds DOWN: the bin whose
     /// range holds `size`). Precondition: `size` is a multiple of 8, at least 16.
+    ///
+    /// The bits below the highest one that pick the second level are the
+    /// next ``secondLevelShift`` bits: the granule count shifted right by
+    /// `power - secondLevelShift`, less its own top bit. Every block has
+    /// that many bits below its top (``minimumBlockHasSecondLevelBits``), so
+    /// the shift needs no test for small powers and the top bit is a
+    /// constant (a few instructions less on each of the two or three bins a
+    /// split or merge computes).
     @inline(__always)
     static func bin(ofSize size: UInt) -> (first: UInt, second: UInt) {
         let granules = size &>> granuleShift
         let power = floorLog2(granules)
+        if minimumBlockHasSecondLevelBits {
+            return (power &- 1, (granules &>> (power &- secondLevelShift)) ^ secondLevelCount)
+        }
         let shift = power > secondLevelShift ? power &- secondLevelShift : 0
         return (power &- 1, (granules &>> shift) ^ (1 &<< (power &- shift)))
+    }
+
+    /// True when the smallest block's granule count has ``secondLevelShift``
+    /// bits below its highest bit (16 bytes: 2 granules, 1 bit), so every
+    /// block's has.
+    static let minimumBlockHasSecondLevelBits = (minimumBlock &>> granuleShift) >= secondLevelCount
+
+    /// True when free blocks of `a` and `b` bytes go to the same bin, found
+    /// without computing either bin (each costs a count of leading zeros,
+    /// a library call on Cortex-M0). A bin is a power of two's range cut by
+    /// the next ``secondLevelShift`` bits (a granule of its own below that),
+    /// so two sizes share one exactly when they differ only below those
+    /// bits: when the highest bit where they differ, moved up by
+    /// ``secondLevelShift``, is still below the highest bit either has.
+    /// (`x < y && x < x ^ y` is "the highest bit of x is below that of y".)
+    /// Precondition: both are multiples of 8, at least 16.
+    @inline(__always)
+    static func sameBin(_ a: UInt, _ b: UInt) -> Bool {
+        let differ = ((a ^ b) &>> granuleShift) &<< secondLevelShift
+        let either = (a | b) &>> granuleShift
+        return differ < either && differ < differ ^ either
     }
 
     /// `size` rounded UP to the lower bound of a bin, so that every block of
@@ -45,6 +77,22 @@ extension FitHeap {
         let shift = power > secondLevelShift ? power &- secondLevelShift : 0
         let mask = (granule &<< shift) &- 1
         return (size &+ mask) & ~mask
+    }
+
+    /// The bin of `size` rounded up to a bin boundary, that is
+    /// `bin(ofSize: roundUpToBin(size))`, from `own`, the bin `size` falls
+    /// in: that bin when `size` is its lower bound, else the next one (bins
+    /// are numbered `first << secondLevelShift | second` in size order).
+    /// One count of leading zeros for both, not three: on Cortex-M0 each is
+    /// a library call. Precondition: `own == bin(ofSize: size)`.
+    @inline(__always)
+    static func roundedUpBin(ofSize size: UInt, own: (first: UInt, second: UInt)) -> (first: UInt, second: UInt) {
+        let power = own.first &+ 1
+        let shift = power > secondLevelShift ? power &- secondLevelShift : 0
+        // A lower bound has the granule bits below the bin's width clear.
+        guard (size &>> granuleShift) & ((1 &<< shift) &- 1) != 0 else { return own }
+        let next = ((own.first &<< secondLevelShift) | own.second) &+ 1
+        return (next &>> secondLevelShift, next & (secondLevelCount &- 1))
     }
 
     /// Bytes of the control block for `firstLevels` first levels.
@@ -129,10 +177,8 @@ extension FitHeap {
     /// do not overlap `old`'s unless `new == old`.
     @inline(__always)
     mutating func replaceAtHead(_ old: UInt, size: UInt, by new: UInt, size newSize: UInt) -> Bool {
-        guard loadWord(Self.previousLinkAddress(old)) == 0 else { return false }
+        guard loadWord(Self.previousLinkAddress(old)) == 0, Self.sameBin(size, newSize) else { return false }
         let (first, second) = Self.bin(ofSize: size)
-        let (newFirst, newSecond) = Self.bin(ofSize: newSize)
-        guard first == newFirst && second == newSecond else { return false }
         let next = loadWord(Self.nextLinkAddress(old))
         storeWord(next, Self.nextLinkAddress(new))
         storeWord(0, Self.previousLinkAddress(new))
@@ -173,7 +219,7 @@ extension FitHeap {
                 let fit = bestFit(holding: size, inBin: own.first, own.second)
                 if fit != 0 { return fit }
             }
-            let (first, second) = Self.bin(ofSize: Self.roundUpToBin(size))
+            let (first, second) = Self.roundedUpBin(ofSize: size, own: own)
             if first < firstLevelCount {
                 let row = UInt32(secondLevelMap(first).pointee) & (UInt32.max &<< UInt32(truncatingIfNeeded: second))
                 if row != 0 {

@@ -155,15 +155,27 @@ extension FitHeap {
     @inline(__always)
     mutating func carve(_ block: UInt, size: UInt, gap: UInt, request: UInt) -> UInt {
         let rest = size &- gap &- request
-        if gap == 0 && rest >= Self.minimumBlock
-            && replaceAtHead(block, size: size, by: block &+ request, size: rest) {
-            // The usual split: the rest takes the block's place at the head
-            // of the same bin. Its successor already knows its predecessor
-            // is free.
-            Self.writeHeader(block &+ request, size: rest, flags: Self.previousInUseBit)
-            storeWord(UInt32(truncatingIfNeeded: rest), Self.footerAddress(block &+ request, size: rest))
-            Self.writeHeader(block, size: request, flags: Self.inUseBit | Self.previousInUseBit)
-            return block
+        if gap == 0 {
+            if rest >= Self.minimumBlock && replaceAtHead(block, size: size, by: block &+ request, size: rest) {
+                // The usual split: the rest takes the block's place at the
+                // head of the same bin. Its successor already knows its
+                // predecessor is free.
+                Self.writeHeader(block &+ request, size: rest, flags: Self.previousInUseBit)
+                storeWord(UInt32(truncatingIfNeeded: rest), Self.footerAddress(block &+ request, size: rest))
+                Self.writeHeader(block, size: request, flags: Self.inUseBit | Self.previousInUseBit)
+                return block
+            }
+        } else if rest >= Self.minimumBlock && replaceAtHead(block, size: size, by: block &+ gap &+ request, size: rest) {
+            // The same for an aligned request (a class page): the rest takes
+            // the block's place, and the gap in front becomes a free block or
+            // fragment of its own. It cannot share that bin: a gap and a rest
+            // both of that bin's sizes would sum to more than the block.
+            let start = block &+ gap
+            Self.writeHeader(start &+ request, size: rest, flags: Self.previousInUseBit)
+            storeWord(UInt32(truncatingIfNeeded: rest), Self.footerAddress(start &+ request, size: rest))
+            writeFreeBlock(block, size: gap)
+            Self.writeHeader(start, size: request, flags: Self.inUseBit)
+            return start
         }
         removeFromBin(block, size: size)
         var start = block
@@ -222,12 +234,14 @@ extension FitHeap {
                     // whole belongs to: only its size changes.
                     Self.writeHeader(start, size: total, flags: Self.previousInUseBit)
                     storeWord(UInt32(truncatingIfNeeded: total), Self.footerAddress(start, size: total))
-                    Self.setPreviousInUse(start &+ total, false)
+                    if !nextIsFree { Self.setPreviousInUse(start &+ total, false) }
                     return
                 }
                 removeFromBin(start, size: previousSize)
             }
         }
-        makeFree(start, size: total)
+        // The block after a free next block already knows its predecessor is free.
+        writeFreeBlock(start, size: total)
+        if !nextIsFree { Self.setPreviousInUse(start &+ total, false) }
     }
 }

@@ -176,6 +176,8 @@ public struct FitHeap: ~Copyable {
     }
 
     /// A block for `byteCount` bytes at the heap's own 8-byte alignment.
+    /// (Inlined into its one way out, so that a large block costs one call.)
+    @inline(__always)
     mutating func allocateBlock(byteCount: UInt) -> UnsafeMutableRawPointer? {
         guard let request = blockSize(forRequest: byteCount) else { return outOfMemory() }
         let block = findFreeBlock(holding: request)
@@ -193,6 +195,8 @@ public struct FitHeap: ~Copyable {
     /// which blocks of sizes that are multiples of 16 keep. Else a block
     /// that holds the request after the largest possible gap,
     /// `alignment - 8` bytes (payloads are 8-aligned). Two searches at most.
+    /// (Inlined into its one way out, as ``allocateBlock(byteCount:)``.)
+    @inline(__always)
     mutating func allocateAligned(byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
         guard let request = blockSize(forRequest: byteCount) else { return outOfMemory() }
         let candidate = findFreeBlock(holding: request)
@@ -264,6 +268,15 @@ public struct FitHeap: ~Copyable {
     /// a caller holding the heap inside a larger global (the slab's) reads
     /// them without Swift copying that global first.
     static func lookUpLiveBlock(_ payload: UInt, firstBlock: UInt, sentinel: UInt) -> FitBlockLookup {
+        lookUpLiveBlockInlined(payload, firstBlock: firstBlock, sentinel: sentinel)
+    }
+
+    /// ``lookUpLiveBlock(_:firstBlock:sentinel:)`` inlined into its caller:
+    /// for the slab's free of a large block, whose worst case it is part of
+    /// (the call, and the result passed back as an enum, cost about 15
+    /// instructions); other callers share the one out-of-line copy.
+    @inline(__always)
+    static func lookUpLiveBlockInlined(_ payload: UInt, firstBlock: UInt, sentinel: UInt) -> FitBlockLookup {
         let block = payload &- Self.headerBytes
         // One unsigned compare rejects both sides (and everything when unconfigured).
         guard block &- firstBlock < sentinel &- firstBlock else { return .misuse(.foreignPointer, 0) }

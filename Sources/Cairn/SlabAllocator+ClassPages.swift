@@ -50,13 +50,23 @@ extension SlabAllocator {
         // or cached, and its list is not empty. (The head is taken off here,
         // not through `unlinkPartial`: it has no previous page, and the
         // general unlink costs random churn about 2 instructions a call.)
-        let partial = record.pointee.partialHead
+        var partial = record.pointee.partialHead
         if partial != PageDescriptor.noPage {
-            let d = descriptor(UInt(partial))
+            var d = descriptor(UInt(partial))
             let next = d.pointee.next
-            record.pointee.partialHead = next
-            if next != PageDescriptor.noPage { descriptor(UInt(next)).pointee.prev = PageDescriptor.noPage }
-            d.pointee.next = PageDescriptor.noPage
+            if d.pointee.used == 0 && next != PageDescriptor.noPage {
+                // The head is the class's kept empty page (see
+                // ``linkPartial(_:_:)``): the page behind it, the one most
+                // recently made partial, serves first, as it would if the
+                // empty page were not kept at the head.
+                partial = next
+                d = descriptor(UInt(partial))
+                unlinkPartial(UInt(partial), record)
+            } else {
+                record.pointee.partialHead = next
+                if next != PageDescriptor.noPage { descriptor(UInt(next)).pointee.prev = PageDescriptor.noPage }
+                d.pointee.next = PageDescriptor.noPage
+            }
             record.pointee.cacheHead = d.pointee.freeList
             record.pointee.cachePage = partial
             d.pointee.freeList = PageDescriptor.noBlock
@@ -73,9 +83,11 @@ extension SlabAllocator {
         return rawPointer(pageAddress(page))
     }
 
-    /// A page other than the cache page gained a free block: it was full
-    /// (`wasFull`) and joins the partial list, or it has no block in use
-    /// any more, or both.
+    /// A page other than the cache page has no block in use any more
+    /// (`free` tests `used` and comes here straight, through its way out;
+    /// a full page that gains a free block and is not empty only joins the
+    /// partial list, ``linkPartial(_:_:)``). `wasFull`: it was full before
+    /// this free, so it is on no list yet.
     ///
     /// An empty page goes back to the fit heap, unless it would be the class's
     /// only partial page: then the class keeps it on its partial list, so
@@ -86,20 +98,8 @@ extension SlabAllocator {
     /// page besides its cache page (a second one finds the list not empty).
     /// A class grows only when every page it holds is full.
     @inline(__always)
-    mutating func pageGainedFreeBlock(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>, wasFull: Bool) {
-        if descriptor(page).pointee.used != 0 {
-            linkPartial(page, record)
-            return
-        }
-        pageEmptied(page, record, wasFull: wasFull)
-    }
-
-    /// The rarer half of ``pageGainedFreeBlock(_:_:wasFull:)``, out of line
-    /// so that filing a page on the partial list, the frequent half, keeps
-    /// its registers free.
-    @inline(never)
     mutating func pageEmptied(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>, wasFull: Bool) {
-        if !wasFull { unlinkPartial(page, record) }
+        if !wasFull { unlinkPartialInlined(page, record) }
         if record.pointee.partialHead == PageDescriptor.noPage {
             linkPartial(page, record)
         } else {
@@ -109,9 +109,11 @@ extension SlabAllocator {
 
     /// Memory is short: gives back to the fit heap every cache page none of whose blocks is
     /// in use and the empty page a class may keep on its partial list
-    /// (checked builds first empty the quarantine). O(classes + cached
-    /// blocks + partial pages). True when anything came back. (Never
-    /// inlined: it runs only when the fit heap cannot serve.)
+    /// (checked builds first empty the quarantine). O(classes × blocks per
+    /// page): a class's kept partial page is found in O(1), its cache page
+    /// is known empty by counting its cache; nothing grows with the page
+    /// count. True when anything came back. (Never inlined: it runs only
+    /// when the fit heap cannot serve.)
     @inline(never)
     mutating func reclaimPages() -> Bool {
         var reclaimed = false
@@ -149,29 +151,38 @@ extension SlabAllocator {
     }
 
     /// Gives back the empty page the class keeps on its partial list, if
-    /// any (at most one: see ``pageGainedFreeBlock(_:_:wasFull:)``). The
-    /// walk is bounded by the page count even if the list was damaged.
+    /// any (at most one: see ``pageEmptied(_:_:wasFull:)``): it
+    /// heads the list (see ``linkPartial(_:_:)``), so this is O(1), not a
+    /// walk over the class's partial pages.
     mutating func releaseEmptyPartialPage(_ record: UnsafeMutablePointer<SizeClassRecord>) -> Bool {
-        var page = record.pointee.partialHead
-        var steps: UInt = 0
-        while page != PageDescriptor.noPage && steps < pageCount {
-            let d = descriptor(UInt(page))
-            if d.pointee.used == 0 {
-                unlinkPartial(UInt(page), record)
-                releaseClassPage(UInt(page))
-                return true
-            }
-            page = d.pointee.next
-            steps &+= 1
-        }
-        return false
+        let page = UInt(record.pointee.partialHead)
+        guard page != UInt(PageDescriptor.noPage), descriptor(page).pointee.used == 0 else { return false }
+        unlinkPartial(page, record)
+        releaseClassPage(page)
+        return true
     }
 
-    /// Pushes `page` on the front of the class's partial list.
+    /// Pushes `page` on the front of the class's partial list, or right
+    /// behind its head when the head is the class's kept empty page: that
+    /// page stays at the head, where ``releaseEmptyPartialPage(_:)`` finds
+    /// it without a walk. (A page is kept only when the list is empty, so
+    /// it starts at the head; ``refill(ofClass:)`` serves the page behind
+    /// it first, so the order blocks are handed out in is unchanged.)
     @inline(__always)
     mutating func linkPartial(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>) {
         let d = descriptor(page)
         let head = record.pointee.partialHead
+        if head != PageDescriptor.noPage {
+            let first = descriptor(UInt(head))
+            if first.pointee.used == 0 {
+                let next = first.pointee.next
+                d.pointee.prev = head
+                d.pointee.next = next
+                if next != PageDescriptor.noPage { descriptor(UInt(next)).pointee.prev = UInt16(truncatingIfNeeded: page) }
+                first.pointee.next = UInt16(truncatingIfNeeded: page)
+                return
+            }
+        }
         d.pointee.prev = PageDescriptor.noPage
         d.pointee.next = head
         if head != PageDescriptor.noPage { descriptor(UInt(head)).pointee.prev = UInt16(truncatingIfNeeded: page) }
@@ -180,6 +191,15 @@ extension SlabAllocator {
 
     /// Takes `page` off the class's partial list.
     mutating func unlinkPartial(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>) {
+        unlinkPartialInlined(page, record)
+    }
+
+    /// ``unlinkPartial(_:_:)`` inlined into its caller: for
+    /// ``pageEmptied(_:_:wasFull:)``, on the path of a page release, the
+    /// worst free of a class block. The refill calls the out-of-line one:
+    /// inlined there, it lengthens the page take, the worst allocation.
+    @inline(__always)
+    mutating func unlinkPartialInlined(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>) {
         let d = descriptor(page)
         let next = d.pointee.next
         let prev = d.pointee.prev

@@ -36,11 +36,18 @@ extension SlabAllocator {
     /// a class holds serves only that class, and on a nearly full heap the
     /// blocks it would hold cost less as fit-heap blocks (4 bytes of header
     /// each) than as a page that other sizes cannot use.
+    ///
+    /// Straight to the fit heap's aligned search (the page size is a power
+    /// of two above 8, so the general entry's tests are known answers), and
+    /// counted as exactly one page: the fit heap cuts a block to its
+    /// request, so its header need not be read back.
     mutating func takeClassPage() -> UInt? {
         let pageSize = pageMask &+ 1
-        guard bytesInUse &+ pageSize <= classPageLimit, let block = takeFitBlock(byteCount: pageSize &- FitHeap.headerBytes, alignment: pageSize) else {
-            return nil
-        }
+        guard bytesInUse &+ pageSize <= classPageLimit,
+              let block = FitHeap.allocateAligned(&fit, byteCount: pageSize &- FitHeap.headerBytes, alignment: pageSize)
+        else { return nil }
+        bytesInUse &+= pageSize
+        if bytesInUse > peakBytesInUse { peakBytesInUse = bytesInUse }
         pagesInUse &+= 1
         return (address(of: block) &- arenaBase) &>> pageShift
     }
@@ -48,44 +55,52 @@ extension SlabAllocator {
     /// Gives an empty class page back to the fit heap, where it merges with
     /// its free neighbours. A later free of one of its old block addresses
     /// (a double free) is judged by the fit heap's header check, which reads
-    /// the word before the address: the last word of each carved block is
-    /// zeroed first, so that it reads as no header (size 0), never as the
-    /// program's stale data that looks like one (a small integer often
-    /// does). One store a block; the first block's word is the page's own
-    /// fit-heap header.
+    /// the word before the address: the last word of each carved block must
+    /// then read as no header, never as the program's stale data that looks
+    /// like one (a small integer often does). Every carved block of an
+    /// empty page has been freed, and a free writes that word
+    /// (``releaseBlock(offset:page:_:_:)``; a checked build poisons it), so
+    /// this is O(1): no walk over the page's blocks. The first block's word
+    /// is the page's own fit-heap header.
+    ///
+    /// A class page's fit-heap block is one page (see ``takeClassPage()``),
+    /// so its size is not read back from its header.
+    @inline(__always)
     mutating func releaseClassPage(_ page: UInt) {
-        let start = pageAddress(page)
-        let d = descriptor(page)
-        let blockSize = UInt(classRecord(UInt(pageState(page))).pointee.blockSize)
-        var end = start &+ blockSize
-        let carvedEnd = start &+ UInt(d.pointee.carved)
-        while end <= carvedEnd {
-            storeWord(0, end &- 4)
-            end &+= blockSize
-        }
         setPageState(page, PageDescriptor.notClassPage)
         pagesInUse &-= 1
-        releaseFitBlock(start)
+        Self.releaseFitBlock(&self, header: pageAddress(page) &- FitHeap.headerBytes, size: pageMask &+ 1)
     }
 
     /// Returns a live fit-heap block (validated by the caller). Precondition:
     /// `block` is the payload of a live fit-heap block.
     mutating func releaseFitBlock(_ block: UInt) {
-        let size = FitHeap.blockBytes(ofPayload: block)
-        bytesInUse &-= size
-        fit.releaseBlock(block &- FitHeap.headerBytes, size: size)
+        Self.releaseFitBlock(&self, header: block &- FitHeap.headerBytes, size: FitHeap.blockBytes(ofPayload: block))
+    }
+
+    /// Returns the live fit-heap block whose header is at `header`, of
+    /// `size` bytes (both known to the caller). The one copy of the fit
+    /// heap's merge in the slab (each copy is about 600 bytes of flash).
+    @inline(never)
+    static func releaseFitBlock(_ heap: inout SlabAllocator, header: UInt, size: UInt) {
+        heap.bytesInUse &-= size
+        heap.fit.releaseBlock(header, size: size)
     }
 
     /// Frees a block outside every class page: a live fit-heap block is
     /// released; anything else is reported by the kind of misuse it is.
+    /// (Inlined into its one way out: one call less on a large free.)
+    @inline(__always)
     mutating func deallocateLarge(_ block: UInt, caller: UInt) {
-        switch FitHeap.lookUpLiveBlock(block, firstBlock: fit.firstBlock, sentinel: fit.sentinel) {
+        switch FitHeap.lookUpLiveBlockInlined(block, firstBlock: fit.firstBlock, sentinel: fit.sentinel) {
+        #if CAIRN_CHECKED
         case .live:
-            #if CAIRN_CHECKED
             quarantineLargeBlock(block, caller: caller)
-            #else
-            releaseFitBlock(block)
-            #endif
+        #else
+        case .live(let header, let size):
+            // The look-up has read the size: no second read of the header.
+            Self.releaseFitBlock(&self, header: header, size: size)
+        #endif
         case .misuse(let kind, _):
             Self.reportMisuse(&self, kind, block, -1, caller)
         }

@@ -29,7 +29,8 @@
 ///   empty page when it would be its only partial page (so a round of
 ///   blocks that spans pages does not send a page to the fit heap and
 ///   back each round); when the fit heap cannot serve, those empty pages
-///   are given back: O(C + cached blocks + partial pages). A class that
+///   are given back: O(C × blocks per page), nothing that grows with the
+///   page count (the kept page heads its partial list). A class that
 ///   cannot get a page even then serves the block from the fit heap.
 ///
 /// Noncopyable: two copies would hand out the same memory.
@@ -332,6 +333,16 @@ public struct SlabAllocator: ~Copyable {
                                _ record: UnsafeMutablePointer<SizeClassRecord>) {
         let block = arenaBase &+ offset
         let offset32 = UInt32(truncatingIfNeeded: offset)
+        #if !CAIRN_CHECKED
+        // The block's last word, the word before the next block, reads as
+        // no fit-heap header once its page goes back to the fit heap (see
+        // ``releaseClassPage(_:)``): an offset has bits 0 and 1 clear, a free
+        // block whose predecessor is free, which the fit heap's check
+        // refuses. Written before the link, which covers it in an 8-byte
+        // block (whose link words refuse just as well). A checked build's
+        // poison does the same.
+        storeWord(offset32, block &+ UInt(record.pointee.blockSize) &- 4)
+        #endif
         if UInt(record.pointee.cachePage) == page {
             // The cache page's `used` counts cached blocks: nothing to update.
             Self.writeFreeLink(record.pointee.cacheHead, into: block)
@@ -346,8 +357,10 @@ public struct SlabAllocator: ~Copyable {
         // The first free block of a full page puts it on the partial list;
         // the last block in use leaving keeps the page for the class or
         // sends it back to the fit heap.
-        if link == PageDescriptor.noBlock || used == 0 {
-            Self.pageGainedFreeBlock(&self, page, record, wasFull: link == PageDescriptor.noBlock)
+        if used == 0 {
+            Self.pageEmptied(&self, page, record, wasFull: link == PageDescriptor.noBlock)
+        } else if link == PageDescriptor.noBlock {
+            Self.linkPartial(&self, page, record)
         }
     }
 
@@ -482,9 +495,15 @@ public struct SlabAllocator: ~Copyable {
     }
 
     @inline(never)
-    static func pageGainedFreeBlock(_ heap: inout SlabAllocator, _ page: UInt,
-                                    _ record: UnsafeMutablePointer<SizeClassRecord>, wasFull: Bool) {
-        heap.pageGainedFreeBlock(page, record, wasFull: wasFull)
+    static func pageEmptied(_ heap: inout SlabAllocator, _ page: UInt,
+                            _ record: UnsafeMutablePointer<SizeClassRecord>, wasFull: Bool) {
+        heap.pageEmptied(page, record, wasFull: wasFull)
+    }
+
+    @inline(never)
+    static func linkPartial(_ heap: inout SlabAllocator, _ page: UInt,
+                            _ record: UnsafeMutablePointer<SizeClassRecord>) {
+        heap.linkPartial(page, record)
     }
 
     // MARK: - Table access (the only index arithmetic on the metadata)

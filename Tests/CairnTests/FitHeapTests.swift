@@ -146,6 +146,24 @@ final class FitHeapTests: XCTestCase {
         XCTAssertTrue(FitHeap.bin(ofSize: 96) == (2, 1))
     }
 
+    func testEverySizeLandsInTheBinWhoseRangeHoldsIt() {
+        // Bin (f, s) holds [2^(f+4) + s * 2^(f+3), 2^(f+4) + (s+1) * 2^(f+3)):
+        // checked for every size to 64 KiB and around each power of two
+        // above, against the bin computed without its shortcut for blocks
+        // that all have the second level's bits.
+        XCTAssertTrue(FitHeap.minimumBlockHasSecondLevelBits)
+        func check(_ size: UInt) {
+            let bin = FitHeap.bin(ofSize: size)
+            let low = (UInt(1) << (bin.first + 4)) + bin.second * (UInt(1) << (bin.first + 3))
+            XCTAssertTrue(low <= size && size < low + (UInt(1) << (bin.first + 3)), "\(size) in bin \(bin)")
+        }
+        var size: UInt = 16
+        while size <= 1 << 16 { check(size); size += 8 }
+        for power in UInt(17)...31 {
+            for delta in [-16, -8, 0, 8, 16] { check(UInt(Int(1 << power) + delta)) }
+        }
+    }
+
     // MARK: - Sizes, alignment, exhaustion
 
     func testEveryBlockIsAlignedAsAskedAndInsideTheRegion() throws {
@@ -410,6 +428,54 @@ final class FitHeapTests: XCTestCase {
         let gapBytes = b.address - 4 - (a.address + 12)
         let inGap = try f.allocate(gapBytes - 4)
         XCTAssertEqual(inGap.address, a.address + 16, "the gap is an ordinary free block")
+        f.assertIntact()
+    }
+
+    func testAlignedBlockCutAfterAGapLeavesTheRestAtTheHeadOfItsBin() throws {
+        // One large free block that starts off the alignment: the aligned
+        // block is cut after a gap, and the rest, still in the block's bin,
+        // takes its place at that bin's head (the next request of that bin
+        // gets it), while the gap is a free block of its own bin.
+        let f = try FitFixture(bytes: 16384)
+        let a = try f.allocate(8)
+        let b = try f.allocate(1020, alignment: 1024)
+        XCTAssertEqual(b.address % 1024, 0)
+        XCTAssertEqual(f.header(b) & ~7, 1024, "the block is cut to its request")
+        let s = f.heap.statistics
+        XCTAssertEqual(s.freeBlocks, 2, "the gap before b and the rest after it")
+        f.assertIntact()
+        let restStart = b.address + 1024
+        let fromRest = try f.allocate(8000)
+        XCTAssertEqual(fromRest.address, restStart, "the rest heads the large bin")
+        let gapBytes = b.address - 4 - (a.address + 12)
+        let inGap = try f.allocate(gapBytes - 4)
+        XCTAssertEqual(inGap.address, a.address + 16, "the gap is an ordinary free block")
+        f.assertIntact()
+        for block in [a, b, fromRest, inGap] { f.heap.deallocate(block) }
+        XCTAssertEqual(f.heap.statistics.freeBlocks, 1)
+        f.assertIntact()
+    }
+
+    func testAlignedBlockWhoseRestChangesBinLeavesTheRestInItsOwnBin() throws {
+        // The rest falls below the block's bin: it leaves that bin (its
+        // bitmap bit cleared when it was the only one) and joins its own.
+        let f = try FitFixture(bytes: 4096)
+        let a = try f.allocate(8)
+        let big = try f.allocate(f.heap.capacity - 16 - 2048 - 4)   // leaves one free block of 2048 bytes
+        f.heap.deallocate(a)
+        XCTAssertEqual(f.heap.statistics.freeBlocks, 2)
+        let b = try f.allocate(508, alignment: 512)
+        XCTAssertEqual(b.address % 512, 0)
+        f.assertIntact()
+        let s = f.heap.statistics
+        XCTAssertEqual(s.bytesInUse + s.freeBytes, s.capacity)
+        // Everything that is free still serves: the rest, then the gap.
+        let rest = s.largestFreeBlock
+        let fromRest = try f.allocate(rest - 4)
+        XCTAssertEqual(fromRest.address, b.address + 512)
+        f.assertIntact()
+        for block in [b, fromRest, big] { f.heap.deallocate(block) }
+        XCTAssertEqual(f.heap.statistics.freeBlocks, 1)
         f.assertIntact()
     }
 
@@ -749,6 +815,41 @@ final class FitHeapTests: XCTestCase {
     }
 
     // MARK: - Integrity check
+
+    /// `sameBin` (no count of leading zeros) agrees with `bin(ofSize:)` on
+    /// every pair of sizes up to 4 KiB, and on pairs around each power of
+    /// two up to 2 GiB.
+    func testSameBinAgreesWithTheBinOfEachSize() {
+        func check(_ a: UInt, _ b: UInt) {
+            let expected = FitHeap.bin(ofSize: a) == FitHeap.bin(ofSize: b)
+            XCTAssertEqual(FitHeap.sameBin(a, b), expected, "\(a) and \(b)")
+        }
+        for a in stride(from: UInt(16), through: 4096, by: 8) {
+            for b in stride(from: UInt(16), through: 4096, by: 8) { check(a, b) }
+        }
+        var sizes: [UInt] = []
+        for power in 4..<31 {
+            let p = UInt(1) << power
+            sizes += [p - 8, p, p + 8, p + p / 2 - 8, p + p / 2, p + p / 2 + 8].filter { $0 >= 16 }
+        }
+        for a in sizes { for b in sizes { check(a, b) } }
+    }
+
+    /// `roundedUpBin` (one count of leading zeros) is the bin of the size
+    /// rounded up to a bin boundary, for every size up to 64 KiB and around
+    /// each power of two up to 2 GiB.
+    func testRoundedUpBinIsTheBinOfTheRoundedSize() {
+        var sizes = Array(stride(from: UInt(16), through: 65536, by: 8))
+        for power in 4..<31 {
+            let p = UInt(1) << power
+            sizes += [p - 8, p, p + 8, p + p / 2 - 8, p + p / 2, p + p / 2 + 8].filter { $0 >= 16 }
+        }
+        for size in sizes {
+            let expected = FitHeap.bin(ofSize: FitHeap.roundUpToBin(size))
+            let found = FitHeap.roundedUpBin(ofSize: size, own: FitHeap.bin(ofSize: size))
+            XCTAssertTrue(found == expected, "\(size): \(found) against \(expected)")
+        }
+    }
 
     func testIntegrityCheckNamesACorruptedFooterHeaderOrBitmap() throws {
         let f = try FitFixture()

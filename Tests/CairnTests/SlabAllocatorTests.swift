@@ -282,6 +282,39 @@ final class SlabAllocatorTests: XCTestCase {
         heap.slab.deallocate(small)
         XCTAssertEqual(MisuseRecorder.kinds, [])
     }
+
+    func testCountersAgreeWithTheFitHeapAsPagesAndLargeBlocksComeAndGo() throws {
+        // A class page is counted as one page without its header being read
+        // back, a large free passes on the size its check read, and every
+        // release goes through one merge: the counters must agree with the
+        // fit heap's own blocks (the integrity check walks them) at each
+        // step, whichever way a block goes back.
+        let heap = try SlabFixture()
+        let pageSize = heap.slab.pageSize
+        var small: [UnsafeMutableRawPointer] = []
+        while heap.slab.statistics.classPages < 3 {
+            small.append(try XCTUnwrap(heap.slab.allocate(byteCount: 200, alignment: 8)))
+        }
+        XCTAssertEqual(heap.slab.statistics.bytesInUse, 3 * pageSize)
+        XCTAssertTrue(heap.slab.checkIntegrity().isValid)
+        var large: [UnsafeMutableRawPointer] = []
+        for _ in 0..<3 { large.append(try XCTUnwrap(heap.slab.allocate(byteCount: 2048, alignment: 8))) }
+        large.sort { $0.address < $1.address }
+        XCTAssertTrue(heap.slab.checkIntegrity().isValid)
+        // The middle one last: it merges with a free block on both sides.
+        for block in [large[0], large[2], large[1]] {
+            heap.slab.deallocate(block)
+            XCTAssertTrue(heap.slab.checkIntegrity().isValid)
+        }
+        for block in small {
+            heap.slab.deallocate(block)
+            XCTAssertTrue(heap.slab.checkIntegrity().isValid)
+        }
+        XCTAssertEqual(MisuseRecorder.kinds, [])
+        // What went back serves a block of half the heap.
+        XCTAssertNotNil(heap.slab.allocate(byteCount: heap.slab.statistics.capacity / 2, alignment: 8))
+        XCTAssertTrue(heap.slab.checkIntegrity().isValid)
+    }
 }
 
 // These pin the release build's exact geometry.

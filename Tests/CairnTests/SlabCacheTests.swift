@@ -126,6 +126,85 @@ final class SlabCacheTests: XCTestCase {
         XCTAssertTrue(heap.slab.checkIntegrity().isValid)
     }
 
+    func testEachClassPageCountsExactlyOnePageAsItComesAndGoes() throws {
+        // A page taken is counted as one page without its header being read
+        // back, and given back the same way: the counters must agree with
+        // the fit heap's own blocks (the integrity check compares them).
+        let heap = try SlabFixture()
+        let pageSize = heap.slab.pageSize
+        XCTAssertEqual(heap.slab.statistics.bytesInUse, 0)
+        let blocks = try blocksFilling(pages: 3, heap)
+        XCTAssertEqual(heap.slab.statistics.bytesInUse, 3 * pageSize)
+        XCTAssertEqual(heap.slab.statistics.peakBytesInUse, 3 * pageSize)
+        XCTAssertTrue(heap.slab.checkIntegrity().isValid)
+        for block in blocks[0..<6] { heap.slab.deallocate(block) }
+        XCTAssertEqual(heap.slab.statistics.classPages, 2, "one emptied page kept, the other given back")
+        XCTAssertEqual(heap.slab.statistics.bytesInUse, 2 * pageSize)
+        XCTAssertEqual(heap.slab.statistics.peakBytesInUse, 3 * pageSize)
+        XCTAssertTrue(heap.slab.checkIntegrity().isValid)
+        // The page given back serves any size at once.
+        let large = try XCTUnwrap(heap.slab.allocate(byteCount: pageSize - 4, alignment: 8))
+        XCTAssertEqual(heap.slab.statistics.bytesInUse, 3 * pageSize)
+        heap.slab.deallocate(large)
+        for block in blocks[6..<9] { heap.slab.deallocate(block) }
+        XCTAssertEqual(heap.slab.statistics.bytesInUse, heap.slab.statistics.classPages * pageSize)
+        XCTAssertTrue(heap.slab.checkIntegrity().isValid)
+    }
+
+    /// The kept empty page heads its class's partial list whatever joins
+    /// the list after it, so a dry fit heap finds it without a walk; pages
+    /// that became partial after it still serve first.
+    func testTheKeptEmptyPageHeadsThePartialListAndPartialPagesServeFirst() throws {
+        let heap = try SlabFixture()
+        let sizeClass = try XCTUnwrap(heap.slab.sizeClass(for: 256, alignment: 8))
+        let record = heap.slab.classRecord(sizeClass)
+        // Four full pages, the fourth the cache page.
+        let blocks = try blocksFilling(pages: 4, heap)
+        let first = heap.page(of: blocks[0])
+        for block in blocks[0..<3] { heap.slab.deallocate(block) }
+        XCTAssertEqual(UInt(record.pointee.partialHead), first, "kept, at the head")
+        // Two more pages become partial: each goes behind the kept page.
+        heap.slab.deallocate(blocks[3])
+        heap.slab.deallocate(blocks[6])
+        XCTAssertEqual(UInt(record.pointee.partialHead), first)
+        XCTAssertEqual(UInt(heap.slab.descriptor(first).pointee.next), heap.page(of: blocks[6]))
+        XCTAssertEqual(UInt(heap.slab.descriptor(heap.page(of: blocks[6])).pointee.next), heap.page(of: blocks[3]))
+        XCTAssertTrue(heap.slab.checkIntegrity().isValid)
+        // The cache page is full: the refill takes the page made partial
+        // last, as it would with no page kept; the kept page stays.
+        XCTAssertEqual(heap.slab.allocate(byteCount: 256, alignment: 8), blocks[6])
+        XCTAssertEqual(UInt(record.pointee.partialHead), first)
+        XCTAssertEqual(heap.slab.allocate(byteCount: 256, alignment: 8), blocks[3])
+        // Only the kept page is left: it serves, its blocks already free.
+        let again = Set((0..<3).compactMap { _ in heap.slab.allocate(byteCount: 256, alignment: 8) })
+        XCTAssertEqual(again, Set(blocks[0..<3]))
+        XCTAssertEqual(record.pointee.partialHead, PageDescriptor.noPage)
+        XCTAssertEqual(heap.slab.statistics.classPages, 4)
+        XCTAssertTrue(heap.slab.checkIntegrity().isValid)
+        XCTAssertEqual(MisuseRecorder.kinds, [])
+    }
+
+    /// Reclaiming finds the kept page at the head of a long partial list.
+    func testADryFitHeapTakesTheKeptPageBackFromTheHeadOfALongPartialList() throws {
+        let heap = try SlabFixture()
+        let sizeClass = try XCTUnwrap(heap.slab.sizeClass(for: 256, alignment: 8))
+        let record = heap.slab.classRecord(sizeClass)
+        let blocks = try blocksFilling(pages: 6, heap)
+        let first = heap.page(of: blocks[0])
+        for block in blocks[0..<3] { heap.slab.deallocate(block) }
+        // Pages 2 to 5 partial, behind the kept page.
+        for page in 1..<5 { heap.slab.deallocate(blocks[3 * page]) }
+        XCTAssertEqual(UInt(record.pointee.partialHead), first)
+        let freeBytes = heap.slab.statistics.freeBytes
+        XCTAssertTrue(heap.slab.releaseEmptyPartialPage(record))
+        XCTAssertEqual(heap.slab.pageState(first), PageDescriptor.notClassPage)
+        XCTAssertEqual(heap.slab.statistics.freeBytes, freeBytes + heap.slab.pageSize)
+        XCTAssertEqual(UInt(record.pointee.partialHead), heap.page(of: blocks[12]))
+        // Nothing empty is left on the list.
+        XCTAssertFalse(heap.slab.releaseEmptyPartialPage(record))
+        XCTAssertTrue(heap.slab.checkIntegrity().isValid)
+    }
+
     func testADryFitHeapTakesTheKeptEmptyPageBack() throws {
         let heap = try SlabFixture()
         let blocks = try blocksFilling(pages: 2, heap)

@@ -8,10 +8,12 @@ import XCTest
 /// by FitHeap's header check alone, which cannot tell a word that looks
 /// like a header from a real one (FitHeap's documentation). Whatever the
 /// page's blocks held (the caller's data, or what an earlier configuration
-/// left there) must therefore not survive its going back: an emptied page
-/// is zeroed as it goes back (`releaseClassPage`), so the word before an
-/// old block reads as no header. The fuzz program found it as a freed block
-/// that still had a usable size (FuzzRegressions).
+/// left there) must therefore not survive its going back: each freed class
+/// block's last word is written with a value that reads as no header
+/// (`releaseBlock`; a checked build's poison does the same), so the word
+/// before an old block of an emptied page reads as no header, and the page
+/// goes back in O(1) (`releaseClassPage`). The fuzz program found it as a
+/// freed block that still had a usable size (FuzzRegressions).
 final class ClassPageReleaseRegressions: XCTestCase {
     override func setUp() { MisuseRecorder.reset() }
 
