@@ -64,10 +64,16 @@ ASSUMED_FALSE = ["heapWasUnconfigured"]
 # literal target), which the analysis cannot follow: the misuse report's
 # call of the misuse handler (it prints; reached only on a bad pointer),
 # which the bump allocator makes from its free and the heap router from a
-# free it refuses (a tail call the line table leaves in the router). Anywhere
-# else an indirect call stops the analysis. A substring of the demangled
-# name: the symbol's, or the inlined function's that the line table gives.
-INDIRECT_CALLERS = ["reportMisuse(", "MisuseReport.send(", "BumpAllocator.deallocate(", "HeapRouter.deallocate<", "RoutedPlatformHeap.deallocate("]
+# free it refuses (a tail call the line table leaves in the router); and
+# the calls into the regions after the first (`cairn_add_region`), whose
+# table is set only when a firmware adds one: the stated figures are for a
+# heap of one region (each added region can add its own path, the same
+# code over another allocator). Anywhere else an indirect call stops the
+# analysis. A substring of the demangled name: the symbol's, or the
+# inlined function's that the line table gives.
+INDIRECT_CALLERS = ["reportMisuse(", "MisuseReport.send(", "BumpAllocator.deallocate(", "HeapRouter.deallocate<", "RoutedPlatformHeap.deallocate(",
+                    "allocateInOtherRegions(", "otherRegion(holding:", "freeOutsideArena(",
+                    "OutOfLineHeap.resizeOrMeasure(", "OutOfLineHeap.usableSize(", "OutOfLineHeap.deallocate("]
 
 # --- Loop bounds ---------------------------------------------------------------
 #
@@ -630,11 +636,16 @@ class Program:
             return found
 
         # The header's function; else the one entry the body's functions
-        # name; else the symbol holding the loop.
+        # name (where they name several, as when loops nested in the body
+        # were inlined, the one the symbol holding the loop names); else
+        # the symbol holding the loop.
         found = matches(where)
         if not found:
             names = {self.pretty(self.code[a].function) for a in body}
-            found = sorted({i for name in names for i in matches(name)}) or matches(holder)
+            found = sorted({i for name in names for i in matches(name)})
+            if len(found) > 1:
+                found = [i for i in matches(holder) if i in found] or found
+            found = found or matches(holder)
         if len(found) != 1:
             if self.list_loops:
                 self.unbounded.add((where, holder, ins.line))
