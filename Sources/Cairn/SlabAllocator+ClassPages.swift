@@ -22,7 +22,7 @@ extension SlabAllocator {
             reclaimed = true
             // A flushed quarantine may have refilled this very cache.
             let record = classRecord(sizeClass)
-            if record.pointee.cacheHead != PageDescriptor.noBlock { return popCache(record) }
+            if record.pointee.cacheHead != PageDescriptor.noBlock, let block = popCache(record) { return block }
         }
         outOfMemoryCount &+= 1
         return nil
@@ -39,7 +39,8 @@ extension SlabAllocator {
         if cachePage != UInt(PageDescriptor.noPage) {
             let d = descriptor(cachePage)
             let carved = UInt(d.pointee.carved)
-            if carved &+ blockSize <= pageMask &+ 1 &- PageDescriptor.pageTail {
+            if carved &+ blockSize <= pageMask &+ 1 &- PageDescriptor.pageTail,
+               Self.isBlockMultiple(carved, record) || !abandonCarving(cachePage, record) {
                 d.pointee.carved = UInt16(truncatingIfNeeded: carved &+ blockSize)
                 d.pointee.used &+= 1
                 return rawPointer(pageAddress(cachePage) &+ carved)
@@ -50,8 +51,16 @@ extension SlabAllocator {
         // or cached, and its list is not empty. (The head is taken off here,
         // not through `unlinkPartial`: it has no previous page, and the
         // general unlink costs random churn about 2 instructions a call.)
-        let partial = record.pointee.partialHead
-        if partial != PageDescriptor.noPage {
+        var partial = record.pointee.partialHead
+        var steps: UInt = 0
+        while partial != PageDescriptor.noPage && steps < pageCount {
+            steps &+= 1
+            // The descriptor is in the page: checked before it is used.
+            guard partialPageIsUsable(UInt(partial), record, ofClass: sizeClass) else {
+                abandonPartialPage(UInt(partial), record, ofClass: sizeClass)
+                partial = record.pointee.partialHead
+                continue
+            }
             let d = descriptor(UInt(partial))
             let next = d.pointee.next
             record.pointee.partialHead = next
@@ -61,7 +70,8 @@ extension SlabAllocator {
             record.pointee.cachePage = partial
             d.pointee.freeList = PageDescriptor.noBlock
             d.pointee.used = d.pointee.capacity
-            return popCache(record)
+            if let block = popCache(record) { return block }
+            partial = record.pointee.partialHead
         }
         guard let page = takeClassPage() else { return nil }
         setPageState(page, UInt8(truncatingIfNeeded: sizeClass))
@@ -102,8 +112,10 @@ extension SlabAllocator {
         if !wasFull { unlinkPartial(page, record) }
         if record.pointee.partialHead == PageDescriptor.noPage {
             linkPartial(page, record)
-        } else {
+        } else if pageListHoldsEveryCarvedBlock(page, record) {
             releaseClassPage(page)
+        } else {
+            abandonEmptiedPage(page, record)
         }
     }
 
@@ -143,7 +155,9 @@ extension SlabAllocator {
         var link = record.pointee.cacheHead
         while link != PageDescriptor.noBlock && count <= limit {
             count &+= 1
-            link = loadWord(arenaBase &+ UInt(link))
+            let block = arenaBase &+ UInt(link)
+            link = loadWord(block)
+            guard Self.linkWordsAgree(link, loadWord(block &+ 4), key: linkKey) else { break }
         }
         return count
     }
@@ -154,10 +168,15 @@ extension SlabAllocator {
     mutating func releaseEmptyPartialPage(_ record: UnsafeMutablePointer<SizeClassRecord>) -> Bool {
         var page = record.pointee.partialHead
         var steps: UInt = 0
-        while page != PageDescriptor.noPage && steps < pageCount {
+        let sizeClass = self.sizeClass(of: record)
+        while page != PageDescriptor.noPage && steps < pageCount && isPartialPageLink(page, ofClass: sizeClass) {
             let d = descriptor(UInt(page))
             if d.pointee.used == 0 {
                 unlinkPartial(UInt(page), record)
+                guard pageListHoldsEveryCarvedBlock(UInt(page), record) else {
+                    abandonEmptiedPage(UInt(page), record)
+                    return false
+                }
                 releaseClassPage(UInt(page))
                 return true
             }
@@ -180,17 +199,8 @@ extension SlabAllocator {
 
     /// Takes `page` off the class's partial list.
     mutating func unlinkPartial(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>) {
-        let d = descriptor(page)
-        let next = d.pointee.next
-        let prev = d.pointee.prev
-        if prev != PageDescriptor.noPage {
-            descriptor(UInt(prev)).pointee.next = next
-        } else {
-            record.pointee.partialHead = next
-        }
-        if next != PageDescriptor.noPage { descriptor(UInt(next)).pointee.prev = prev }
-        d.pointee.next = PageDescriptor.noPage
-        d.pointee.prev = PageDescriptor.noPage
+        // The links are in the page's descriptor: checked before use.
+        takeOffPartialList(page, record, ofClass: UInt(pageState(page)))
     }
 
     /// True when the block at arena offset `block` of `page` is free: on the
@@ -206,21 +216,28 @@ extension SlabAllocator {
     /// the fast paths.)
     @inline(never)
     static func isFreeBlock(_ block: UInt32, page: UInt, _ d: UnsafeMutablePointer<PageDescriptor>,
-                            _ record: UnsafeMutablePointer<SizeClassRecord>, arenaBase: UInt) -> Bool {
+                            _ record: UnsafeMutablePointer<SizeClassRecord>, arenaBase: UInt, key: UInt32,
+                            pageMask: UInt) -> Bool {
         let limit = record.pointee.blocksPerPage
-        if list(from: d.pointee.freeList, holds: block, limit: limit, arenaBase: arenaBase) { return true }
+        // The page's list head is in its descriptor: checked before it is read.
+        if isPageListLink(d.pointee.freeList, of: block, record, d, pageMask: pageMask),
+           list(from: d.pointee.freeList, holds: block, limit: limit, arenaBase: arenaBase, key: key) { return true }
         return UInt(record.pointee.cachePage) == page
-            && list(from: record.pointee.cacheHead, holds: block, limit: limit, arenaBase: arenaBase)
+            && list(from: record.pointee.cacheHead, holds: block, limit: limit, arenaBase: arenaBase, key: key)
     }
 
     /// True when the free list starting at `head` reaches `block` within
-    /// `limit` + 1 links.
-    static func list(from head: UInt32, holds block: UInt32, limit: UInt16, arenaBase: UInt) -> Bool {
+    /// `limit` + 1 links. The walk stops at a block whose words fail their
+    /// check (see SlabAllocator+LinkChecks.swift), and at a head outside
+    /// the page of `block`.
+    static func list(from head: UInt32, holds block: UInt32, limit: UInt16, arenaBase: UInt, key: UInt32) -> Bool {
         var link = head
         var steps: UInt16 = 0
         while link != PageDescriptor.noBlock && steps <= limit {
             if link == block { return true }
-            link = loadWord(arenaBase &+ UInt(link))
+            let address = arenaBase &+ UInt(link)
+            link = loadWord(address)
+            guard linkWordsAgree(link, loadWord(address &+ 4), key: key) else { return false }
             steps &+= 1
         }
         return false
@@ -256,8 +273,9 @@ extension SlabAllocator {
         // the block carries the free mark).
         let record = classRecord(UInt(state))
         guard Self.isCarvedBlockStart(inPage, record, d) else { return nil }
-        if Self.looksFree(block),
-           Self.isFreeBlock(UInt32(truncatingIfNeeded: offset), page: page, d, record, arenaBase: arenaBase) {
+        if Self.looksFree(block, key: linkKey),
+           Self.isFreeBlock(UInt32(truncatingIfNeeded: offset), page: page, d, record, arenaBase: arenaBase,
+                            key: linkKey, pageMask: pageMask) {
             return nil
         }
         #if CAIRN_CHECKED
