@@ -104,6 +104,9 @@ extension FitHeap {
     /// Precondition: `block` is in the bin of `size`.
     @inline(__always)
     mutating func removeFromBin(_ block: UInt, size: UInt) {
+        // The links are in free memory: checked before anything is written
+        // through them (FitHeap+LinkChecks.swift).
+        guard linksAgree(block, size: size) else { return unlinkRefused(block, size: size) }
         let next = loadWord(Self.nextLinkAddress(block))
         let previous = loadWord(Self.previousLinkAddress(block))
         if next != 0 { storeWord(previous, Self.previousLinkAddress(self.block(atOffset: next))) }
@@ -129,7 +132,7 @@ extension FitHeap {
     /// do not overlap `old`'s unless `new == old`.
     @inline(__always)
     mutating func replaceAtHead(_ old: UInt, size: UInt, by new: UInt, size newSize: UInt) -> Bool {
-        guard loadWord(Self.previousLinkAddress(old)) == 0 else { return false }
+        guard loadWord(Self.previousLinkAddress(old)) == 0, linksAgree(old, size: size) else { return false }
         let (first, second) = Self.bin(ofSize: size)
         let (newFirst, newSecond) = Self.bin(ofSize: newSize)
         guard first == newFirst && second == newSecond else { return false }
@@ -204,6 +207,8 @@ extension FitHeap {
         var looked = 0
         while link != 0, looked < Self.ownBinLook {
             let candidate = block(atOffset: link)
+            // A link read from a free block: followed only to a free block.
+            guard isFreeBlock(candidate) else { break }
             let candidateSize = Self.size(ofHeader: Self.headerWord(candidate))
             if candidateSize >= size, candidateSize < bestSize {
                 if candidateSize == size { return candidate }

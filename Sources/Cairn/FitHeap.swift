@@ -76,6 +76,11 @@ public struct FitHeap: ~Copyable {
     var regionBytes: UInt = 0
     var outOfMemoryCount: UInt = 0
     var misuseCount: UInt = 0
+    /// Heap corruptions detected (see FitHeap+LinkChecks.swift), also
+    /// counted in ``misuseCount``.
+    var corruptionCount: UInt = 0
+    /// Free blocks known lost with the bins abandoned for them.
+    var lostBlocks: UInt = 0
 
     /// Every detected misuse is passed here; `nil` ignores them. Either way
     /// the bad request changes nothing.
@@ -178,7 +183,7 @@ public struct FitHeap: ~Copyable {
     /// A block for `byteCount` bytes at the heap's own 8-byte alignment.
     mutating func allocateBlock(byteCount: UInt) -> UnsafeMutableRawPointer? {
         guard let request = blockSize(forRequest: byteCount) else { return outOfMemory() }
-        let block = findFreeBlock(holding: request)
+        let block = findCheckedFreeBlock(holding: request)
         guard block != 0 else { return outOfMemory() }
         let size = Self.size(ofHeader: Self.headerWord(block))
         guard size >= request else { return outOfMemory() }
@@ -195,7 +200,7 @@ public struct FitHeap: ~Copyable {
     /// `alignment - 8` bytes (payloads are 8-aligned). Two searches at most.
     mutating func allocateAligned(byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
         guard let request = blockSize(forRequest: byteCount) else { return outOfMemory() }
-        let candidate = findFreeBlock(holding: request)
+        let candidate = findCheckedFreeBlock(holding: request)
         guard candidate != 0 else { return outOfMemory() }
         if let (size, gap) = Self.alignedFit(candidate, request: request, alignment: alignment) {
             return rawPointer(carve(candidate, size: size, gap: gap, request: request) &+ Self.headerBytes)
@@ -203,7 +208,7 @@ public struct FitHeap: ~Copyable {
         // A sum that wraps is far beyond the capacity: ask for more than the
         // capacity, which only the fallback of the search answers.
         let wanted = checkedAdd(request, alignment &- Self.granule) ?? UInt.max
-        let block = findFreeBlock(holding: min(wanted, capacity &+ Self.granule))
+        let block = findCheckedFreeBlock(holding: min(wanted, capacity &+ Self.granule))
         guard block != 0, let (size, gap) = Self.alignedFit(block, request: request, alignment: alignment)
         else { return outOfMemory() }
         return rawPointer(carve(block, size: size, gap: gap, request: request) &+ Self.headerBytes)

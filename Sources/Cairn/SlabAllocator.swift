@@ -96,7 +96,9 @@ public struct SlabAllocator: ~Copyable {
     /// Every detected misuse is passed here; `nil` ignores them. Either way
     /// the bad request changes nothing. (The fit heap's blocks are validated
     /// through the fit heap, and their misuse reported here too.)
-    public var misuseHandler: MisuseHandler? = nil
+    public var misuseHandler: MisuseHandler? = nil {
+        didSet { fit.misuseHandler = misuseHandler }
+    }
 
     /// Classes take no new page once the fit heap is within 1/N of full.
     static let classPageReserve: UInt = 8
@@ -108,6 +110,7 @@ public struct SlabAllocator: ~Copyable {
     /// (a bad free can come before the first allocation configures it).
     public init(misuseHandler handler: MisuseHandler) {
         misuseHandler = handler
+        fit.misuseHandler = handler
     }
 
     /// An allocator over `region` (which must outlive it), or `nil` when the

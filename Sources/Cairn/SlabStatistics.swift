@@ -99,7 +99,8 @@ extension SlabAllocator {
             classPages: 0, largeBlocks: 0, liveBlocks: 0, bytesReserved: 0, bytesRequested: nil,
             bytesInUse: bytesInUse, peakBytesInUse: peakBytesInUse, quarantinedBytes: 0, freeBytes: heap.freeBytes,
             largestFreeBlock: heap.largestFreeBlock, outOfMemoryCount: outOfMemoryCount,
-            misuseCount: misuseCount, corruptionCount: corruptionCount, lostBlocks: lostBlocks)
+            misuseCount: misuseCount &+ fit.corruptionCount, corruptionCount: corruptionCount &+ fit.corruptionCount,
+            lostBlocks: lostBlocks &+ fit.lostBlocks)
         var page: UInt = 0
         while page < pageCount {
             let state = pageState(page)

@@ -42,8 +42,8 @@ func cairnCorruptionCount(_ lostBlocks: UnsafeMutablePointer<Int>?) -> Int {
     lostBlocks?.pointee = 0
     return 0  // a bump arena keeps nothing in free memory
     #else
-    lostBlocks?.pointee = Int(platformHeap.lostBlocks)
-    return Int(platformHeap.corruptionCount)
+    lostBlocks?.pointee = Int(platformHeap.lostBlocks &+ platformHeap.fit.lostBlocks)
+    return Int(platformHeap.corruptionCount &+ platformHeap.fit.corruptionCount)
     #endif
 }
 

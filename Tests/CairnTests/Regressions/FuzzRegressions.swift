@@ -28,6 +28,20 @@ final class FuzzRegressions: XCTestCase {
         replay([0x01, 0x00, 0x00, 0x00, 0x00, 0x03, 0x00, 10, 0x0A, 0x00, 0x40, 100, 0x0F, 0x00, 0x00, 1])
     }
 
+    /// The overflow seeds (Fuzz/corpus/slab-overflow, -fit; the reduced mode
+    /// of FuzzSlabAttack.swift): forged links in class blocks and in
+    /// fit-heap blocks, and every block handed out afterwards stays inside
+    /// the region and off the live blocks.
+    func testOverflowSeedsNeverHandOutABlockOutsideTheArenaOrOverALiveOne() throws {
+        for name in ["slab-overflow", "slab-overflow-fit"] {
+            let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+                .appendingPathComponent("../../../Fuzz/corpus/\(name)").standardized
+            let bytes = try [UInt8](Data(contentsOf: url))
+            XCTAssertTrue(bytes.contains(0xFF), name)
+            replay(bytes)
+        }
+    }
+
     /// Found by `make fuzz`: a class page that went back to the fit heap
     /// kept its bytes, here a real fit-heap header left by the
     /// configuration before (the input configures again) in a block that
