@@ -207,8 +207,9 @@ extension FitHeap {
         var looked = 0
         while link != 0, looked < Self.ownBinLook {
             let candidate = block(atOffset: link)
-            // A link read from a free block: followed only to a free block.
-            guard isFreeBlock(candidate) else { break }
+            // A link read from a free block: read only inside the heap (the
+            // block taken is checked in full by `findCheckedFreeBlock`).
+            guard isLinkTarget(link) else { break }
             let candidateSize = Self.size(ofHeader: Self.headerWord(candidate))
             if candidateSize >= size, candidateSize < bestSize {
                 if candidateSize == size { return candidate }

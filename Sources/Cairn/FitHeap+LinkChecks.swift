@@ -15,6 +15,9 @@
 // A forged link passes only if the forger also forged consistent tags and
 // back links at the place it points to.
 //
+// The helpers that only read are `mutating` (see SlabAllocator+LinkChecks.swift:
+// the fit heap lives inside the global slab heap).
+//
 // When a check fails the bin is abandoned, never followed: its head is
 // cleared with its bitmap bits (its free blocks stay free in place, lost to
 // allocation until a neighbour's free merges them back; the damaged block
@@ -24,7 +27,7 @@
 extension FitHeap {
     /// True when `block` is a free block of the heap with consistent
     /// boundary tags (see above). Reads nothing outside the heap.
-    func isFreeBlock(_ block: UInt) -> Bool {
+    mutating func isFreeBlock(_ block: UInt) -> Bool {
         guard block &- firstBlock < sentinel &- firstBlock, block & (Self.granule &- 1) == 4 else { return false }
         let header = Self.headerWord(block)
         let size = Self.size(ofHeader: header)
@@ -44,7 +47,7 @@ extension FitHeap {
 
     /// True when the free block `block` of `size` bytes and the blocks its
     /// links name point back at it (see above).
-    func linksAgree(_ block: UInt, size: UInt) -> Bool {
+    mutating func linksAgree(_ block: UInt, size: UInt) -> Bool {
         let mine = offset(of: block)
         let next = loadWord(Self.nextLinkAddress(block))
         let previous = loadWord(Self.previousLinkAddress(block))
@@ -59,16 +62,16 @@ extension FitHeap {
         return first < firstLevelCount && binHead(first, second).pointee == mine
     }
 
-    /// ``findFreeBlock(holding:)``, with the block it finds checked before
-    /// it is used: a block that fails abandons its bin and the search runs
-    /// again (at most once per bin).
+    /// ``findFreeBlock(holding:)``, with the tags of the block it finds
+    /// checked before it is used: a block that fails abandons its bin and
+    /// the search runs again (at most once per bin).
     mutating func findCheckedFreeBlock(holding size: UInt) -> UInt {
         while true {
             let block = findFreeBlock(holding: size)
             if block == 0 { return 0 }
-            if isFreeBlock(block), linksAgree(block, size: Self.size(ofHeader: Self.headerWord(block))) {
-                return block
-            }
+            // Its links are checked where they are unlinked (`removeFromBin`,
+            // `replaceAtHead`); a block with sound tags is free memory.
+            if isFreeBlock(block) { return block }
             abandonBins(reaching: block, request: size)
         }
     }

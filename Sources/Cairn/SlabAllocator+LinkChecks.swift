@@ -18,6 +18,11 @@
 //   class. These are checked where the descriptor is read, before the
 //   value is used (the descriptor carries no key: `free` updates it).
 //
+// The helpers that only read are `mutating` all the same: called on the
+// global heap from a mutating path, a non-mutating out-of-line one makes
+// Swift copy the whole allocator first (see SlabAllocator's "Ways out of
+// the fast paths" and scripts/check-no-heap-copy.sh).
+//
 // When a check fails the list is abandoned, never followed: the class's
 // cache (or the page's free list) is emptied, its blocks are counted as
 // lost (``SlabAllocator/lostBlocks``, where their number is known), and the
@@ -77,7 +82,7 @@ extension SlabAllocator {
 
     /// True when `page`, read from a descriptor of class `sizeClass`'s
     /// partial list, is `noPage` or a page of that class.
-    func isPartialPageLink(_ page: UInt16, ofClass sizeClass: UInt) -> Bool {
+    mutating func isPartialPageLink(_ page: UInt16, ofClass sizeClass: UInt) -> Bool {
         page == PageDescriptor.noPage || (UInt(page) < pageCount && UInt(pageState(UInt(page))) == sizeClass)
     }
 
@@ -87,7 +92,7 @@ extension SlabAllocator {
     /// `noPage` or a page of the class. (Its blocks' links are checked as
     /// they are popped; `used` before the page goes back to the fit heap.)
     @inline(__always)
-    func partialPageIsUsable(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>,
+    mutating func partialPageIsUsable(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>,
                              ofClass sizeClass: UInt) -> Bool {
         let d = descriptor(page)
         let head = d.pointee.freeList
@@ -101,7 +106,7 @@ extension SlabAllocator {
     /// allocator could have written: its capacity is the class's, `used`
     /// at most that, the carved limit a multiple of the block size inside
     /// the page, and its list links checked as above.
-    func descriptorIsPlausible(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>,
+    mutating func descriptorIsPlausible(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>,
                                ofClass sizeClass: UInt) -> Bool {
         let d = descriptor(page)
         let carved = UInt(d.pointee.carved)
@@ -115,7 +120,7 @@ extension SlabAllocator {
     }
 
     /// The class of `record`. Precondition: `record` is one of this heap's.
-    func sizeClass(of record: UnsafeMutablePointer<SizeClassRecord>) -> UInt {
+    mutating func sizeClass(of record: UnsafeMutablePointer<SizeClassRecord>) -> UInt {
         (UInt(bitPattern: record) &- classes) / UInt(MemoryLayout<SizeClassRecord>.stride)
     }
 
@@ -146,7 +151,7 @@ extension SlabAllocator {
     static func refillAfterBrokenCache(_ heap: inout SlabAllocator, _ block: UInt, ofClass sizeClass: UInt,
                                        alignment: UInt) -> UnsafeMutableRawPointer? {
         cacheLinkBroken(&heap, heap.classRecord(sizeClass), block)
-        return heap.refillAndAllocate(ofClass: sizeClass, alignment: alignment)
+        return refillAndAllocate(&heap, ofClass: sizeClass, alignment: alignment)
     }
 
     /// `free` of the block at `block` found its page's free list head
@@ -244,7 +249,7 @@ extension SlabAllocator {
     /// what must hold before a page whose `used` reads 0 goes back to the
     /// fit heap (`used` is in the page, and a forged 0 would send blocks
     /// still in use with it). O(blocks per page), when a page empties.
-    func pageListHoldsEveryCarvedBlock(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>) -> Bool {
+    mutating func pageListHoldsEveryCarvedBlock(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>) -> Bool {
         let sizeClass = self.sizeClass(of: record)
         guard descriptorIsPlausible(page, record, ofClass: sizeClass) else { return false }
         let d = descriptor(page)
