@@ -68,10 +68,23 @@ extension SlabAllocator {
         releaseFitBlock(start)
     }
 
-    /// Returns a live fit-heap block (validated by the caller). Precondition:
-    /// `block` is the payload of a live fit-heap block.
+    /// Returns a live fit-heap block (validated by the caller), or reports
+    /// a corruption when its tags no longer say so. Precondition: `block`
+    /// was the payload of a live fit-heap block.
     mutating func releaseFitBlock(_ block: UInt) {
-        let size = FitHeap.blockBytes(ofPayload: block)
+        // Its header, and the tags of the neighbours it merges with, lie
+        // where an overflow of the block before can reach: checked first
+        // (FitHeap+LinkChecks.swift).
+        guard case .live(_, let size) = FitHeap.lookUpLiveBlock(block, firstBlock: fit.firstBlock,
+                                                                 sentinel: fit.sentinel) else {
+            return fit.heapCorrupted(at: block)
+        }
+        releaseLiveFitBlock(block, size: size)
+    }
+
+    /// Returns the live fit-heap block at `block` of `size` bytes, just
+    /// validated by ``FitHeap/lookUpLiveBlock(_:firstBlock:sentinel:)``.
+    mutating func releaseLiveFitBlock(_ block: UInt, size: UInt) {
         bytesInUse &-= size
         fit.releaseBlock(block &- FitHeap.headerBytes, size: size)
     }
@@ -80,11 +93,12 @@ extension SlabAllocator {
     /// released; anything else is reported by the kind of misuse it is.
     mutating func deallocateLarge(_ block: UInt, caller: UInt) {
         switch FitHeap.lookUpLiveBlock(block, firstBlock: fit.firstBlock, sentinel: fit.sentinel) {
-        case .live:
+        case .live(_, let size):
             #if CAIRN_CHECKED
+            _ = size
             quarantineLargeBlock(block, caller: caller)
             #else
-            releaseFitBlock(block)
+            releaseLiveFitBlock(block, size: size)
             #endif
         case .misuse(let kind, _):
             Self.reportMisuse(&self, kind, block, -1, caller)
