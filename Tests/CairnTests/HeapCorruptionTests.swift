@@ -136,23 +136,72 @@ final class HeapCorruptionTests: XCTestCase {
     }
 
     /// `used` forged to 1: the next free would make the page look empty and
-    /// send it, with its blocks in use, back to the fit heap.
+    /// send it, with its blocks in use, back to the fit heap (a class gives
+    /// an emptied page back when another page is on its partial list).
     func testForgedUseCountNeverSendsAPageWithLiveBlocksBack() throws {
         let heap = try SlabFixture()
-        var (live, page) = pageWithOwnFreeList(heap)
-        // A second empty page of the class would be kept, not released: make
-        // the class's partial list hold another page first.
-        let other = heap.slab.allocate(byteCount: blockBytes, alignment: 8)!
-        _ = other
-        heap.slab.descriptor(page).pointee.used = 1
+        let sizeClass = heap.slab.sizeClass(for: blockBytes, alignment: 8)!
+        let perPage = Int(heap.slab.classRecord(sizeClass).pointee.blocksPerPage)
+        var live: [UnsafeMutableRawPointer] = []
+        for _ in 0..<(2 * perPage + 2) { live.append(heap.slab.allocate(byteCount: blockBytes, alignment: 8)!) }
+        let first = heap.page(of: live[0])
+        let second = heap.page(of: live[perPage])
+        XCTAssertNotEqual(first, second)
+        // Both full pages get a free block: both on the partial list.
+        heap.slab.deallocate(live.remove(at: perPage + 1))
+        heap.slab.deallocate(live.remove(at: 1))
+        heap.releaseQuarantine()
+        heap.slab.descriptor(first).pointee.used = 1
         heap.slab.deallocate(live.remove(at: 2))
         heap.releaseQuarantine()
-        // Large blocks now fill the fit heap: none may land on page 0.
-        let pageStart = heap.slab.pageAddress(page)
+        XCTAssertTrue(MisuseRecorder.kinds.contains(.heapCorruption), "\(MisuseRecorder.kinds)")
+        // Large blocks now fill the fit heap: none may land on the first page.
+        let pageStart = heap.slab.pageAddress(first)
         while let block = heap.slab.allocate(byteCount: 2000, alignment: 8) {
             XCTAssertFalse(block.address + 2000 > pageStart && block.address < pageStart + heap.slab.pageSize,
                            "a large block took the page whose blocks are in use")
         }
-        _ = live
+        XCTAssertEqual(heap.slab.pageState(first), UInt8(sizeClass))
+    }
+
+    // MARK: - Fit-heap blocks (a heap whose classes end at 12 bytes)
+
+    /// Four 24-byte fit-heap blocks, the second freed (out of quarantine).
+    func fitHeapRun(_ heap: SlabFixture) -> (kept: [UnsafeMutableRawPointer], freed: UnsafeMutableRawPointer) {
+        var blocks: [UnsafeMutableRawPointer] = []
+        for _ in 0..<4 { blocks.append(heap.slab.allocate(byteCount: blockBytes, alignment: 8)!) }
+        XCTAssertFalse(heap.isInClassPage(blocks[0]))
+        let freed = blocks.remove(at: 1)
+        heap.slab.deallocate(freed)
+        heap.releaseQuarantine()
+        return (blocks, freed)
+    }
+
+    func testFitHeapBinLinksForgedByAWriteAfterFreeAreReportedNotFollowed() throws {
+        let heap = try SlabFixture(bytes: 8192, pageSize: 256, largestClass: 12)
+        let (kept, freed) = fitHeapRun(heap)
+        // The payload's first two words are the bin links.
+        freed.storeBytes(of: UInt32(0xFFFF_FFF0), as: UInt32.self)
+        freed.storeBytes(of: UInt32(0xFFFF_FFF0), toByteOffset: 4, as: UInt32.self)
+        assertAllocationsStayInside(heap, count: 16, live: kept)
+        XCTAssertTrue(MisuseRecorder.kinds.contains(.heapCorruption), "\(MisuseRecorder.kinds)")
+    }
+
+    func testFitHeapFreeBlockOverflowedFromTheBlockBeforeIsReportedNotFollowed() throws {
+        let heap = try SlabFixture(bytes: 8192, pageSize: 256, largestClass: 12)
+        let (kept, freed) = fitHeapRun(heap)
+        var global: UInt32 = 0
+        let target = withUnsafeMutablePointer(to: &global) { UInt32(truncatingIfNeeded: UInt(bitPattern: $0)) }
+        // From the end of the block before over the free block's header
+        // and links.
+        var address = (kept[0].address + blockBytes + 3) & ~3
+        while address < freed.address + 8 {
+            UnsafeMutableRawPointer(bitPattern: address)!.storeBytes(of: target, as: UInt32.self)
+            address += 4
+        }
+        assertAllocationsStayInside(heap, count: 16, live: kept)
+        XCTAssertEqual(global, 0)
+        XCTAssertTrue(MisuseRecorder.kinds.contains(.heapCorruption) || MisuseRecorder.kinds.contains(.bufferOverflow),
+                      "\(MisuseRecorder.kinds)")
     }
 }
