@@ -57,7 +57,7 @@ extension SlabAllocator {
     @inline(__always)
     static func loadLinkWords(_ block: UInt) -> (UInt32, UInt32) {
         #if arch(arm)
-        let pair = rawPointer(block).load(as: UInt64.self)
+        let pair = rawPointer(block).loadUnaligned(as: UInt64.self)
         return (UInt32(truncatingIfNeeded: pair), UInt32(truncatingIfNeeded: pair &>> 32))
         #else
         return (loadWord(block), loadWord(block &+ 4))
