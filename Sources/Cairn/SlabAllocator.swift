@@ -212,18 +212,11 @@ public struct SlabAllocator: ~Copyable {
         guard head != PageDescriptor.noBlock else {
             return Self.refillAndAllocate(&self, ofClass: sizeClass, alignment: alignment)
         }
-        let block = arenaBase &+ UInt(head)
-        let (next, check) = Self.loadLinkWords(block)
-        guard Self.linkWordsAgree(next, check, key: linkKey) else {
-            return Self.refillAfterBrokenCache(&self, block, ofClass: sizeClass, alignment: alignment)
+        guard let block = takeCacheHead(head, record) else {
+            return Self.refillAfterBrokenCache(&self, arenaBase &+ UInt(head), ofClass: sizeClass,
+                                               alignment: alignment)
         }
-        record.pointee.cacheHead = next
-        // As in ``popCache(_:)``.
-        storeWord(head, block &+ 4)
-        #if CAIRN_CHECKED
-        verifyPoison(block, from: 8, blockSize: UInt(record.pointee.blockSize), page: UInt(head) &>> pageShift)
-        #endif
-        return rawPointer(block)
+        return block
     }
 
     /// Takes the first block of the class's cache, or `nil` when its words
@@ -232,12 +225,23 @@ public struct SlabAllocator: ~Copyable {
     @inline(__always)
     mutating func popCache(_ record: UnsafeMutablePointer<SizeClassRecord>) -> UnsafeMutableRawPointer? {
         let head = record.pointee.cacheHead
-        let block = arenaBase &+ UInt(head)
-        let (next, check) = Self.loadLinkWords(block)
-        guard Self.linkWordsAgree(next, check, key: linkKey) else {
-            Self.cacheLinkBroken(&self, record, block)
+        guard let block = takeCacheHead(head, record) else {
+            Self.cacheLinkBroken(&self, record, arenaBase &+ UInt(head))
             return nil
         }
+        return block
+    }
+
+    /// The cache's first block, at arena offset `head` (the record's
+    /// `cacheHead`, not `noBlock`), taken off the cache when its two words
+    /// agree (SlabAllocator+LinkChecks.swift); `nil`, changing nothing,
+    /// when they do not.
+    @inline(__always)
+    mutating func takeCacheHead(_ head: UInt32, _ record: UnsafeMutablePointer<SizeClassRecord>)
+        -> UnsafeMutableRawPointer? {
+        let block = arenaBase &+ UInt(head)
+        let (next, check) = Self.loadLinkWords(block)
+        guard Self.linkWordsAgree(next, check, key: linkKey) else { return nil }
         record.pointee.cacheHead = next
         // No longer looks free: word 1 must not be word 0 XOR linkKey. Word
         // 0 is an offset below 2^31 (regions are smaller than 2 GiB) or
