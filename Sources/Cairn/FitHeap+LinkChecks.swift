@@ -79,6 +79,7 @@ extension FitHeap {
     /// Abandons every bin whose head is `block`, and, when none is, the bin
     /// a request of `request` bytes looks into first (whose list reached
     /// `block`: see ``bestFit(holding:inBin:_:)``).
+    @inline(never)
     mutating func abandonBins(reaching block: UInt, request: UInt) {
         let mine = offset(of: block)
         var abandoned = false
@@ -113,6 +114,7 @@ extension FitHeap {
     /// `removeFromBin` found the links of `block` (of `size` bytes) not
     /// agreeing: abandons the bin its size names, writes nothing through
     /// the links, and reports.
+    @inline(never)
     mutating func unlinkRefused(_ block: UInt, size: UInt) {
         let (first, second) = Self.bin(ofSize: size)
         if first < firstLevelCount, binHead(first, second).pointee != 0 { abandonBin(first, second) }
@@ -120,9 +122,9 @@ extension FitHeap {
     }
 
     /// Counts and reports a corruption of the block whose payload is at `payload`.
+    @inline(never)
     mutating func heapCorrupted(at payload: UInt) {
         corruptionCount &+= 1
-        lostBlocks &+= 1
         misuseCount &+= 1
         guard let handler = misuseHandler else { return }
         MisuseReport(kind: .heapCorruption, address: payload, sizeClass: -1, blockSize: 0, caller: 0).send(to: handler)

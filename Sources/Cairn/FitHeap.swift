@@ -78,9 +78,8 @@ public struct FitHeap: ~Copyable {
     var misuseCount: UInt = 0
     /// Heap corruptions detected (see FitHeap+LinkChecks.swift), also
     /// counted in ``misuseCount``.
+    /// Each loses the damaged block (the rest of its bin is not counted).
     var corruptionCount: UInt = 0
-    /// Free blocks known lost with the bins abandoned for them.
-    var lostBlocks: UInt = 0
 
     /// Every detected misuse is passed here; `nil` ignores them. Either way
     /// the bad request changes nothing.

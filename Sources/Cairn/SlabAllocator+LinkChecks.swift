@@ -18,7 +18,10 @@
 //   class. These are checked where the descriptor is read, before the
 //   value is used (the descriptor carries no key: `free` updates it).
 //
-// The helpers that only read are `mutating` all the same: called on the
+// What runs only when a check fails is `@inline(never)`: inlined, it
+// would grow the stack frames of the paths that call it (measured: the
+// on-target suite's stack on micro:bit). The helpers that only read are
+// `mutating` all the same: called on the
 // global heap from a mutating path, a non-mutating out-of-line one makes
 // Swift copy the whole allocator first (see SlabAllocator's "Ways out of
 // the fast paths" and scripts/check-no-heap-copy.sh).
@@ -126,6 +129,7 @@ extension SlabAllocator {
 
     /// Counts and reports a corruption at `address` in class `sizeClass`
     /// (-1: the fit heap's) that loses `lost` free blocks.
+    @inline(never)
     mutating func heapCorrupted(at address: UInt, sizeClass: Int, lost: UInt) {
         corruptionCount &+= 1
         lostBlocks &+= lost
@@ -178,6 +182,7 @@ extension SlabAllocator {
     /// neighbour link is damaged, the list is cut there (the pages after
     /// the cut stay with their blocks in use, and are lost to the class
     /// only as free space).
+    @inline(never)
     mutating func takeOffPartialList(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>,
                                      ofClass sizeClass: UInt) {
         let d = descriptor(page)
@@ -206,6 +211,7 @@ extension SlabAllocator {
     /// with no free block: takes it off the list (cutting the list there
     /// when its next link is damaged too), counts its free blocks as lost,
     /// marks it full (its blocks in use come back one by one) and reports it.
+    @inline(never)
     mutating func abandonPartialPage(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>,
                                      ofClass sizeClass: UInt) {
         let d = descriptor(page)
@@ -233,6 +239,7 @@ extension SlabAllocator {
     /// The cache page's carved limit is not at a block boundary: no more
     /// blocks are carved from it (the rest of the page is lost) and the
     /// corruption is reported. Returns true.
+    @inline(never)
     mutating func abandonCarving(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>) -> Bool {
         let d = descriptor(page)
         let blockSize = UInt(record.pointee.blockSize)
@@ -249,6 +256,7 @@ extension SlabAllocator {
     /// what must hold before a page whose `used` reads 0 goes back to the
     /// fit heap (`used` is in the page, and a forged 0 would send blocks
     /// still in use with it). O(blocks per page), when a page empties.
+    @inline(never)
     mutating func pageListHoldsEveryCarvedBlock(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>) -> Bool {
         let sizeClass = self.sizeClass(of: record)
         guard descriptorIsPlausible(page, record, ofClass: sizeClass) else { return false }
@@ -270,6 +278,7 @@ extension SlabAllocator {
     /// ``pageListHoldsEveryCarvedBlock(_:_:)``: it stays out of the fit
     /// heap, marked full (its free blocks lost), and
     /// the corruption is reported.
+    @inline(never)
     mutating func abandonEmptiedPage(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>) {
         let sizeClass = self.sizeClass(of: record)
         let d = descriptor(page)

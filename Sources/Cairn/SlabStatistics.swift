@@ -100,7 +100,7 @@ extension SlabAllocator {
             bytesInUse: bytesInUse, peakBytesInUse: peakBytesInUse, quarantinedBytes: 0, freeBytes: heap.freeBytes,
             largestFreeBlock: heap.largestFreeBlock, outOfMemoryCount: outOfMemoryCount,
             misuseCount: misuseCount &+ fit.corruptionCount, corruptionCount: corruptionCount &+ fit.corruptionCount,
-            lostBlocks: lostBlocks &+ fit.lostBlocks)
+            lostBlocks: lostBlocks &+ fit.corruptionCount)
         var page: UInt = 0
         while page < pageCount {
             let state = pageState(page)

@@ -42,7 +42,7 @@ func cairnCorruptionCount(_ lostBlocks: UnsafeMutablePointer<Int>?) -> Int {
     lostBlocks?.pointee = 0
     return 0  // a bump arena keeps nothing in free memory
     #else
-    lostBlocks?.pointee = Int(platformHeap.lostBlocks &+ platformHeap.fit.lostBlocks)
+    lostBlocks?.pointee = Int(platformHeap.lostBlocks &+ platformHeap.fit.corruptionCount)
     return Int(platformHeap.corruptionCount &+ platformHeap.fit.corruptionCount)
     #endif
 }
