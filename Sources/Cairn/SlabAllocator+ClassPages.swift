@@ -40,8 +40,8 @@ extension SlabAllocator {
             let d = descriptor(cachePage)
             let carved = UInt(d.pointee.carved)
             if carved &+ blockSize <= pageMask &+ 1 &- PageDescriptor.pageTail,
-               Self.isBlockMultiple(carved, record) || !abandonCarving(cachePage, record) {
-                d.pointee.carved = UInt16(truncatingIfNeeded: carved &+ blockSize)
+               carvedLimitIsIntact(d) || !abandonCarving(cachePage, record) {
+                setCarvedLimit(d, carved &+ blockSize)
                 d.pointee.used &+= 1
                 return rawPointer(pageAddress(cachePage) &+ carved)
             }
@@ -77,8 +77,8 @@ extension SlabAllocator {
         setPageState(page, UInt8(truncatingIfNeeded: sizeClass))
         descriptor(page).pointee = PageDescriptor(
             freeList: PageDescriptor.noBlock, used: 1, capacity: record.pointee.blocksPerPage,
-            carved: UInt16(truncatingIfNeeded: blockSize), reserved: 0,
-            next: PageDescriptor.noPage, prev: PageDescriptor.noPage)
+            carved: 0, carvedCheck: 0, next: PageDescriptor.noPage, prev: PageDescriptor.noPage)
+        setCarvedLimit(descriptor(page), blockSize)
         record.pointee.cachePage = UInt16(truncatingIfNeeded: page)
         return rawPointer(pageAddress(page))
     }

@@ -12,6 +12,11 @@
 //   the two words disagreeing (with probability 1 - 2^-30), and `malloc`
 //   checks them before it follows the link (three instructions: the two
 //   words come in one `ldrd`, then an `eor`, a compare and a branch).
+// - A page's carved limit (the descriptor's `carved`) is stored beside
+//   its XOR with the key's low half (`carvedCheck`); carving checks the
+//   pair first (``carvedLimitIsIntact(_:)``), so a forged lower limit,
+//   which would carve blocks in use again, fails unless the forger knows
+//   the key.
 // - Every link a page's descriptor holds (its free list) is `noBlock` or
 //   the start of a carved block of the same page; every page number it
 //   holds (its partial-list neighbours) is `noPage` or a page of the same
@@ -223,10 +228,24 @@ extension SlabAllocator {
         d.pointee.used = capacity
         if UInt(d.pointee.carved) > pageMask &+ 1 &- PageDescriptor.pageTail {
             // Carving stops at the page's end; a limit past it would not.
-            d.pointee.carved = UInt16(truncatingIfNeeded: UInt(capacity) &* UInt(record.pointee.blockSize))
+            setCarvedLimit(d, UInt(capacity) &* UInt(record.pointee.blockSize))
         }
         heapCorrupted(at: pageAddress(page) &+ pageMask &+ 1 &- PageDescriptor.pageTail, sizeClass: Int(sizeClass),
                       lost: used < capacity ? UInt(capacity &- used) : 0)
+    }
+
+    /// Sets the carved limit of the page whose descriptor is `d`, with its check.
+    @inline(__always)
+    func setCarvedLimit(_ d: UnsafeMutablePointer<PageDescriptor>, _ carved: UInt) {
+        let limit = UInt16(truncatingIfNeeded: carved)
+        d.pointee.carved = limit
+        d.pointee.carvedCheck = limit ^ UInt16(truncatingIfNeeded: linkKey)
+    }
+
+    /// True when the carved limit of `d` agrees with its check.
+    @inline(__always)
+    func carvedLimitIsIntact(_ d: UnsafeMutablePointer<PageDescriptor>) -> Bool {
+        d.pointee.carved ^ d.pointee.carvedCheck == UInt16(truncatingIfNeeded: linkKey)
     }
 
     /// True when `offset` is a multiple of the class's block size (see
@@ -236,18 +255,18 @@ extension SlabAllocator {
         UInt32(truncatingIfNeeded: offset) &* record.pointee.reciprocal < record.pointee.reciprocal
     }
 
-    /// The cache page's carved limit is not at a block boundary: no more
-    /// blocks are carved from it (the rest of the page is lost) and the
-    /// corruption is reported. Returns true.
+    /// The cache page's carved limit fails its check: no more blocks are
+    /// carved from it (the rest of the page, and blocks carved and freed
+    /// since, if the limit was forged higher, are lost; blocks in use are
+    /// never carved again) and the corruption is reported. Returns true.
     @inline(never)
     mutating func abandonCarving(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>) -> Bool {
         let d = descriptor(page)
         let blockSize = UInt(record.pointee.blockSize)
         let limit = UInt(record.pointee.blocksPerPage) &* blockSize
-        let carved = min(UInt(d.pointee.carved), limit)
-        d.pointee.carved = UInt16(truncatingIfNeeded: limit)
+        setCarvedLimit(d, limit)
         heapCorrupted(at: pageAddress(page) &+ pageMask &+ 1 &- PageDescriptor.pageTail,
-                      sizeClass: Int(sizeClass(of: record)), lost: (limit &- carved) / blockSize)
+                      sizeClass: Int(sizeClass(of: record)), lost: 0)
         return true
     }
 
@@ -287,8 +306,7 @@ extension SlabAllocator {
         d.pointee.used = record.pointee.blocksPerPage
         if !Self.isBlockMultiple(UInt(d.pointee.carved), record)
             || UInt(d.pointee.carved) > pageMask &+ 1 &- PageDescriptor.pageTail {
-            d.pointee.carved = UInt16(truncatingIfNeeded: UInt(record.pointee.blocksPerPage)
-                                      &* UInt(record.pointee.blockSize))
+            setCarvedLimit(d, UInt(record.pointee.blocksPerPage) &* UInt(record.pointee.blockSize))
         }
         heapCorrupted(at: pageAddress(page) &+ pageMask &+ 1 &- PageDescriptor.pageTail, sizeClass: Int(sizeClass),
                       lost: 0)

@@ -72,6 +72,18 @@ final class FuzzRegressions: XCTestCase {
         }
     }
 
+    /// Found by `make fuzz-smoke` (the overflow operation): on 64-byte pages
+    /// an overflow out of a live class block reached its page's descriptor
+    /// and wrote a lower carved limit, and the next refill carved a block
+    /// that was in use. The limit now carries a keyed check
+    /// (`PageDescriptor.carvedCheck`).
+    func testAForgedLowerCarvedLimitNeverHandsOutABlockInUse() {
+        // 2 KiB + 256, 64-byte pages, class 8: malloc 0, 14, 0, 8, then an
+        // overflow of eight words past a block's end.
+        replay([0x00, 0x00, 0x04, 0x00, 0x01, 0x08, 0x00, 0x00, 0x00, 0x0e, 0x80, 0x00, 0x01, 0x08, 0xff, 0xff, 
+0xff, 0xb7, 0xb7, 0xb7, 0xb7, 0xb7, 0xb7, 0x31, 0xb7, 0x00])
+    }
+
     #if CAIRN_CHECKED
     /// The checked build's misuse operations on class blocks run clean: the
     /// model and the allocator agree on every report they provoke.
