@@ -134,8 +134,7 @@ extension SlabAllocator {
         while sizeClass < classCount {
             let record = classRecord(sizeClass)
             let page = UInt(record.pointee.cachePage)
-            if page != UInt(PageDescriptor.noPage),
-               UInt(descriptor(page).pointee.used) == cachedBlocks(record) {
+            if page != UInt(PageDescriptor.noPage), cachePageHoldsNoLiveBlock(page, record) {
                 record.pointee.cachePage = PageDescriptor.noPage
                 record.pointee.cacheHead = PageDescriptor.noBlock
                 releaseClassPage(page)

@@ -293,6 +293,25 @@ extension SlabAllocator {
         return count == carvedBlocks
     }
 
+    /// True when no block of the cache page `page` is in use: its `used`
+    /// equals the blocks in the class's cache (links checked), and so does
+    /// its carved limit (checked against its key) in blocks; `used` is in
+    /// the page, and a forged one alone must not send blocks in use back
+    /// to the fit heap. A `used` that agrees while the rest does not is
+    /// reported. O(blocks per page), when memory runs short.
+    @inline(never)
+    mutating func cachePageHoldsNoLiveBlock(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>) -> Bool {
+        let d = descriptor(page)
+        let cached = cachedBlocks(record)
+        guard UInt(d.pointee.used) == cached else { return false }
+        guard carvedLimitIsIntact(d), cached == UInt(d.pointee.carved) / UInt(record.pointee.blockSize) else {
+            heapCorrupted(at: pageAddress(page) &+ pageMask &+ 1 &- PageDescriptor.pageTail,
+                          sizeClass: Int(sizeClass(of: record)), lost: 0)
+            return false
+        }
+        return true
+    }
+
     /// A page whose `used` reads 0 (off the partial list) failed
     /// ``pageListHoldsEveryCarvedBlock(_:_:)``: it stays out of the fit
     /// heap, marked full (its free blocks lost), and

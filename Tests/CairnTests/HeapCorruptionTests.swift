@@ -164,6 +164,27 @@ final class HeapCorruptionTests: XCTestCase {
         XCTAssertEqual(heap.slab.pageState(first), UInt8(sizeClass))
     }
 
+    /// The cache page's `used` forged down to the blocks in its cache: when
+    /// memory runs short the class must not give the page, whose other
+    /// blocks are in use, back to the fit heap.
+    func testForgedUseCountOfTheCachePageNeverSendsItBackWhenMemoryRunsShort() throws {
+        let heap = try SlabFixture(bytes: 16 * 1024)
+        let live = (0..<4).map { _ in heap.slab.allocate(byteCount: blockBytes, alignment: 8)! }
+        let page = heap.page(of: live[0])
+        let state = heap.slab.pageState(page)
+        heap.slab.deallocate(live[3])
+        heap.releaseQuarantine()
+        heap.slab.descriptor(page).pointee.used = 1
+        // Large blocks until none fits: the class's kept pages are reclaimed.
+        let pageStart = heap.slab.pageAddress(page)
+        while let block = heap.slab.allocate(byteCount: 700, alignment: 8) {
+            XCTAssertFalse(block.address + 700 > pageStart && block.address < pageStart + heap.slab.pageSize,
+                           "a large block took the cache page whose blocks are in use")
+        }
+        XCTAssertEqual(heap.slab.pageState(page), state)
+        XCTAssertTrue(MisuseRecorder.kinds.contains(.heapCorruption), "\(MisuseRecorder.kinds)")
+    }
+
     // MARK: - Fit-heap blocks (a heap whose classes end at 12 bytes)
 
     /// Four 24-byte fit-heap blocks, the second freed (out of quarantine).
