@@ -117,6 +117,7 @@ include $(CAIRN_ROOT)/mk/reliability.mk
 include $(CAIRN_ROOT)/mk/bench.mk
 include $(CAIRN_ROOT)/mk/fuzz.mk
 include $(CAIRN_ROOT)/mk/routing-tests.mk
+include $(CAIRN_ROOT)/mk/overflow.mk
 
 # --- Tests --------------------------------------------------------------------
 
@@ -147,6 +148,7 @@ test: deps host-test check-no-allocations
 	$(MAKE) --no-print-directory examples-test
 	$(MAKE) --no-print-directory outoftree-test
 	$(MAKE) --no-print-directory reliability-test
+	$(MAKE) --no-print-directory overflow-test
 	$(MAKE) --no-print-directory bench-smoke
 	$(MAKE) --no-print-directory fuzz-smoke
 	$(MAKE) --no-print-directory test-asan

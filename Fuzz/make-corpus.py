@@ -19,6 +19,12 @@ SLAB_DOUBLE_FREE, SLAB_INTERIOR_FREE, BAD_FREE, SLAB_CHECK = 12, 13, 14, 15
 # one byte past a live block then free; write into a quarantined block
 # (takes an offset byte).
 CHECKED_OVERFLOW, CHECKED_WRITE_AFTER_FREE = 0x10 | 12, 0x20 | 12
+# Slab: a heap overflow (FuzzSlabAttack.swift): `target, count, word
+# selectors...`; the run then continues in the reduced mode, whose
+# operations are OVERFLOW_MALLOC size, OVERFLOW_FREE selector and
+# OVERFLOW_AGAIN target count selectors...
+OVERFLOW = 0xFF
+OVERFLOW_MALLOC, OVERFLOW_FREE, OVERFLOW_AGAIN = 0, 2, 3
 BUMP_RESET, BUMP_MARK, BUMP_DOUBLE_FREE, BUMP_REWIND = 9, 10, 12, 15
 BUMP, EXPLICIT_CLASSES = 0x01, 0x06
 
@@ -94,6 +100,22 @@ SEEDS = {
         [MALLOC] + size(40), [SLAB_DOUBLE_FREE, 1], [MALLOC] + size(200), [CHECKED_OVERFLOW, 1],
         [SLAB_BURST, 31] + size(8), [SLAB_BURST, 31] + size(8), [CHECKED_WRITE_AFTER_FREE, 0, 9],
         [CHECKED_WRITE_AFTER_FREE, 3, 2], [SLAB_CHECK]),
+    # Heap overflows: eight 24-byte blocks, four freed, then words past a
+    # live block's end and into freed blocks (absolute, relative, all-ones,
+    # input words, the old fixed mark), and malloc after each: class blocks
+    # (1 KiB pages) and fit-heap blocks (largest class 12).
+    "slab-overflow": header(region_exp=5, page_exp=4, largest=64) + ops(
+        *([[MALLOC] + size(24)] * 8), [FREE, 1], [FREE, 2], [FREE, 3], [FREE, 4],
+        [OVERFLOW, 0, 3, 1, 1, 1], *([[OVERFLOW_MALLOC] + size(24)] * 6),
+        [OVERFLOW_AGAIN, 1, 2, 4, 4], [OVERFLOW_MALLOC] + size(24), [OVERFLOW_MALLOC] + size(24),
+        [OVERFLOW_FREE, 0], [OVERFLOW_AGAIN, 3, 2, 6, 6], *([[OVERFLOW_MALLOC] + size(24)] * 4),
+        [OVERFLOW_AGAIN, 2, 4, 5, 0x12, 0x34, 0x56, 0x78, 2, 7, 3], *([[OVERFLOW_MALLOC] + size(24)] * 4)),
+    "slab-overflow-fit": header(region_exp=0, page_exp=2, largest=6) + ops(
+        *([[MALLOC] + size(24)] * 8), [FREE, 1], [FREE, 2], [FREE, 3], [FREE, 4],
+        [OVERFLOW, 0, 3, 3, 3, 3], *([[OVERFLOW_MALLOC] + size(24)] * 6),
+        [OVERFLOW_FREE, 1], [OVERFLOW_AGAIN, 1, 3, 0, 9, 0, 9, 7], [OVERFLOW_FREE, 0], [OVERFLOW_FREE, 0],
+        *([[OVERFLOW_MALLOC] + size(24)] * 4), [OVERFLOW_AGAIN, 4, 6, 4, 1, 4, 1, 2, 3],
+        *([[OVERFLOW_MALLOC] + size(40)] * 4)),
     # Bump: marks, rewinds (one stale), newest-block realloc and rollback.
     "bump-marks": header(flags=BUMP, region_exp=1, offset=7) + ops(
         [MALLOC] + size(10), [BUMP_MARK], [MALLOC] + size(100), [REALLOC, 1] + size(300),

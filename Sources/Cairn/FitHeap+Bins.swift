@@ -152,6 +152,9 @@ extension FitHeap {
     /// Precondition: `block` is in the bin of `size`.
     @inline(__always)
     mutating func removeFromBin(_ block: UInt, size: UInt) {
+        // The links are in free memory: checked before anything is written
+        // through them (FitHeap+LinkChecks.swift).
+        guard linksAgree(block, size: size) else { return unlinkRefused(block, size: size) }
         let next = loadWord(Self.nextLinkAddress(block))
         let previous = loadWord(Self.previousLinkAddress(block))
         if next != 0 { storeWord(previous, Self.previousLinkAddress(self.block(atOffset: next))) }
@@ -177,7 +180,8 @@ extension FitHeap {
     /// do not overlap `old`'s unless `new == old`.
     @inline(__always)
     mutating func replaceAtHead(_ old: UInt, size: UInt, by new: UInt, size newSize: UInt) -> Bool {
-        guard loadWord(Self.previousLinkAddress(old)) == 0, Self.sameBin(size, newSize) else { return false }
+        guard loadWord(Self.previousLinkAddress(old)) == 0, Self.sameBin(size, newSize), linksAgree(old, size: size)
+        else { return false }
         let (first, second) = Self.bin(ofSize: size)
         let next = loadWord(Self.nextLinkAddress(old))
         storeWord(next, Self.nextLinkAddress(new))
@@ -250,6 +254,9 @@ extension FitHeap {
         var looked = 0
         while link != 0, looked < Self.ownBinLook {
             let candidate = block(atOffset: link)
+            // A link read from a free block: read only inside the heap (the
+            // block taken is checked in full by `findCheckedFreeBlock`).
+            guard isLinkTarget(link) else { break }
             let candidateSize = Self.size(ofHeader: Self.headerWord(candidate))
             if candidateSize >= size, candidateSize < bestSize {
                 if candidateSize == size { return candidate }

@@ -76,6 +76,10 @@ public struct FitHeap: ~Copyable {
     var regionBytes: UInt = 0
     var outOfMemoryCount: UInt = 0
     var misuseCount: UInt = 0
+    /// Heap corruptions detected (see FitHeap+LinkChecks.swift), also
+    /// counted in ``misuseCount``.
+    /// Each loses the damaged block (the rest of its bin is not counted).
+    var corruptionCount: UInt = 0
 
     /// Every detected misuse is passed here; `nil` ignores them. Either way
     /// the bad request changes nothing.
@@ -180,7 +184,7 @@ public struct FitHeap: ~Copyable {
     @inline(__always)
     mutating func allocateBlock(byteCount: UInt) -> UnsafeMutableRawPointer? {
         guard let request = blockSize(forRequest: byteCount) else { return outOfMemory() }
-        let block = findFreeBlock(holding: request)
+        let block = findCheckedFreeBlock(holding: request)
         guard block != 0 else { return outOfMemory() }
         let size = Self.size(ofHeader: Self.headerWord(block))
         guard size >= request else { return outOfMemory() }
@@ -199,7 +203,7 @@ public struct FitHeap: ~Copyable {
     @inline(__always)
     mutating func allocateAligned(byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
         guard let request = blockSize(forRequest: byteCount) else { return outOfMemory() }
-        let candidate = findFreeBlock(holding: request)
+        let candidate = findCheckedFreeBlock(holding: request)
         guard candidate != 0 else { return outOfMemory() }
         if let (size, gap) = Self.alignedFit(candidate, request: request, alignment: alignment) {
             return rawPointer(carve(candidate, size: size, gap: gap, request: request) &+ Self.headerBytes)
@@ -207,7 +211,7 @@ public struct FitHeap: ~Copyable {
         // A sum that wraps is far beyond the capacity: ask for more than the
         // capacity, which only the fallback of the search answers.
         let wanted = checkedAdd(request, alignment &- Self.granule) ?? UInt.max
-        let block = findFreeBlock(holding: min(wanted, capacity &+ Self.granule))
+        let block = findCheckedFreeBlock(holding: min(wanted, capacity &+ Self.granule))
         guard block != 0, let (size, gap) = Self.alignedFit(block, request: request, alignment: alignment)
         else { return outOfMemory() }
         return rawPointer(carve(block, size: size, gap: gap, request: request) &+ Self.headerBytes)

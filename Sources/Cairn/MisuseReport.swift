@@ -19,6 +19,13 @@ public enum MisuseKind: UInt8 {
     case writeAfterFree = 5
     /// A bump mark that does not belong to the current arena state.
     case invalidMark = 6
+    /// A word the heap keeps in memory a program can write (a free-list
+    /// link, a class page's descriptor, a fit-heap header or bin link)
+    /// failed its check: an overflow of a neighbouring block or a write
+    /// after free changed it. `address` is the damaged block (or
+    /// descriptor). The heap never follows the bad word: it abandons that
+    /// list, counts the free blocks lost with it, and carries on.
+    case heapCorruption = 7
 }
 
 /// One detected misuse: what, where, which size class and who called.

@@ -29,7 +29,10 @@ struct PageDescriptor {
     /// Offset inside the page of the first block never handed out: blocks are
     /// carved lazily, so taking a fresh page costs O(1), not O(blocks).
     var carved: UInt16
-    var reserved: UInt16
+    /// `carved` XOR the low half of the link key: the descriptor lies where
+    /// an overflow can reach, and a forged lower `carved` would hand out
+    /// blocks in use again (see ``SlabAllocator/carvedLimit(_:)``).
+    var carvedCheck: UInt16
     /// Doubly linked list of the partial pages of a class, by page number;
     /// ``noPage`` ends it.
     var next: UInt16

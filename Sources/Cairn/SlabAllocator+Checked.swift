@@ -4,7 +4,7 @@
 //
 //     live:         [ user bytes (size) | slack 0xCB ... | trailer ]
 //     quarantined:  [ 0xDD ... 0xDD                               ]
-//     free:         [ link | link ^ freeMark | 0xDD ...           ]
+//     free:         [ link | link ^ linkKey  | 0xDD ...           ]
 //
 // The trailer is the block's last word: the requested size in the low 16
 // bits and its complement in the high 16, so a write past the end of the
@@ -313,14 +313,14 @@ extension SlabAllocator {
         while inPage < UInt(d.pointee.carved) {
             let block = arenaBase &+ pageStart &+ inPage
             let offset = UInt32(truncatingIfNeeded: pageStart &+ inPage)
-            if Self.looksFree(block), Self.isFreeBlock(offset, page: page, d, record, arenaBase: arenaBase) {
+            if Self.looksFree(block, key: linkKey), Self.isFreeBlock(offset, page: page, d, record, arenaBase: arenaBase, key: linkKey, pageMask: pageMask) {
                 if !poisonIsIntact(block, from: 8, blockSize: blockSize) { return .freeBlockOverwritten }
             } else if isQuarantined(UInt(offset)) {
                 if !poisonIsIntact(block, from: 0, blockSize: blockSize) { return .freeBlockOverwritten }
             } else if !canaryIsIntact(block, page: page, state: state) {
                 // A free block whose link was overwritten no longer looks
                 // free: the list walk tells it from a live block.
-                return Self.isFreeBlock(offset, page: page, d, record, arenaBase: arenaBase) ? .freeBlockOverwritten : .blockCanary
+                return Self.isFreeBlock(offset, page: page, d, record, arenaBase: arenaBase, key: linkKey, pageMask: pageMask) ? .freeBlockOverwritten : .blockCanary
             }
             inPage &+= blockSize
         }

@@ -22,7 +22,7 @@ extension SlabAllocator {
             reclaimed = true
             // A flushed quarantine may have refilled this very cache.
             let record = classRecord(sizeClass)
-            if record.pointee.cacheHead != PageDescriptor.noBlock { return popCache(record) }
+            if record.pointee.cacheHead != PageDescriptor.noBlock, let block = popCache(record) { return block }
         }
         outOfMemoryCount &+= 1
         return nil
@@ -39,8 +39,9 @@ extension SlabAllocator {
         if cachePage != UInt(PageDescriptor.noPage) {
             let d = descriptor(cachePage)
             let carved = UInt(d.pointee.carved)
-            if carved &+ blockSize <= pageMask &+ 1 &- PageDescriptor.pageTail {
-                d.pointee.carved = UInt16(truncatingIfNeeded: carved &+ blockSize)
+            if carved &+ blockSize <= pageMask &+ 1 &- PageDescriptor.pageTail,
+               carvedLimitIsIntact(d) || !abandonCarving(cachePage, record) {
+                setCarvedLimit(d, carved &+ blockSize)
                 d.pointee.used &+= 1
                 return rawPointer(pageAddress(cachePage) &+ carved)
             }
@@ -50,35 +51,47 @@ extension SlabAllocator {
         // or cached, and its list is not empty. (The head is taken off here,
         // not through `unlinkPartial`: it has no previous page, and the
         // general unlink costs random churn about 2 instructions a call.)
+        // One partial page at most: its descriptor is in the page, checked
+        // before it is used; a page that fails is abandoned and the class
+        // takes a fresh page instead (so a damaged list costs no walk).
         var partial = record.pointee.partialHead
         if partial != PageDescriptor.noPage {
-            var d = descriptor(UInt(partial))
-            let next = d.pointee.next
-            if d.pointee.used == 0 && next != PageDescriptor.noPage {
-                // The head is the class's kept empty page (see
-                // ``linkPartial(_:_:)``): the page behind it, the one most
-                // recently made partial, serves first, as it would if the
-                // empty page were not kept at the head.
-                partial = next
-                d = descriptor(UInt(partial))
-                unlinkPartial(UInt(partial), record)
+            let behind = descriptor(UInt(partial)).pointee.next
+            // A head with no block in use is the class's kept empty page
+            // (see ``linkPartial(_:_:)``): the page behind it, the one most
+            // recently made partial, serves first, as it would if the empty
+            // page were not kept at the head.
+            let keptHead = descriptor(UInt(partial)).pointee.used == 0 && behind != PageDescriptor.noPage
+            if keptHead && !isPartialPageLink(behind, ofClass: sizeClass) {
+                abandonPartialPage(UInt(partial), record, ofClass: sizeClass)
             } else {
-                record.pointee.partialHead = next
-                if next != PageDescriptor.noPage { descriptor(UInt(next)).pointee.prev = PageDescriptor.noPage }
-                d.pointee.next = PageDescriptor.noPage
+                if keptHead { partial = behind }
+                if partialPageIsUsable(UInt(partial), record, ofClass: sizeClass) {
+                    let d = descriptor(UInt(partial))
+                    if keptHead {
+                        unlinkPartial(UInt(partial), record)
+                    } else {
+                        let next = d.pointee.next
+                        record.pointee.partialHead = next
+                        if next != PageDescriptor.noPage { descriptor(UInt(next)).pointee.prev = PageDescriptor.noPage }
+                        d.pointee.next = PageDescriptor.noPage
+                    }
+                    record.pointee.cacheHead = d.pointee.freeList
+                    record.pointee.cachePage = partial
+                    d.pointee.freeList = PageDescriptor.noBlock
+                    d.pointee.used = d.pointee.capacity
+                    if let block = popCache(record) { return block }
+                } else {
+                    abandonPartialPage(UInt(partial), record, ofClass: sizeClass)
+                }
             }
-            record.pointee.cacheHead = d.pointee.freeList
-            record.pointee.cachePage = partial
-            d.pointee.freeList = PageDescriptor.noBlock
-            d.pointee.used = d.pointee.capacity
-            return popCache(record)
         }
         guard let page = takeClassPage() else { return nil }
         setPageState(page, UInt8(truncatingIfNeeded: sizeClass))
         descriptor(page).pointee = PageDescriptor(
             freeList: PageDescriptor.noBlock, used: 1, capacity: record.pointee.blocksPerPage,
-            carved: UInt16(truncatingIfNeeded: blockSize), reserved: 0,
-            next: PageDescriptor.noPage, prev: PageDescriptor.noPage)
+            carved: 0, carvedCheck: 0, next: PageDescriptor.noPage, prev: PageDescriptor.noPage)
+        setCarvedLimit(descriptor(page), blockSize)
         record.pointee.cachePage = UInt16(truncatingIfNeeded: page)
         return rawPointer(pageAddress(page))
     }
@@ -102,8 +115,10 @@ extension SlabAllocator {
         if !wasFull { unlinkPartialInlined(page, record) }
         if record.pointee.partialHead == PageDescriptor.noPage {
             linkPartial(page, record)
-        } else {
+        } else if pageListHoldsEveryCarvedBlock(page, record) {
             releaseClassPage(page)
+        } else {
+            abandonEmptiedPage(page, record)
         }
     }
 
@@ -124,8 +139,7 @@ extension SlabAllocator {
         while sizeClass < classCount {
             let record = classRecord(sizeClass)
             let page = UInt(record.pointee.cachePage)
-            if page != UInt(PageDescriptor.noPage),
-               UInt(descriptor(page).pointee.used) == cachedBlocks(record) {
+            if page != UInt(PageDescriptor.noPage), cachePageHoldsNoLiveBlock(page, record) {
                 record.pointee.cachePage = PageDescriptor.noPage
                 record.pointee.cacheHead = PageDescriptor.noBlock
                 releaseClassPage(page)
@@ -145,7 +159,9 @@ extension SlabAllocator {
         var link = record.pointee.cacheHead
         while link != PageDescriptor.noBlock && count <= limit {
             count &+= 1
-            link = loadWord(arenaBase &+ UInt(link))
+            let block = arenaBase &+ UInt(link)
+            link = loadWord(block)
+            guard Self.linkWordsAgree(link, loadWord(block &+ 4), key: linkKey) else { break }
         }
         return count
     }
@@ -158,6 +174,10 @@ extension SlabAllocator {
         let page = UInt(record.pointee.partialHead)
         guard page != UInt(PageDescriptor.noPage), descriptor(page).pointee.used == 0 else { return false }
         unlinkPartial(page, record)
+        guard pageListHoldsEveryCarvedBlock(page, record) else {
+            abandonEmptiedPage(page, record)
+            return false
+        }
         releaseClassPage(page)
         return true
     }
@@ -198,19 +218,11 @@ extension SlabAllocator {
     /// ``pageEmptied(_:_:wasFull:)``, on the path of a page release, the
     /// worst free of a class block. The refill calls the out-of-line one:
     /// inlined there, it lengthens the page take, the worst allocation.
+    /// The links are in the page's descriptor: checked before use (see
+    /// ``takeOffPartialList(_:_:ofClass:)``).
     @inline(__always)
     mutating func unlinkPartialInlined(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>) {
-        let d = descriptor(page)
-        let next = d.pointee.next
-        let prev = d.pointee.prev
-        if prev != PageDescriptor.noPage {
-            descriptor(UInt(prev)).pointee.next = next
-        } else {
-            record.pointee.partialHead = next
-        }
-        if next != PageDescriptor.noPage { descriptor(UInt(next)).pointee.prev = prev }
-        d.pointee.next = PageDescriptor.noPage
-        d.pointee.prev = PageDescriptor.noPage
+        takeOffPartialListInlined(page, record, ofClass: UInt(pageState(page)))
     }
 
     /// True when the block at arena offset `block` of `page` is free: on the
@@ -226,21 +238,28 @@ extension SlabAllocator {
     /// the fast paths.)
     @inline(never)
     static func isFreeBlock(_ block: UInt32, page: UInt, _ d: UnsafeMutablePointer<PageDescriptor>,
-                            _ record: UnsafeMutablePointer<SizeClassRecord>, arenaBase: UInt) -> Bool {
+                            _ record: UnsafeMutablePointer<SizeClassRecord>, arenaBase: UInt, key: UInt32,
+                            pageMask: UInt) -> Bool {
         let limit = record.pointee.blocksPerPage
-        if list(from: d.pointee.freeList, holds: block, limit: limit, arenaBase: arenaBase) { return true }
+        // The page's list head is in its descriptor: checked before it is read.
+        if isPageListLink(d.pointee.freeList, of: block, record, d, pageMask: pageMask),
+           list(from: d.pointee.freeList, holds: block, limit: limit, arenaBase: arenaBase, key: key) { return true }
         return UInt(record.pointee.cachePage) == page
-            && list(from: record.pointee.cacheHead, holds: block, limit: limit, arenaBase: arenaBase)
+            && list(from: record.pointee.cacheHead, holds: block, limit: limit, arenaBase: arenaBase, key: key)
     }
 
     /// True when the free list starting at `head` reaches `block` within
-    /// `limit` + 1 links.
-    static func list(from head: UInt32, holds block: UInt32, limit: UInt16, arenaBase: UInt) -> Bool {
+    /// `limit` + 1 links. The walk stops at a block whose words fail their
+    /// check (see SlabAllocator+LinkChecks.swift), and at a head outside
+    /// the page of `block`.
+    static func list(from head: UInt32, holds block: UInt32, limit: UInt16, arenaBase: UInt, key: UInt32) -> Bool {
         var link = head
         var steps: UInt16 = 0
         while link != PageDescriptor.noBlock && steps <= limit {
             if link == block { return true }
-            link = loadWord(arenaBase &+ UInt(link))
+            let address = arenaBase &+ UInt(link)
+            link = loadWord(address)
+            guard linkWordsAgree(link, loadWord(address &+ 4), key: key) else { return false }
             steps &+= 1
         }
         return false
@@ -276,8 +295,9 @@ extension SlabAllocator {
         // the block carries the free mark).
         let record = classRecord(UInt(state))
         guard Self.isCarvedBlockStart(inPage, record, d) else { return nil }
-        if Self.looksFree(block),
-           Self.isFreeBlock(UInt32(truncatingIfNeeded: offset), page: page, d, record, arenaBase: arenaBase) {
+        if Self.looksFree(block, key: linkKey),
+           Self.isFreeBlock(UInt32(truncatingIfNeeded: offset), page: page, d, record, arenaBase: arenaBase,
+                            key: linkKey, pageMask: pageMask) {
             return nil
         }
         #if CAIRN_CHECKED

@@ -63,24 +63,41 @@ extension SlabAllocator {
     /// this is O(1): no walk over the page's blocks. The first block's word
     /// is the page's own fit-heap header.
     ///
-    /// A class page's fit-heap block is one page (see ``takeClassPage()``),
-    /// so its size is not read back from its header.
+    /// The page's fit-heap header, and the tags of the neighbours it merges
+    /// with, lie where an overflow of the block before can reach: checked
+    /// first (``FitHeap/lookUpLiveBlock(_:firstBlock:sentinel:)``), and the
+    /// size must be one page. A page that fails stays out of both the class
+    /// and the fit heap (its memory is lost) and the corruption is reported.
     @inline(__always)
     mutating func releaseClassPage(_ page: UInt) {
         setPageState(page, PageDescriptor.notClassPage)
         pagesInUse &-= 1
-        Self.releaseFitBlock(&self, header: pageAddress(page) &- FitHeap.headerBytes, size: pageMask &+ 1)
+        let block = pageAddress(page)
+        guard case .live(let header, let size) = FitHeap.lookUpLiveBlockInlined(
+                  block, firstBlock: fit.firstBlock, sentinel: fit.sentinel),
+              size == pageMask &+ 1
+        else { return fit.heapCorrupted(at: block) }
+        Self.releaseFitBlock(&self, header: header, size: size)
     }
 
-    /// Returns a live fit-heap block (validated by the caller). Precondition:
-    /// `block` is the payload of a live fit-heap block.
+    /// Returns a live fit-heap block (validated by the caller), or reports
+    /// a corruption when its tags no longer say so. Precondition: `block`
+    /// was the payload of a live fit-heap block.
     mutating func releaseFitBlock(_ block: UInt) {
-        Self.releaseFitBlock(&self, header: block &- FitHeap.headerBytes, size: FitHeap.blockBytes(ofPayload: block))
+        // Its header, and the tags of the neighbours it merges with, lie
+        // where an overflow of the block before can reach: checked first
+        // (FitHeap+LinkChecks.swift).
+        guard case .live(let header, let size) = FitHeap.lookUpLiveBlock(block, firstBlock: fit.firstBlock,
+                                                                          sentinel: fit.sentinel) else {
+            return fit.heapCorrupted(at: block)
+        }
+        Self.releaseFitBlock(&self, header: header, size: size)
     }
 
     /// Returns the live fit-heap block whose header is at `header`, of
-    /// `size` bytes (both known to the caller). The one copy of the fit
-    /// heap's merge in the slab (each copy is about 600 bytes of flash).
+    /// `size` bytes (both known to the caller, just validated). The one
+    /// copy of the fit heap's merge in the slab (each copy is about 600
+    /// bytes of flash).
     @inline(never)
     static func releaseFitBlock(_ heap: inout SlabAllocator, header: UInt, size: UInt) {
         heap.bytesInUse &-= size

@@ -39,6 +39,10 @@ public struct SlabAllocator: ~Copyable {
     // fails every allocation and reports every free as foreign.
     /// Address of page 0: the fit heap's start rounded down to the page size.
     var arenaBase: UInt = 0
+    /// A free class block's second word is its link XOR this key (see
+    /// SlabAllocator+LinkChecks.swift). Next to ``arenaBase``, which the
+    /// fast path loads too: one `ldrd` loads both.
+    var linkKey: UInt32 = 0
     /// pageCount pages: the range of addresses the page-state map covers.
     var arenaBytes: UInt = 0
     var pageShift: UInt = 0
@@ -84,6 +88,10 @@ public struct SlabAllocator: ~Copyable {
     var classPageLimit: UInt = 0
     var outOfMemoryCount: UInt = 0
     var misuseCount: UInt = 0
+    /// Heap corruptions detected (also counted in ``misuseCount``), and the
+    /// free blocks known lost with the lists abandoned for them.
+    var corruptionCount: UInt = 0
+    var lostBlocks: UInt = 0
     var regionBytes: UInt = 0
     /// Checked builds: bytes the caller asked for, summed over live blocks
     /// (a release build keeps no header and no count, so it cannot know).
@@ -94,7 +102,9 @@ public struct SlabAllocator: ~Copyable {
     /// Every detected misuse is passed here; `nil` ignores them. Either way
     /// the bad request changes nothing. (The fit heap's blocks are validated
     /// through the fit heap, and their misuse reported here too.)
-    public var misuseHandler: MisuseHandler? = nil
+    public var misuseHandler: MisuseHandler? = nil {
+        didSet { fit.misuseHandler = misuseHandler }
+    }
 
     /// Offered every free of an address outside the arena before it is
     /// reported as foreign (the other regions of a heap that has several,
@@ -106,14 +116,6 @@ public struct SlabAllocator: ~Copyable {
     /// paths read, so that their offsets stay small).
     var regionStart: UInt = 0
 
-    /// A free block's second word holds its link XOR this value. `free` sees
-    /// it on a block that is already free, and then confirms the double free
-    /// by walking that page's free list or its class's cache; a live block
-    /// that happens to hold the pattern costs a walk, never a false report.
-    /// A byte repeated four times is a Thumb-2 immediate (`eor r0, r0, #imm`,
-    /// no literal load on `free`), and bit 31 is set (see `popCache`).
-    static let freeMark: UInt32 = 0xCACA_CACA
-
     /// Classes take no new page once the fit heap is within 1/N of full.
     static let classPageReserve: UInt = 8
 
@@ -124,6 +126,7 @@ public struct SlabAllocator: ~Copyable {
     /// (a bad free can come before the first allocation configures it).
     public init(misuseHandler handler: MisuseHandler) {
         misuseHandler = handler
+        fit.misuseHandler = handler
     }
 
     /// An allocator over `region` (which must outlive it), or `nil` when the
@@ -221,23 +224,47 @@ public struct SlabAllocator: ~Copyable {
     @inline(__always)
     mutating func allocateBlock(ofClass sizeClass: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
         let record = classRecord(sizeClass)
-        guard record.pointee.cacheHead != PageDescriptor.noBlock else {
+        let head = record.pointee.cacheHead
+        guard head != PageDescriptor.noBlock else {
             return Self.refillAndAllocate(&self, ofClass: sizeClass, alignment: alignment)
         }
-        return popCache(record)
+        guard let block = takeCacheHead(head, record) else {
+            return Self.refillAfterBrokenCache(&self, arenaBase &+ UInt(head), ofClass: sizeClass,
+                                               alignment: alignment)
+        }
+        return block
     }
 
-    /// Takes the first block of the class's cache. Precondition: the cache
-    /// is not empty.
+    /// Takes the first block of the class's cache, or `nil` when its words
+    /// fail their check (the cache is then abandoned and reported: see
+    /// ``cacheLinkBroken(_:_:_:)``). Precondition: the cache is not empty.
     @inline(__always)
-    mutating func popCache(_ record: UnsafeMutablePointer<SizeClassRecord>) -> UnsafeMutableRawPointer {
+    mutating func popCache(_ record: UnsafeMutablePointer<SizeClassRecord>) -> UnsafeMutableRawPointer? {
         let head = record.pointee.cacheHead
+        guard let block = takeCacheHead(head, record) else {
+            Self.cacheLinkBroken(&self, record, arenaBase &+ UInt(head))
+            return nil
+        }
+        return block
+    }
+
+    /// The cache's first block, at arena offset `head` (the record's
+    /// `cacheHead`, not `noBlock`), taken off the cache when its two words
+    /// agree (SlabAllocator+LinkChecks.swift); `nil`, changing nothing,
+    /// when they do not.
+    @inline(__always)
+    mutating func takeCacheHead(_ head: UInt32, _ record: UnsafeMutablePointer<SizeClassRecord>)
+        -> UnsafeMutableRawPointer? {
         let block = arenaBase &+ UInt(head)
-        record.pointee.cacheHead = loadWord(block)
-        // No longer looks free: word 1 must not be word 0 XOR freeMark. Word
-        // 0 is an offset below 2^31 (regions are smaller than 2 GiB) and the
-        // mark has bit 31 set, so writing the block's own offset (also below
-        // 2^31) breaks the match, and costs no constant.
+        let (next, check) = Self.loadLinkWords(block)
+        guard Self.linkWordsAgree(next, check, key: linkKey) else { return nil }
+        record.pointee.cacheHead = next
+        // No longer looks free: word 1 must not be word 0 XOR linkKey. Word
+        // 0 is an offset below 2^31 (regions are smaller than 2 GiB) or
+        // noBlock, and the key has bit 31 set and bit 30 clear, so writing
+        // the block's own offset (below 2^30 beside noBlock, see
+        // ``linkKey(secret:regionBase:)``) breaks the match, and costs no
+        // constant.
         storeWord(head, block &+ 4)
         #if CAIRN_CHECKED
         verifyPoison(block, from: 8, blockSize: UInt(record.pointee.blockSize), page: UInt(head) &>> pageShift)
@@ -272,7 +299,7 @@ public struct SlabAllocator: ~Copyable {
         guard Self.isCarvedBlockStart(offset & pageMask, record, d) else {
             return Self.reportMisuse(&self, .notBlockStart, block, Int(state), caller)
         }
-        if Self.looksFree(block), Self.isFreeBlock(&self, UInt32(truncatingIfNeeded: offset), page: page, record) {
+        if Self.looksFree(block, key: linkKey), Self.isFreeBlock(&self, UInt32(truncatingIfNeeded: offset), page: page, record) {
             return Self.reportMisuse(&self, .doubleFree, block, Int(state), caller)
         }
         #if CAIRN_CHECKED
@@ -310,20 +337,20 @@ public struct SlabAllocator: ~Copyable {
     }
 
     /// True when the block at `block` carries the free mark (its second
-    /// word is its first XOR ``freeMark``): free, or a live block whose
+    /// word is its first XOR ``linkKey``): free, or a live block whose
     /// data happens to match, which a walk of the free lists tells apart.
     @inline(__always)
-    static func looksFree(_ block: UInt) -> Bool {
-        loadWord(block &+ 4) == loadWord(block) ^ freeMark
+    static func looksFree(_ block: UInt, key: UInt32) -> Bool {
+        linkWordsAgree(loadWord(block), loadWord(block &+ 4), key: key)
     }
 
     /// Makes `block` a free block linking to `link`: the link in its first
-    /// word, the link XOR ``freeMark`` in its second (what ``looksFree(_:)``
-    /// reads).
+    /// word, the link XOR `key` in its second (what ``looksFree(_:key:)``
+    /// and ``popCache(_:)`` read).
     @inline(__always)
-    static func writeFreeLink(_ link: UInt32, into block: UInt) {
+    static func writeFreeLink(_ link: UInt32, into block: UInt, key: UInt32) {
         storeWord(link, block)
-        storeWord(link ^ freeMark, block &+ 4)
+        storeWord(link ^ key, block &+ 4)
     }
 
     /// Puts a validated block back: onto the class's cache when it belongs
@@ -345,12 +372,18 @@ public struct SlabAllocator: ~Copyable {
         #endif
         if UInt(record.pointee.cachePage) == page {
             // The cache page's `used` counts cached blocks: nothing to update.
-            Self.writeFreeLink(record.pointee.cacheHead, into: block)
+            Self.writeFreeLink(record.pointee.cacheHead, into: block, key: linkKey)
             record.pointee.cacheHead = offset32
             return
         }
         let link = d.pointee.freeList
-        Self.writeFreeLink(link, into: block)
+        // The descriptor lies in the page, after its blocks: a word an
+        // overflow can reach. Its link is checked before it is written under
+        // the key, which would make a forged one pass every later check.
+        guard Self.isPageListLink(link, of: offset32, record, d, pageMask: pageMask) else {
+            return Self.pageListBroken(&self, page, d, record, block)
+        }
+        Self.writeFreeLink(link, into: block, key: linkKey)
         d.pointee.freeList = offset32
         let used = d.pointee.used &- 1
         d.pointee.used = used
@@ -491,7 +524,8 @@ public struct SlabAllocator: ~Copyable {
     @inline(never)
     static func isFreeBlock(_ heap: inout SlabAllocator, _ block: UInt32, page: UInt,
                             _ record: UnsafeMutablePointer<SizeClassRecord>) -> Bool {
-        isFreeBlock(block, page: page, heap.descriptor(page), record, arenaBase: heap.arenaBase)
+        isFreeBlock(block, page: page, heap.descriptor(page), record, arenaBase: heap.arenaBase, key: heap.linkKey,
+                    pageMask: heap.pageMask)
     }
 
     @inline(never)

@@ -26,6 +26,12 @@ public struct SlabConfiguration {
     /// builds keep no quarantine and ignore this.
     public var quarantineSlots: UInt = 8
 
+    /// Entropy for the key that free-list links are checked with (see
+    /// SlabAllocator+LinkChecks.swift): a per-boot random word where the
+    /// board has a source (`cairn_platform_entropy`); 0 still gives a key,
+    /// one an attacker who knows the firmware image can work out.
+    public var linkSecret: UInt32 = 0
+
     public static let minimumPageSize: UInt = 64
 
     /// The largest class a page can serve: one block beside the page's

@@ -169,8 +169,8 @@ extension SlabAllocator {
                   count < UInt(record.pointee.blocksPerPage)
             else { return (count, .freeListLink) }
             let block = arenaBase &+ UInt(link)
-            // Every free block holds its link and the link XOR the free mark.
-            guard Self.looksFree(block) else { return (count, .freeBlockOverwritten) }
+            // Every free block holds its link and the link XOR the link key.
+            guard Self.looksFree(block, key: linkKey) else { return (count, .freeBlockOverwritten) }
             count &+= 1
             link = loadWord(block)
         }

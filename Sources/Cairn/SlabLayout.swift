@@ -74,6 +74,7 @@ extension SlabAllocator {
         else { return false }
 
         arenaBase = layout.arenaBase
+        linkKey = Self.linkKey(secret: configuration.linkSecret, regionBase: start)
         pageShift = floorLog2(configuration.pageSize)
         pageMask = configuration.pageSize &- 1
         pageCount = layout.pageCount
@@ -99,6 +100,8 @@ extension SlabAllocator {
         peakBytesInUse = 0
         outOfMemoryCount = 0
         misuseCount = 0
+        corruptionCount = 0
+        lostBlocks = 0
         requestedBytes = 0
 
         let pageSize = configuration.pageSize

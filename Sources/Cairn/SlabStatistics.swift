@@ -43,8 +43,12 @@ public struct SlabStatistics: Equatable {
     public var largestFreeBlock: UInt
     /// Allocations that failed for want of memory.
     public var outOfMemoryCount: UInt
-    /// Misuses detected (bad frees).
+    /// Misuses detected (bad frees, heap corruption).
     public var misuseCount: UInt
+    /// Heap corruptions detected (see ``MisuseKind/heapCorruption``), and
+    /// the free blocks known lost with the lists abandoned for them.
+    public var corruptionCount: UInt = 0
+    public var lostBlocks: UInt = 0
 }
 
 /// One size class in a ``SlabAllocator`` snapshot.
@@ -95,7 +99,8 @@ extension SlabAllocator {
             classPages: 0, largeBlocks: 0, liveBlocks: 0, bytesReserved: 0, bytesRequested: nil,
             bytesInUse: bytesInUse, peakBytesInUse: peakBytesInUse, quarantinedBytes: 0, freeBytes: heap.freeBytes,
             largestFreeBlock: heap.largestFreeBlock, outOfMemoryCount: outOfMemoryCount,
-            misuseCount: misuseCount)
+            misuseCount: misuseCount &+ fit.corruptionCount, corruptionCount: corruptionCount &+ fit.corruptionCount,
+            lostBlocks: lostBlocks &+ fit.corruptionCount)
         var page: UInt = 0
         while page < pageCount {
             let state = pageState(page)

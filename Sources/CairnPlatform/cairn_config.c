@@ -105,6 +105,9 @@ __attribute__((weak)) void cairn_platform_write(const char *text, size_t length)
     (void)_write(1, text, (int)length);
 }
 
+/* No entropy by default: see cairn_platform.h. */
+__attribute__((weak)) uint32_t cairn_platform_entropy(void) { return 0; }
+
 __attribute__((weak, noreturn)) void cairn_platform_fatal(void) {
     _exit(70);
 }

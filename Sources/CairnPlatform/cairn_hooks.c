@@ -202,4 +202,8 @@ int cairn_check_integrity(void) { return cairn_swift_check_integrity(); }
 
 void cairn_get_stats(struct cairn_heap_stats *out) { cairn_swift_get_stats(out); }
 
+void cairn_set_corruption_hook(cairn_corruption_hook hook) { cairn_swift_set_corruption_hook(hook); }
+
+size_t cairn_corruption_count(size_t *lost_blocks) { return cairn_swift_corruption_count(lost_blocks); }
+
 #endif

@@ -46,7 +46,7 @@ final class SlabIntegrityTests: XCTestCase {
         // consistent so that only the link is wrong.
         let badLink = b.load(as: UInt32.self) &+ 4
         b.storeBytes(of: badLink, as: UInt32.self)
-        b.storeBytes(of: badLink ^ SlabAllocator.freeMark, toByteOffset: 4, as: UInt32.self)
+        b.storeBytes(of: badLink ^ heap.slab.linkKey, toByteOffset: 4, as: UInt32.self)
         XCTAssertEqual(heap.slab.checkIntegrity().problem, .freeListLink)
     }
     #endif

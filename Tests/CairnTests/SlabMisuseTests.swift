@@ -39,7 +39,7 @@ final class SlabMisuseTests: XCTestCase {
         let block = try XCTUnwrap(heap.slab.allocate(byteCount: 16, alignment: 8))
         // The user writes exactly what a free block would hold.
         block.storeBytes(of: UInt32(0x10), as: UInt32.self)
-        block.storeBytes(of: UInt32(0x10) ^ SlabAllocator.freeMark, toByteOffset: 4, as: UInt32.self)
+        block.storeBytes(of: UInt32(0x10) ^ heap.slab.linkKey, toByteOffset: 4, as: UInt32.self)
         heap.slab.deallocate(block)
         XCTAssertEqual(MisuseRecorder.kinds, [])
         heap.slab.deallocate(other)

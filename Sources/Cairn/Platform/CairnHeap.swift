@@ -34,6 +34,22 @@ public enum CairnHeap {
         IntegrityProblem(rawValue: UInt8(truncatingIfNeeded: cairn_check_integrity()))
     }
 
+    /// Sets the function a release build calls after it reports a heap
+    /// corruption (see ``MisuseKind/heapCorruption`` and `cairn.h`): with
+    /// the damaged block's address and size class (-1: the fit heap), with
+    /// interrupts masked; it may log, reset, or return to carry on. `nil`
+    /// removes it. Checked builds report and stop instead.
+    public static func setCorruptionHook(_ hook: cairn_corruption_hook?) {
+        cairn_set_corruption_hook(hook)
+    }
+
+    /// Heap corruptions detected so far, and the free blocks lost with them.
+    public static var corruption: (count: Int, lostBlocks: Int) {
+        var lost = 0
+        let count = cairn_corruption_count(&lost)
+        return (count, lost)
+    }
+
     /// Capacity, use, peak and counters, in bytes.
     public static var statistics: cairn_heap_stats {
         var stats = cairn_heap_stats()

@@ -39,6 +39,21 @@ func cairnGetStats(_ out: UnsafeMutablePointer<cairn_heap_stats>) {
     #endif
 }
 
+/// `cairn_corruption_count`: heap corruptions detected, and (through
+/// `lostBlocks` when not NULL) the free blocks abandoned with them.
+@c(cairn_swift_corruption_count)
+func cairnCorruptionCount(_ lostBlocks: UnsafeMutablePointer<Int>?) -> Int {
+    let saved = cairn_enter()
+    defer { cairn_leave(saved) }
+    #if CAIRN_BUMP
+    lostBlocks?.pointee = 0
+    return 0  // a bump arena keeps nothing in free memory
+    #else
+    lostBlocks?.pointee = Int(platformHeap.lostBlocks &+ platformHeap.fit.corruptionCount)
+    return Int(platformHeap.corruptionCount &+ platformHeap.fit.corruptionCount)
+    #endif
+}
+
 @c(cairn_swift_print_report)
 func cairnPrintReport() -> Int32 {
     let saved = cairn_enter()

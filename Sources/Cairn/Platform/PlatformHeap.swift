@@ -40,8 +40,9 @@ func configurePlatformHeap(region whole: UnsafeMutableRawBufferPointer, _ config
     platformHeap = BumpAllocator(region: region, misuseHandler: reportMisuseAndMaybeStop)
     #else
     let classes = config.size_classes.map { UnsafeBufferPointer(start: $0, count: Int(config.size_class_count)) }
-    let configuration = SlabConfiguration(heapBytes: UInt(region.count), pageSize: UInt(config.page_size),
+    var configuration = SlabConfiguration(heapBytes: UInt(region.count), pageSize: UInt(config.page_size),
                                           largestClass: UInt(config.largest_class), sizeClasses: classes)
+    configuration.linkSecret = cairn_platform_entropy()
     guard platformHeap.configure(region: region, configuration: configuration) else { return false }
     #endif
     return true

@@ -81,6 +81,23 @@ int cairn_check_integrity(void);
 /* The whole heap's figures (every region; see struct cairn_heap_stats). */
 void cairn_get_stats(struct cairn_heap_stats *out);
 
+/* Heap corruption: a free-list link or other heap metadata in free memory
+ * (a free block's link, a class page's descriptor, a fit-heap header or bin
+ * link) that an overflow or a write after free changed. Cairn checks each
+ * such word before it follows it. The release build never follows a bad
+ * one: it abandons that list (cairn_corruption_count counts it and the
+ * free blocks lost with it), raises stats.misuse, prints a
+ * report line and calls the hook set here, if any, with the damaged
+ * block's address and its size class (-1 for the fit heap); the hook may
+ * log, reset the system, or return to carry on. It runs with interrupts
+ * masked and must not allocate. The checked build reports and stops, like
+ * every misuse. NULL removes the hook. cairn_corruption_count returns the
+ * corruptions detected so far and stores the free blocks lost with them
+ * in *lost_blocks (when not NULL). */
+typedef void (*cairn_corruption_hook)(void *address, int size_class);
+void cairn_set_corruption_hook(cairn_corruption_hook hook);
+size_t cairn_corruption_count(size_t *lost_blocks);
+
 /* The Swift entry points behind the hooks (cairn_hooks.c forwards to them;
  * firmware calls the standard names instead). Each masks interrupts around
  * its work. `caller` is the hook's return address, for misuse reports. */
@@ -104,6 +121,8 @@ int cairn_swift_print_report(void);
 void cairn_swift_print_heap_map(void);
 int cairn_swift_check_integrity(void);
 void cairn_swift_get_stats(struct cairn_heap_stats *out);
+void cairn_swift_set_corruption_hook(cairn_corruption_hook hook);
+size_t cairn_swift_corruption_count(size_t *lost_blocks);
 
 /* Sets errno (the Swift side's failure paths call it). */
 void cairn_set_errno(int code);

@@ -29,7 +29,7 @@ struct cairn_heap_stats {
     size_t reserved;        /* bytes of live blocks */
     size_t live_blocks;     /* live blocks */
     size_t out_of_memory;   /* failed allocations */
-    size_t misuse;          /* bad frees detected */
+    size_t misuse;          /* misuse detected: bad frees, heap corruption */
 };
 void cairn_platform_heap_config(struct cairn_heap_config *out);
 
@@ -54,6 +54,14 @@ static inline void cairn_forget_other_regions(void) { cairn_other_regions = 0; }
 
 /* Writes `length` bytes to the console; must not allocate. */
 void cairn_platform_write(const char *text, size_t length);
+
+/* A 32-bit word that differs from boot to boot where the board has a
+ * source (a hardware RNG, an unpredictable timer at reset): the secret of
+ * the key Cairn checks free-list links with. The default (weak) returns
+ * 0, which gives a key fixed by the build: enough against an overwrite
+ * that does not know it, not against one that read the firmware image.
+ * Called once, when the heap is set up. */
+uint32_t cairn_platform_entropy(void);
 
 /* Stops the program after a fatal report (checked builds). */
 void cairn_platform_fatal(void) __attribute__((noreturn));

@@ -70,6 +70,9 @@ struct SlabRun: ~Copyable {
     var expectedOutOfMemory: UInt = 0
     var expectedMisuse: UInt = 0
     var operation = 0
+    /// An overflow wrote into the heap (opcode 0xFF): the model no longer
+    /// holds, and the run ends in FuzzSlabAttack.swift's reduced mode.
+    var overflowed = false
 
     /// Checked builds: freed blocks (class blocks and fit-heap blocks)
     /// waiting in quarantine, oldest first, at most `quarantineSlots` (the
@@ -106,6 +109,8 @@ struct SlabRun: ~Copyable {
         while !bytes.isAtEnd && state.operation < FuzzProgram.maximumOperations {
             try state.step(&bytes)
             state.operation += 1
+            // After an overflow (FuzzSlabAttack.swift) the run has ended.
+            if state.overflowed { return }
             let done = state.operation
             if done <= state.alwaysCheckUntil || done % state.checkEvery == 0 {
                 try state.check("after operation \(done)")
@@ -507,6 +512,10 @@ struct SlabRun: ~Copyable {
 
     mutating func step(_ bytes: inout FuzzBytes) throws {
         let opcode = bytes.byte()
+        if opcode == 0xFF {
+            overflowed = true
+            return try attackAndSurvive(&bytes)
+        }
         let context = { [operation] in "op \(operation) (opcode \(opcode % 16))" }
         let full = live.count >= FuzzProgram.maximumLiveBlocks
         switch opcode % 16 {

@@ -1,0 +1,132 @@
+// The checks of the words the fit heap keeps inside free blocks, which a
+// linear overflow of the live block before them, or a write after free,
+// can reach: a free block's bin links, read before they are followed or
+// written through, and a bin's blocks, checked before one is handed out.
+//
+// Invariants (each helper below is the test of one):
+// - A block a bin reaches is a free block: its address in
+//   [firstBlock, sentinel) and ≡ 4 (mod 8); its header `size |
+//   previousInUse` (a free block's predecessor is in use), size at least
+//   16 and within the heap; its footer equal to its size; the next block's
+//   "previous in use" bit clear. (``isFreeBlock(_:)``)
+// - Its links agree with their neighbours: its `next` block's `prev` is
+//   this block, and its `prev` block's `next` is this block, or, with no
+//   `prev`, its bin's head is this block. (``linksAgree(_:size:)``)
+// A forged link passes only if the forger also forged consistent tags and
+// back links at the place it points to.
+//
+// The helpers that only read are `mutating` (see SlabAllocator+LinkChecks.swift:
+// the fit heap lives inside the global slab heap).
+//
+// When a check fails the bin is abandoned, never followed: its head is
+// cleared with its bitmap bits (its free blocks stay free in place, lost to
+// allocation until a neighbour's free merges them back; the damaged block
+// is counted lost), the corruption is counted and reported as ``MisuseKind/heapCorruption`` (size class -1),
+// and the search goes on in the other bins.
+
+extension FitHeap {
+    /// True when `block` is a free block of the heap with consistent
+    /// boundary tags (see above). Reads nothing outside the heap.
+    mutating func isFreeBlock(_ block: UInt) -> Bool {
+        guard block &- firstBlock < sentinel &- firstBlock, block & (Self.granule &- 1) == 4 else { return false }
+        let header = Self.headerWord(block)
+        let size = Self.size(ofHeader: header)
+        return header & Self.flagBits == Self.previousInUseBit && size >= Self.minimumBlock
+            && size <= sentinel &- block
+            && loadWord(Self.footerAddress(block, size: size)) == UInt32(truncatingIfNeeded: size)
+            && Self.headerWord(block &+ size) & Self.previousInUseBit == 0
+    }
+
+    /// True when the block at link offset `offset` may be read as a free
+    /// block's link target: inside the heap, at a block address.
+    @inline(__always)
+    func isLinkTarget(_ offset: UInt32) -> Bool {
+        let target = block(atOffset: offset)
+        return target &- firstBlock < sentinel &- firstBlock && target & (Self.granule &- 1) == 4
+    }
+
+    /// True when the free block `block` of `size` bytes and the blocks its
+    /// links name point back at it (see above).
+    mutating func linksAgree(_ block: UInt, size: UInt) -> Bool {
+        let mine = offset(of: block)
+        let next = loadWord(Self.nextLinkAddress(block))
+        let previous = loadWord(Self.previousLinkAddress(block))
+        if next != 0 {
+            guard isLinkTarget(next), loadWord(Self.previousLinkAddress(self.block(atOffset: next))) == mine
+            else { return false }
+        }
+        if previous != 0 {
+            return isLinkTarget(previous) && loadWord(Self.nextLinkAddress(self.block(atOffset: previous))) == mine
+        }
+        let (first, second) = Self.bin(ofSize: size)
+        return first < firstLevelCount && binHead(first, second).pointee == mine
+    }
+
+    /// ``findFreeBlock(holding:)``, with the tags of the block it finds
+    /// checked before it is used: a block that fails abandons its bin and
+    /// the search runs again (at most once per bin).
+    mutating func findCheckedFreeBlock(holding size: UInt) -> UInt {
+        while true {
+            let block = findFreeBlock(holding: size)
+            if block == 0 { return 0 }
+            // Its links are checked where they are unlinked (`removeFromBin`,
+            // `replaceAtHead`); a block with sound tags is free memory.
+            if isFreeBlock(block) { return block }
+            abandonBins(reaching: block, request: size)
+        }
+    }
+
+    /// Abandons every bin whose head is `block`, and, when none is, the bin
+    /// a request of `request` bytes looks into first (whose list reached
+    /// `block`: see ``bestFit(holding:inBin:_:)``).
+    @inline(never)
+    mutating func abandonBins(reaching block: UInt, request: UInt) {
+        let mine = offset(of: block)
+        var abandoned = false
+        var first: UInt = 0
+        while first < firstLevelCount {
+            var second: UInt = 0
+            while second < Self.secondLevelCount {
+                if binHead(first, second).pointee == mine {
+                    abandonBin(first, second)
+                    abandoned = true
+                }
+                second &+= 1
+            }
+            first &+= 1
+        }
+        if !abandoned {
+            let (first, second) = Self.bin(ofSize: request)
+            if first < firstLevelCount { abandonBin(first, second) }
+        }
+        heapCorrupted(at: block &+ Self.headerBytes)
+    }
+
+    /// Empties bin (`first`, `second`) without reading its blocks: its head
+    /// and bitmap bits are cleared. Precondition: `first < firstLevelCount`.
+    mutating func abandonBin(_ first: UInt, _ second: UInt) {
+        binHead(first, second).pointee = 0
+        let map = secondLevelMap(first)
+        map.pointee &= ~UInt8(truncatingIfNeeded: 1 &<< second)
+        if map.pointee == 0 { firstLevelMap &= ~UInt32(truncatingIfNeeded: 1 &<< first) }
+    }
+
+    /// `removeFromBin` found the links of `block` (of `size` bytes) not
+    /// agreeing: abandons the bin its size names, writes nothing through
+    /// the links, and reports.
+    @inline(never)
+    mutating func unlinkRefused(_ block: UInt, size: UInt) {
+        let (first, second) = Self.bin(ofSize: size)
+        if first < firstLevelCount, binHead(first, second).pointee != 0 { abandonBin(first, second) }
+        heapCorrupted(at: block &+ Self.headerBytes)
+    }
+
+    /// Counts and reports a corruption of the block whose payload is at `payload`.
+    @inline(never)
+    mutating func heapCorrupted(at payload: UInt) {
+        corruptionCount &+= 1
+        misuseCount &+= 1
+        guard let handler = misuseHandler else { return }
+        MisuseReport(kind: .heapCorruption, address: payload, sizeClass: -1, blockSize: 0, caller: 0).send(to: handler)
+    }
+}

@@ -1,0 +1,340 @@
+// The checks of the words the slab keeps in memory a program can write by
+// mistake: the links of free class blocks, and each class page's
+// descriptor (which lies in the page, after its last block). A linear
+// overflow of a live block or a write after free reaches them; nothing
+// reads one of them as an address before it passes the check here.
+//
+// Invariants (each check below is the test of one):
+// - A free class block holds in its first word the arena offset of the
+//   next block of its list (or ``PageDescriptor/noBlock``), and in its
+//   second word that link XOR ``SlabAllocator/linkKey``. The key is a
+//   per-configuration secret: an overwrite that does not know it leaves
+//   the two words disagreeing (with probability 1 - 2^-30), and `malloc`
+//   checks them before it follows the link (three instructions: the two
+//   words come in one `ldrd`, then an `eor`, a compare and a branch).
+// - A page's carved limit (the descriptor's `carved`) is stored beside
+//   its XOR with the key's low half (`carvedCheck`); carving checks the
+//   pair first (``carvedLimitIsIntact(_:)``), so a forged lower limit,
+//   which would carve blocks in use again, fails unless the forger knows
+//   the key.
+// - Every link a page's descriptor holds (its free list) is `noBlock` or
+//   the start of a carved block of the same page; every page number it
+//   holds (its partial-list neighbours) is `noPage` or a page of the same
+//   class. These are checked where the descriptor is read, before the
+//   value is used (the descriptor carries no key: `free` updates it).
+//
+// What runs only when a check fails is `@inline(never)`: inlined, it
+// would grow the stack frames of the paths that call it (measured: the
+// on-target suite's stack on micro:bit). The helpers that only read are
+// `mutating` all the same: called on the
+// global heap from a mutating path, a non-mutating out-of-line one makes
+// Swift copy the whole allocator first (see SlabAllocator's "Ways out of
+// the fast paths" and scripts/check-no-heap-copy.sh).
+//
+// When a check fails the list is abandoned, never followed: the class's
+// cache (or the page's free list) is emptied, its blocks are counted as
+// lost (``SlabAllocator/lostBlocks``, where their number is known), and the
+// corruption is reported as ``MisuseKind/heapCorruption``. The release
+// build carries on with the blocks it can still trust; the checked build's
+// handler reports and stops.
+
+extension SlabAllocator {
+    /// The key for free-list links: bit 31 set, bit 30 clear, the other
+    /// 30 bits from `secret` mixed with the region's address (so that two
+    /// heaps of one firmware differ). Bit 31 makes a block's own offset
+    /// (below 2^31) never agree with a link offset, and bit 30 clear keeps
+    /// `noBlock ^ key` at or above 2^30, above any block offset of a region
+    /// smaller than 1 GiB: a block handed out, whose second word is its own
+    /// offset, never looks free (see ``popCache(_:)``).
+    static func linkKey(secret: UInt32, regionBase: UInt) -> UInt32 {
+        // A 32-bit finaliser (MurmurHash3's fmix32): every input bit moves
+        // about half the output bits.
+        var mixed = secret ^ UInt32(truncatingIfNeeded: regionBase) ^ 0x9E37_79B9
+        mixed ^= mixed &>> 16
+        mixed = mixed &* 0x85EB_CA6B
+        mixed ^= mixed &>> 13
+        mixed = mixed &* 0xC2B2_AE35
+        mixed ^= mixed &>> 16
+        return (mixed & 0x3FFF_FFFF) | 0x8000_0000
+    }
+
+    /// The two words of the block at `block` (4-byte aligned). On 32-bit
+    /// Arm one 64-bit load, which the compiler emits as a single `ldrd`
+    /// (Armv7-M allows it at any word-aligned address); elsewhere two
+    /// loads.
+    @inline(__always)
+    static func loadLinkWords(_ block: UInt) -> (UInt32, UInt32) {
+        #if arch(arm)
+        let pair = rawPointer(block).loadUnaligned(as: UInt64.self)
+        return (UInt32(truncatingIfNeeded: pair), UInt32(truncatingIfNeeded: pair &>> 32))
+        #else
+        return (loadWord(block), loadWord(block &+ 4))
+        #endif
+    }
+
+    /// True when a free block's two words agree under `key`.
+    @inline(__always)
+    static func linkWordsAgree(_ link: UInt32, _ check: UInt32, key: UInt32) -> Bool {
+        link ^ check == key
+    }
+
+    /// True when `link`, read from the descriptor `d` of the page that holds
+    /// the block at arena offset `block`, may head that page's free list:
+    /// `noBlock`, or the start of a carved block of the same page.
+    @inline(__always)
+    static func isPageListLink(_ link: UInt32, of block: UInt32, _ record: UnsafeMutablePointer<SizeClassRecord>,
+                               _ d: UnsafeMutablePointer<PageDescriptor>, pageMask: UInt) -> Bool {
+        let inPage = UInt(link &- (block & ~UInt32(truncatingIfNeeded: pageMask)))
+        return link == PageDescriptor.noBlock || (inPage <= pageMask && isCarvedBlockStart(inPage, record, d))
+    }
+
+    /// True when `page`, read from a descriptor of class `sizeClass`'s
+    /// partial list, is `noPage` or a page of that class.
+    @inline(__always)
+    mutating func isPartialPageLink(_ page: UInt16, ofClass sizeClass: UInt) -> Bool {
+        page == PageDescriptor.noPage || (UInt(page) < pageCount && UInt(pageState(UInt(page))) == sizeClass)
+    }
+
+    /// True when the partial page `page` may become the class's cache page:
+    /// its free list's head is a carved block of the page (not `noBlock`:
+    /// a page on the partial list has a free block) and its next link is
+    /// `noPage` or a page of the class. (Its blocks' links are checked as
+    /// they are popped; `used` before the page goes back to the fit heap.)
+    @inline(__always)
+    mutating func partialPageIsUsable(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>,
+                             ofClass sizeClass: UInt) -> Bool {
+        let d = descriptor(page)
+        let head = d.pointee.freeList
+        return head != PageDescriptor.noBlock
+            && Self.isPageListLink(head, of: UInt32(truncatingIfNeeded: page &<< pageShift), record, d,
+                                   pageMask: pageMask)
+            && isPartialPageLink(d.pointee.next, ofClass: sizeClass)
+    }
+
+    /// True when the descriptor of the class page `page` holds values the
+    /// allocator could have written: its capacity is the class's, `used`
+    /// at most that, the carved limit a multiple of the block size inside
+    /// the page, and its list links checked as above.
+    mutating func descriptorIsPlausible(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>,
+                               ofClass sizeClass: UInt) -> Bool {
+        let d = descriptor(page)
+        let carved = UInt(d.pointee.carved)
+        let blockSize = UInt(record.pointee.blockSize)
+        return d.pointee.capacity == record.pointee.blocksPerPage && d.pointee.used <= d.pointee.capacity
+            && carved <= pageMask &+ 1 &- PageDescriptor.pageTail && carved % blockSize == 0
+            && Self.isPageListLink(d.pointee.freeList, of: UInt32(truncatingIfNeeded: page &<< pageShift), record, d,
+                                   pageMask: pageMask)
+            && isPartialPageLink(d.pointee.next, ofClass: sizeClass)
+            && isPartialPageLink(d.pointee.prev, ofClass: sizeClass)
+    }
+
+    /// The class of `record`. Precondition: `record` is one of this heap's.
+    mutating func sizeClass(of record: UnsafeMutablePointer<SizeClassRecord>) -> UInt {
+        (UInt(bitPattern: record) &- classes) / UInt(MemoryLayout<SizeClassRecord>.stride)
+    }
+
+    /// Counts and reports a corruption at `address` in class `sizeClass`
+    /// (-1: the fit heap's) that loses `lost` free blocks.
+    @inline(never)
+    mutating func heapCorrupted(at address: UInt, sizeClass: Int, lost: UInt) {
+        corruptionCount &+= 1
+        lostBlocks &+= lost
+        reportMisuse(.heapCorruption, address, sizeClass, 0)
+    }
+
+    // MARK: - What a failed check does
+
+    /// The cache block at `block` failed its check: abandons the class's
+    /// cache (that block and the rest of the list, whose length the broken
+    /// link hides: one block is counted lost) and reports it. The caller
+    /// then refills the cache from the class's other pages or a new one.
+    @inline(never)
+    static func cacheLinkBroken(_ heap: inout SlabAllocator, _ record: UnsafeMutablePointer<SizeClassRecord>,
+                                _ block: UInt) {
+        record.pointee.cacheHead = PageDescriptor.noBlock
+        heap.heapCorrupted(at: block, sizeClass: Int(heap.sizeClass(of: record)), lost: 1)
+    }
+
+    /// `malloc`'s fast path found the cache block at `block` damaged:
+    /// abandons the cache and serves the request as an empty cache would.
+    @inline(never)
+    static func refillAfterBrokenCache(_ heap: inout SlabAllocator, _ block: UInt, ofClass sizeClass: UInt,
+                                       alignment: UInt) -> UnsafeMutableRawPointer? {
+        cacheLinkBroken(&heap, heap.classRecord(sizeClass), block)
+        return refillAndAllocate(&heap, ofClass: sizeClass, alignment: alignment)
+    }
+
+    /// `free` of the block at `block` found its page's free list head
+    /// damaged: abandons the page's free list (its blocks, and the block
+    /// being freed, are lost), takes the page off the class's partial list
+    /// (it counts as full from now on: its blocks in use come back one by
+    /// one) and reports it.
+    @inline(never)
+    static func pageListBroken(_ heap: inout SlabAllocator, _ page: UInt, _ d: UnsafeMutablePointer<PageDescriptor>,
+                               _ record: UnsafeMutablePointer<SizeClassRecord>, _ block: UInt) {
+        let sizeClass = heap.sizeClass(of: record)
+        heap.takeOffPartialList(page, record, ofClass: sizeClass)
+        let capacity = record.pointee.blocksPerPage
+        let used = d.pointee.used
+        let onList = used < capacity ? UInt(capacity &- used) : 0
+        d.pointee.freeList = PageDescriptor.noBlock
+        d.pointee.capacity = capacity
+        d.pointee.used = capacity
+        heap.heapCorrupted(at: block, sizeClass: Int(sizeClass), lost: onList &+ 1)
+    }
+
+    /// Takes `page` off the class's partial list if it is on it, trusting
+    /// only links that pass ``isPartialPageLink(_:ofClass:)``: when a
+    /// neighbour link is damaged, the list is cut there (the pages after
+    /// the cut stay with their blocks in use, and are lost to the class
+    /// only as free space).
+    @inline(never)
+    mutating func takeOffPartialList(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>,
+                                     ofClass sizeClass: UInt) {
+        takeOffPartialListInlined(page, record, ofClass: sizeClass)
+    }
+
+    /// ``takeOffPartialList(_:_:ofClass:)`` inlined into its caller. Each
+    /// neighbour link is checked once; the page's own links are cleared
+    /// first.
+    @inline(__always)
+    mutating func takeOffPartialListInlined(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>,
+                                            ofClass sizeClass: UInt) {
+        let d = descriptor(page)
+        let prev = isPartialPageLink(d.pointee.prev, ofClass: sizeClass) ? d.pointee.prev : PageDescriptor.noPage
+        let next = isPartialPageLink(d.pointee.next, ofClass: sizeClass) ? d.pointee.next : PageDescriptor.noPage
+        let page16 = UInt16(truncatingIfNeeded: page)
+        d.pointee.next = PageDescriptor.noPage
+        d.pointee.prev = PageDescriptor.noPage
+        if record.pointee.partialHead == page16 {
+            record.pointee.partialHead = next
+        } else if prev != PageDescriptor.noPage, descriptor(UInt(prev)).pointee.next == page16 {
+            descriptor(UInt(prev)).pointee.next = next
+        } else {
+            return
+        }
+        if next != PageDescriptor.noPage, descriptor(UInt(next)).pointee.prev == page16 {
+            descriptor(UInt(next)).pointee.prev = prev
+        }
+    }
+
+    /// A refill found the partial page `page` (the list's head) with a
+    /// descriptor that fails ``descriptorIsPlausible(_:_:ofClass:)``, or
+    /// with no free block: takes it off the list (cutting the list there
+    /// when its next link is damaged too), counts its free blocks as lost,
+    /// marks it full (its blocks in use come back one by one) and reports it.
+    @inline(never)
+    mutating func abandonPartialPage(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>,
+                                     ofClass sizeClass: UInt) {
+        let d = descriptor(page)
+        takeOffPartialList(page, record, ofClass: sizeClass)
+        let capacity = record.pointee.blocksPerPage
+        let used = d.pointee.used
+        d.pointee.freeList = PageDescriptor.noBlock
+        d.pointee.capacity = capacity
+        d.pointee.used = capacity
+        if UInt(d.pointee.carved) > pageMask &+ 1 &- PageDescriptor.pageTail {
+            // Carving stops at the page's end; a limit past it would not.
+            setCarvedLimit(d, UInt(capacity) &* UInt(record.pointee.blockSize))
+        }
+        heapCorrupted(at: pageAddress(page) &+ pageMask &+ 1 &- PageDescriptor.pageTail, sizeClass: Int(sizeClass),
+                      lost: used < capacity ? UInt(capacity &- used) : 0)
+    }
+
+    /// Sets the carved limit of the page whose descriptor is `d`, with its check.
+    @inline(__always)
+    func setCarvedLimit(_ d: UnsafeMutablePointer<PageDescriptor>, _ carved: UInt) {
+        let limit = UInt16(truncatingIfNeeded: carved)
+        d.pointee.carved = limit
+        d.pointee.carvedCheck = limit ^ UInt16(truncatingIfNeeded: linkKey)
+    }
+
+    /// True when the carved limit of `d` agrees with its check.
+    @inline(__always)
+    func carvedLimitIsIntact(_ d: UnsafeMutablePointer<PageDescriptor>) -> Bool {
+        d.pointee.carved ^ d.pointee.carvedCheck == UInt16(truncatingIfNeeded: linkKey)
+    }
+
+    /// True when `offset` is a multiple of the class's block size (see
+    /// ``SizeClassRecord/reciprocal``): where the next block is carved.
+    @inline(__always)
+    static func isBlockMultiple(_ offset: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>) -> Bool {
+        UInt32(truncatingIfNeeded: offset) &* record.pointee.reciprocal < record.pointee.reciprocal
+    }
+
+    /// The cache page's carved limit fails its check: no more blocks are
+    /// carved from it (the rest of the page, and blocks carved and freed
+    /// since, if the limit was forged higher, are lost; blocks in use are
+    /// never carved again) and the corruption is reported. Returns true.
+    @inline(never)
+    mutating func abandonCarving(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>) -> Bool {
+        let d = descriptor(page)
+        let blockSize = UInt(record.pointee.blockSize)
+        let limit = UInt(record.pointee.blocksPerPage) &* blockSize
+        setCarvedLimit(d, limit)
+        heapCorrupted(at: pageAddress(page) &+ pageMask &+ 1 &- PageDescriptor.pageTail,
+                      sizeClass: Int(sizeClass(of: record)), lost: 0)
+        return true
+    }
+
+    /// True when the page's descriptor is plausible and its free list,
+    /// every link checked, holds as many blocks as the page has carved:
+    /// what must hold before a page whose `used` reads 0 goes back to the
+    /// fit heap (`used` is in the page, and a forged 0 would send blocks
+    /// still in use with it). O(blocks per page), when a page empties.
+    @inline(never)
+    mutating func pageListHoldsEveryCarvedBlock(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>) -> Bool {
+        let sizeClass = self.sizeClass(of: record)
+        guard descriptorIsPlausible(page, record, ofClass: sizeClass) else { return false }
+        let d = descriptor(page)
+        let carvedBlocks = UInt(d.pointee.carved) / UInt(record.pointee.blockSize)
+        var count: UInt = 0
+        var link = d.pointee.freeList
+        while link != PageDescriptor.noBlock {
+            guard count < carvedBlocks else { return false }
+            let block = arenaBase &+ UInt(link)
+            link = loadWord(block)
+            guard Self.linkWordsAgree(link, loadWord(block &+ 4), key: linkKey) else { return false }
+            count &+= 1
+        }
+        return count == carvedBlocks
+    }
+
+    /// True when no block of the cache page `page` is in use: its `used`
+    /// equals the blocks in the class's cache (links checked), and so does
+    /// its carved limit (checked against its key) in blocks; `used` is in
+    /// the page, and a forged one alone must not send blocks in use back
+    /// to the fit heap. A `used` that agrees while the rest does not is
+    /// reported. O(blocks per page), when memory runs short.
+    @inline(never)
+    mutating func cachePageHoldsNoLiveBlock(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>) -> Bool {
+        let d = descriptor(page)
+        let cached = cachedBlocks(record)
+        guard UInt(d.pointee.used) == cached else { return false }
+        guard carvedLimitIsIntact(d), cached == UInt(d.pointee.carved) / UInt(record.pointee.blockSize) else {
+            heapCorrupted(at: pageAddress(page) &+ pageMask &+ 1 &- PageDescriptor.pageTail,
+                          sizeClass: Int(sizeClass(of: record)), lost: 0)
+            return false
+        }
+        return true
+    }
+
+    /// A page whose `used` reads 0 (off the partial list) failed
+    /// ``pageListHoldsEveryCarvedBlock(_:_:)``: it stays out of the fit
+    /// heap, marked full (its free blocks lost), and
+    /// the corruption is reported.
+    @inline(never)
+    mutating func abandonEmptiedPage(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>) {
+        let sizeClass = self.sizeClass(of: record)
+        let d = descriptor(page)
+        d.pointee.freeList = PageDescriptor.noBlock
+        d.pointee.capacity = record.pointee.blocksPerPage
+        d.pointee.used = record.pointee.blocksPerPage
+        if !Self.isBlockMultiple(UInt(d.pointee.carved), record)
+            || UInt(d.pointee.carved) > pageMask &+ 1 &- PageDescriptor.pageTail {
+            setCarvedLimit(d, UInt(record.pointee.blocksPerPage) &* UInt(record.pointee.blockSize))
+        }
+        heapCorrupted(at: pageAddress(page) &+ pageMask &+ 1 &- PageDescriptor.pageTail, sizeClass: Int(sizeClass),
+                      lost: 0)
+    }
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs one overflow firmware (overflow.c) under QEMU and checks the answer
+# of the build it was linked with:
+#   release: exit 0 with `overflow ok` (every block in the heap, none
+#            overlapping, the hook called, the counts raised) after a
+#            `cairn: heap corruption` report line;
+#   checked: a `cairn: ` report line, then exit 70 (cairn_platform_fatal)
+#            before the firmware prints UNREACHED.
+#
+#   check-overflow.sh BOARD ELF TIMEOUT release|checked
+set -uo pipefail
+
+[[ $# -eq 4 ]] || { echo "usage: $0 BOARD ELF TIMEOUT release|checked" >&2; exit 2; }
+board=$1 elf=$2 timeout_seconds=$3 build=$4
+root=$(cd "$(dirname "$0")/../../.." && pwd)
+name=$(basename "$elf" .elf)
+
+status=0
+output=$("$root/scripts/qemu-run.sh" "$board" "$elf" "$timeout_seconds" 2>&1) || status=$?
+printf '%s\n' "$output" | sed 's/^/    /'
+
+fail() {
+    echo "overflow FAILED: $board $name ($build): $*"
+    exit 1
+}
+
+if [[ $build == release ]]; then
+    grep -q '^cairn: heap corruption' <<<"$output" || fail "no heap corruption report"
+    grep -q '^overflow ok$' <<<"$output" || fail "no 'overflow ok'"
+    [[ $status -eq 0 ]] || fail "exit status $status"
+    echo "overflow ok: $board $name (release): caught, reported, no block escaped"
+else
+    grep -qE '^cairn: .+ at 0x[0-9a-f]{8}' <<<"$output" || fail "no report line"
+    grep -q UNREACHED <<<"$output" && fail "the firmware ran on after the overflow"
+    [[ $status -eq 70 ]] || fail "exit status $status, expected 70 (cairn_platform_fatal)"
+    echo "overflow ok: $board $name (checked): reported, stopped with 70"
+fi
