@@ -152,17 +152,26 @@ extension FitHeap {
     /// Precondition: `block` is in the bin of `size`.
     @inline(__always)
     mutating func removeFromBin(_ block: UInt, size: UInt) {
-        // The links are in free memory: checked before anything is written
-        // through them (FitHeap+LinkChecks.swift).
-        guard linksAgree(block, size: size) else { return unlinkRefused(block, size: size) }
+        // The links are in free memory: each is checked (inside the heap,
+        // pointing back at this block; FitHeap+LinkChecks.swift) before
+        // anything is written through it.
+        let mine = offset(of: block)
         let next = loadWord(Self.nextLinkAddress(block))
         let previous = loadWord(Self.previousLinkAddress(block))
-        if next != 0 { storeWord(previous, Self.previousLinkAddress(self.block(atOffset: next))) }
+        if next != 0 {
+            guard pointsBack(next, at: Self.previousLinkAddress, to: mine) else { return unlinkRefused(block, size: size) }
+        }
         if previous != 0 {
+            guard pointsBack(previous, at: Self.nextLinkAddress, to: mine) else { return unlinkRefused(block, size: size) }
+            if next != 0 { storeWord(previous, Self.previousLinkAddress(self.block(atOffset: next))) }
             storeWord(next, Self.nextLinkAddress(self.block(atOffset: previous)))
             return
         }
         let (first, second) = Self.bin(ofSize: size)
+        guard first < firstLevelCount, binHead(first, second).pointee == mine else {
+            return unlinkRefused(block, size: size)
+        }
+        if next != 0 { storeWord(0, Self.previousLinkAddress(self.block(atOffset: next))) }
         binHead(first, second).pointee = next
         guard next == 0 else { return }
         let map = secondLevelMap(first)

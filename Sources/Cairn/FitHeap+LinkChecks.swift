@@ -51,15 +51,18 @@ extension FitHeap {
         let mine = offset(of: block)
         let next = loadWord(Self.nextLinkAddress(block))
         let previous = loadWord(Self.previousLinkAddress(block))
-        if next != 0 {
-            guard isLinkTarget(next), loadWord(Self.previousLinkAddress(self.block(atOffset: next))) == mine
-            else { return false }
-        }
-        if previous != 0 {
-            return isLinkTarget(previous) && loadWord(Self.nextLinkAddress(self.block(atOffset: previous))) == mine
-        }
+        if next != 0 && !pointsBack(next, at: Self.previousLinkAddress, to: mine) { return false }
+        if previous != 0 { return pointsBack(previous, at: Self.nextLinkAddress, to: mine) }
         let (first, second) = Self.bin(ofSize: size)
         return first < firstLevelCount && binHead(first, second).pointee == mine
+    }
+
+    /// True when the link `link` names a block of the heap whose link word
+    /// at `linkAddress` holds `mine`: the neighbour a free block's link
+    /// names agrees that the block is its neighbour.
+    @inline(__always)
+    func pointsBack(_ link: UInt32, at linkAddress: (UInt) -> UInt, to mine: UInt32) -> Bool {
+        isLinkTarget(link) && loadWord(linkAddress(block(atOffset: link))) == mine
     }
 
     /// ``findFreeBlock(holding:)``, with the tags of the block it finds
