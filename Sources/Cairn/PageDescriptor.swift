@@ -23,9 +23,12 @@ struct PageDescriptor {
     /// in use, plus (on the class's cache page) blocks in the class's cache,
     /// plus (checked builds) blocks in quarantine.
     var used: UInt16
-    /// The page's capacity in blocks (a copy of the class's, so the fast
-    /// paths test "full" and "empty" without reading the class).
-    var capacity: UInt16
+    /// `used` XOR the low half of the link key, moved by every change of
+    /// `used` (see ``SlabAllocator/setUsed(_:_:)``): `used` lies where an
+    /// overflow of the page's last block reaches it, and a forged 0 would
+    /// send blocks in use back to the fit heap. A page goes back only when
+    /// the two agree (``SlabAllocator/usedIsIntact(_:)``).
+    var usedCheck: UInt16
     /// Offset inside the page of the first block never handed out: blocks are
     /// carved lazily, so taking a fresh page costs O(1), not O(blocks).
     var carved: UInt16

@@ -42,7 +42,7 @@ extension SlabAllocator {
             if carved &+ blockSize <= pageMask &+ 1 &- PageDescriptor.pageTail,
                carvedLimitIsIntact(d) || !abandonCarving(cachePage, record) {
                 setCarvedLimit(d, carved &+ blockSize)
-                d.pointee.used &+= 1
+                setUsed(d, d.pointee.used &+ 1)
                 return rawPointer(pageAddress(cachePage) &+ carved)
             }
         }
@@ -79,7 +79,7 @@ extension SlabAllocator {
                     record.pointee.cacheHead = d.pointee.freeList
                     record.pointee.cachePage = partial
                     d.pointee.freeList = PageDescriptor.noBlock
-                    d.pointee.used = d.pointee.capacity
+                    setUsed(d, record.pointee.blocksPerPage)
                     if let block = popCache(record) { return block }
                 } else {
                     abandonPartialPage(UInt(partial), record, ofClass: sizeClass)
@@ -89,7 +89,7 @@ extension SlabAllocator {
         guard let page = takeClassPage() else { return nil }
         setPageState(page, UInt8(truncatingIfNeeded: sizeClass))
         descriptor(page).pointee = PageDescriptor(
-            freeList: PageDescriptor.noBlock, used: 1, capacity: record.pointee.blocksPerPage,
+            freeList: PageDescriptor.noBlock, used: 1, usedCheck: Self.usedCheck(1, key: linkKey),
             carved: 0, carvedCheck: 0, next: PageDescriptor.noPage, prev: PageDescriptor.noPage)
         setCarvedLimit(descriptor(page), blockSize)
         record.pointee.cachePage = UInt16(truncatingIfNeeded: page)
@@ -115,7 +115,7 @@ extension SlabAllocator {
         if !wasFull { unlinkPartialInlined(page, record) }
         if record.pointee.partialHead == PageDescriptor.noPage {
             linkPartial(page, record)
-        } else if pageListHoldsEveryCarvedBlock(page, record) {
+        } else if emptiedPageIsIntact(page) {
             releaseClassPage(page)
         } else {
             abandonEmptiedPage(page, record)
@@ -174,7 +174,7 @@ extension SlabAllocator {
         let page = UInt(record.pointee.partialHead)
         guard page != UInt(PageDescriptor.noPage), descriptor(page).pointee.used == 0 else { return false }
         unlinkPartial(page, record)
-        guard pageListHoldsEveryCarvedBlock(page, record) else {
+        guard emptiedPageIsIntact(page) else {
             abandonEmptiedPage(page, record)
             return false
         }

@@ -111,23 +111,6 @@ extension SlabAllocator {
             && isPartialPageLink(d.pointee.next, ofClass: sizeClass)
     }
 
-    /// True when the descriptor of the class page `page` holds values the
-    /// allocator could have written: its capacity is the class's, `used`
-    /// at most that, the carved limit a multiple of the block size inside
-    /// the page, and its list links checked as above.
-    mutating func descriptorIsPlausible(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>,
-                               ofClass sizeClass: UInt) -> Bool {
-        let d = descriptor(page)
-        let carved = UInt(d.pointee.carved)
-        let blockSize = UInt(record.pointee.blockSize)
-        return d.pointee.capacity == record.pointee.blocksPerPage && d.pointee.used <= d.pointee.capacity
-            && carved <= pageMask &+ 1 &- PageDescriptor.pageTail && carved % blockSize == 0
-            && Self.isPageListLink(d.pointee.freeList, of: UInt32(truncatingIfNeeded: page &<< pageShift), record, d,
-                                   pageMask: pageMask)
-            && isPartialPageLink(d.pointee.next, ofClass: sizeClass)
-            && isPartialPageLink(d.pointee.prev, ofClass: sizeClass)
-    }
-
     /// The class of `record`. Precondition: `record` is one of this heap's.
     mutating func sizeClass(of record: UnsafeMutablePointer<SizeClassRecord>) -> UInt {
         (UInt(bitPattern: record) &- classes) / UInt(MemoryLayout<SizeClassRecord>.stride)
@@ -178,8 +161,7 @@ extension SlabAllocator {
         let used = d.pointee.used
         let onList = used < capacity ? UInt(capacity &- used) : 0
         d.pointee.freeList = PageDescriptor.noBlock
-        d.pointee.capacity = capacity
-        d.pointee.used = capacity
+        heap.setUsed(d, capacity)
         heap.heapCorrupted(at: block, sizeClass: Int(sizeClass), lost: onList &+ 1)
     }
 
@@ -219,7 +201,7 @@ extension SlabAllocator {
     }
 
     /// A refill found the partial page `page` (the list's head) with a
-    /// descriptor that fails ``descriptorIsPlausible(_:_:ofClass:)``, or
+    /// descriptor that fails ``partialPageIsUsable(_:_:ofClass:)``, or
     /// with no free block: takes it off the list (cutting the list there
     /// when its next link is damaged too), counts its free blocks as lost,
     /// marks it full (its blocks in use come back one by one) and reports it.
@@ -231,8 +213,7 @@ extension SlabAllocator {
         let capacity = record.pointee.blocksPerPage
         let used = d.pointee.used
         d.pointee.freeList = PageDescriptor.noBlock
-        d.pointee.capacity = capacity
-        d.pointee.used = capacity
+        setUsed(d, capacity)
         if UInt(d.pointee.carved) > pageMask &+ 1 &- PageDescriptor.pageTail {
             // Carving stops at the page's end; a limit past it would not.
             setCarvedLimit(d, UInt(capacity) &* UInt(record.pointee.blockSize))
@@ -277,32 +258,43 @@ extension SlabAllocator {
         return true
     }
 
-    /// True when the page's descriptor is plausible and its free list,
-    /// every link checked, holds as many blocks as the page has carved:
-    /// what must hold before a page whose `used` reads 0 goes back to the
-    /// fit heap (`used` is in the page, and a forged 0 would send blocks
-    /// still in use with it). O(blocks per page), when a page empties.
-    @inline(never)
-    mutating func pageListHoldsEveryCarvedBlock(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>) -> Bool {
-        let sizeClass = self.sizeClass(of: record)
-        guard descriptorIsPlausible(page, record, ofClass: sizeClass) else { return false }
-        let d = descriptor(page)
-        let carvedBlocks = UInt(d.pointee.carved) / UInt(record.pointee.blockSize)
-        var count: UInt = 0
-        var link = d.pointee.freeList
-        while link != PageDescriptor.noBlock {
-            guard count < carvedBlocks else { return false }
-            let block = arenaBase &+ UInt(link)
-            link = loadWord(block)
-            guard Self.linkWordsAgree(link, loadWord(block &+ 4), key: linkKey) else { return false }
-            count &+= 1
-        }
-        return count == carvedBlocks
+    /// Changes `used` and its check (see ``PageDescriptor/usedCheck``). The
+    /// check moves by the change (old XOR new), never recomputed from the
+    /// value read: a forged `used` stays out of step with its check through
+    /// every later change, until the page empties and the check is read.
+    @inline(__always)
+    mutating func setUsed(_ d: UnsafeMutablePointer<PageDescriptor>, _ used: UInt16) {
+        d.pointee.usedCheck ^= d.pointee.used ^ used
+        d.pointee.used = used
+    }
+
+    /// The check word of a fresh page whose `used` is `used`.
+    @inline(__always)
+    static func usedCheck(_ used: UInt16, key: UInt32) -> UInt16 {
+        used ^ UInt16(truncatingIfNeeded: key)
+    }
+
+    /// True when the descriptor's `used` is one the allocator wrote: it
+    /// agrees with its check word under the key.
+    @inline(__always)
+    mutating func usedIsIntact(_ d: UnsafeMutablePointer<PageDescriptor>) -> Bool {
+        d.pointee.usedCheck == Self.usedCheck(d.pointee.used, key: linkKey)
+    }
+
+    /// What must hold before a page whose `used` reads 0 goes back to the
+    /// fit heap: `used` agrees with its check (a forged 0 would send blocks
+    /// still in use with the page). Nothing else in the descriptor matters
+    /// once the page leaves: its list links were checked as it came off
+    /// the partial list. O(1).
+    @inline(__always)
+    mutating func emptiedPageIsIntact(_ page: UInt) -> Bool {
+        usedIsIntact(descriptor(page))
     }
 
     /// True when no block of the cache page `page` is in use: its `used`
-    /// equals the blocks in the class's cache (links checked), and so does
-    /// its carved limit (checked against its key) in blocks; `used` is in
+    /// (checked against its key) equals the blocks in the class's cache
+    /// (links checked), and so does its carved limit (checked against its
+    /// key) in blocks; `used` is in
     /// the page, and a forged one alone must not send blocks in use back
     /// to the fit heap. A `used` that agrees while the rest does not is
     /// reported. O(blocks per page), when memory runs short.
@@ -311,7 +303,7 @@ extension SlabAllocator {
         let d = descriptor(page)
         let cached = cachedBlocks(record)
         guard UInt(d.pointee.used) == cached else { return false }
-        guard carvedLimitIsIntact(d), cached == UInt(d.pointee.carved) / UInt(record.pointee.blockSize) else {
+        guard usedIsIntact(d), carvedLimitIsIntact(d), cached == UInt(d.pointee.carved) / UInt(record.pointee.blockSize) else {
             heapCorrupted(at: pageAddress(page) &+ pageMask &+ 1 &- PageDescriptor.pageTail,
                           sizeClass: Int(sizeClass(of: record)), lost: 0)
             return false
@@ -320,7 +312,7 @@ extension SlabAllocator {
     }
 
     /// A page whose `used` reads 0 (off the partial list) failed
-    /// ``pageListHoldsEveryCarvedBlock(_:_:)``: it stays out of the fit
+    /// ``emptiedPageIsIntact(_:)``: it stays out of the fit
     /// heap, marked full (its free blocks lost), and
     /// the corruption is reported.
     @inline(never)
@@ -328,8 +320,7 @@ extension SlabAllocator {
         let sizeClass = self.sizeClass(of: record)
         let d = descriptor(page)
         d.pointee.freeList = PageDescriptor.noBlock
-        d.pointee.capacity = record.pointee.blocksPerPage
-        d.pointee.used = record.pointee.blocksPerPage
+        setUsed(d, record.pointee.blocksPerPage)
         if !Self.isBlockMultiple(UInt(d.pointee.carved), record)
             || UInt(d.pointee.carved) > pageMask &+ 1 &- PageDescriptor.pageTail {
             setCarvedLimit(d, UInt(record.pointee.blocksPerPage) &* UInt(record.pointee.blockSize))

@@ -386,7 +386,7 @@ public struct SlabAllocator: ~Copyable {
         Self.writeFreeLink(link, into: block, key: linkKey)
         d.pointee.freeList = offset32
         let used = d.pointee.used &- 1
-        d.pointee.used = used
+        setUsed(d, used)
         // The first free block of a full page puts it on the partial list;
         // the last block in use leaving keeps the page for the class or
         // sends it back to the fit heap.

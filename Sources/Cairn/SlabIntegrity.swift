@@ -94,7 +94,7 @@ extension SlabAllocator {
             let used = UInt(d.pointee.used)
             guard carved % blockSize == 0, carved / blockSize <= capacity,
                   isCachePage || carved / blockSize == capacity,
-                  UInt(d.pointee.capacity) == capacity,
+                  d.pointee.usedCheck == Self.usedCheck(d.pointee.used, key: linkKey),
                   used &+ free == carved / blockSize, used >= cached
             else { return fail(.blockCount, page) }
             // A page other than the cache page with a free block is on its

@@ -3,12 +3,12 @@ import XCTest
 
 /// Every layout assumption the slab makes, checked where a reader can see it.
 final class LayoutAssumptionTests: XCTestCase {
-    func testPageDescriptorIsSixteenBytesWithUseAndCapacityInOneWord() {
+    func testPageDescriptorIsSixteenBytesWithUseAndItsCheckInOneWord() {
         XCTAssertEqual(MemoryLayout<PageDescriptor>.stride, 16)
         XCTAssertEqual(MemoryLayout<PageDescriptor>.offset(of: \.freeList), 0)
-        // `used` and `capacity` sit in the same aligned word, read together on the fast paths.
+        // `used` and its check sit in the same aligned word, changed together.
         XCTAssertEqual(MemoryLayout<PageDescriptor>.offset(of: \.used), 4)
-        XCTAssertEqual(MemoryLayout<PageDescriptor>.offset(of: \.capacity), 6)
+        XCTAssertEqual(MemoryLayout<PageDescriptor>.offset(of: \.usedCheck), 6)
     }
 
     func testAPageTailHoldsTheDescriptorAndTheNextFitBlocksHeaderAndNothingElse() {

@@ -160,7 +160,7 @@ struct HeapMapPages {
             Console.write(" ")
             Console.write(used)
             Console.write("/")
-            Console.write(UInt(d.pointee.capacity))
+            Console.write(UInt(record.pointee.blocksPerPage))
             Console.write("\n")
         } else if runCount != 0 && runFirst &+ runCount == page && runLive == live && runFree == free {
             runCount &+= 1
