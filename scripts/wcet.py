@@ -105,16 +105,13 @@ LOOP_BOUNDS = [
     ("SlabAllocator.cachedBlocks(", "blocks + 2", "the cache list, cut at blocksPerPage + 1 links",
      # One class's cache each: at most its own page's blocks, + 2.
      ("SlabAllocator.reclaimPages(", "class_blocks + 2 * classes")),
-    ("SlabAllocator.releaseEmptyPartialPage(", "pages + 1", "the partial list, cut at pageCount steps",
-     # Each class's own partial list: the lists hold every page at most once.
-     ("SlabAllocator.reclaimPages(", "pages + classes")),
-    ("SlabAllocator.releaseClassPage(", "blocks + 1", "clears the last word of each carved block",
-     # Reclaim gives back a class's cache page and its one empty partial page.
-     ("SlabAllocator.reclaimPages(", "2 * (class_blocks + classes)")),
     ("SlabAllocator.isFreeBlock(", "blocks + 2",
      "list(from:holds:) over a page's free list and the cache: each cut at blocksPerPage + 1 links"),
     # Fit heap (Sources/Cairn/FitHeap*.swift).
     ("FitHeap.bestFit(", "ownBinLook + 1", "the first ownBinLook blocks of one bin"),
+    # Only when a check of a free block fails (FitHeap+LinkChecks.swift),
+    # at most twice a search: every bin once, to abandon those it reaches.
+    ("FitHeap.abandonBins(", "first_levels * second_levels + 1", "every bin"),
     # The C library's copy and fill, where the compiler calls them for a
     # value of constant size `n` (newlib's memcpy-armv7m.S on Armv7-M,
     # its generic memcpy.c on Armv6-M): function@file:line of the header.
@@ -174,6 +171,8 @@ def geometry(config, classes):
         "blocks": (page - tail) // SMALLEST_CLASS,      # most blocks in a class page
         "class_blocks": sum((page - tail) // c for c in classes),  # one page of every class
         "ownBinLook": source_constant("ownBinLook"),    # FitHeap.ownBinLook
+        "first_levels": min(32, heap.bit_length()),     # fit-heap first levels, at most
+        "second_levels": 1 << source_constant("secondLevelShift"),  # FitHeap.secondLevelCount
         "min": min,
     }
 

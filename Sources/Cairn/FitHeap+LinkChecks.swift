@@ -67,41 +67,35 @@ extension FitHeap {
 
     /// ``findFreeBlock(holding:)``, with the tags of the block it finds
     /// checked before it is used: a block that fails abandons its bin and
-    /// the search runs again (at most once per bin).
+    /// the search runs once more; a second failure gives up (0, as when
+    /// memory is short), so a damaged heap costs at most two searches.
+    /// (A found block's links are checked where they are unlinked,
+    /// `removeFromBin` and `replaceAtHead`; sound tags make it free memory.)
     mutating func findCheckedFreeBlock(holding size: UInt) -> UInt {
-        while true {
-            let block = findFreeBlock(holding: size)
-            if block == 0 { return 0 }
-            // Its links are checked where they are unlinked (`removeFromBin`,
-            // `replaceAtHead`); a block with sound tags is free memory.
-            if isFreeBlock(block) { return block }
-            abandonBins(reaching: block, request: size)
-        }
+        let block = findFreeBlock(holding: size)
+        if block == 0 || isFreeBlock(block) { return block }
+        abandonBins(reaching: block, request: size)
+        let second = findFreeBlock(holding: size)
+        if second == 0 || isFreeBlock(second) { return second }
+        abandonBins(reaching: second, request: size)
+        return 0
     }
 
-    /// Abandons every bin whose head is `block`, and, when none is, the bin
-    /// a request of `request` bytes looks into first (whose list reached
-    /// `block`: see ``bestFit(holding:inBin:_:)``).
+    /// Abandons every bin whose head is `block`, and the bin a request of
+    /// `request` bytes looks into first (whose list may have reached
+    /// `block` further down: see ``bestFit(holding:inBin:_:)``).
     @inline(never)
     mutating func abandonBins(reaching block: UInt, request: UInt) {
         let mine = offset(of: block)
-        var abandoned = false
-        var first: UInt = 0
-        while first < firstLevelCount {
-            var second: UInt = 0
-            while second < Self.secondLevelCount {
-                if binHead(first, second).pointee == mine {
-                    abandonBin(first, second)
-                    abandoned = true
-                }
-                second &+= 1
-            }
-            first &+= 1
+        // Every bin once, as one walk (first level, then second).
+        var bin: UInt = 0
+        while bin < firstLevelCount &* Self.secondLevelCount {
+            let (first, second) = (bin &>> Self.secondLevelShift, bin & (Self.secondLevelCount &- 1))
+            if binHead(first, second).pointee == mine { abandonBin(first, second) }
+            bin &+= 1
         }
-        if !abandoned {
-            let (first, second) = Self.bin(ofSize: request)
-            if first < firstLevelCount { abandonBin(first, second) }
-        }
+        let (first, second) = Self.bin(ofSize: request)
+        if first < firstLevelCount { abandonBin(first, second) }
         heapCorrupted(at: block &+ Self.headerBytes)
     }
 
