@@ -712,7 +712,7 @@ def innermost_loop(start, edges):
     retreating = [(a, h) for a in dom for h in edges[a] if h not in dom[a] and reaches(h, a, edges)]
     if not back:
         if retreating:
-            raise AnalysisError("irreducible control flow")
+            raise AnalysisError(f"irreducible control flow: a retreating edge 0x{retreating[0][0]:x} -> 0x{retreating[0][1]:x}")
         return None
     loops = {}
     for a, h in back:

@@ -303,7 +303,7 @@ extension SlabAllocator {
         let d = descriptor(page)
         let cached = cachedBlocks(record)
         guard UInt(d.pointee.used) == cached else { return false }
-        guard usedIsIntact(d), carvedLimitIsIntact(d), cached == UInt(d.pointee.carved) / UInt(record.pointee.blockSize) else {
+        guard usedIsIntact(d), carvedLimitIsIntact(d), cached &* UInt(record.pointee.blockSize) == UInt(d.pointee.carved) else {
             heapCorrupted(at: pageAddress(page) &+ pageMask &+ 1 &- PageDescriptor.pageTail,
                           sizeClass: Int(sizeClass(of: record)), lost: 0)
             return false
