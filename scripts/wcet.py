@@ -112,6 +112,7 @@ LOOP_BOUNDS = [
     # Only when a check of a free block fails (FitHeap+LinkChecks.swift),
     # at most twice a search: every bin once, to abandon those it reaches.
     ("FitHeap.abandonBins(", "first_levels * second_levels + 1", "every bin"),
+    ("FitHeap.findCheckedFreeBlock(", "3", "a search, and one more after a damaged block"),
     # The C library's copy and fill, where the compiler calls them for a
     # value of constant size `n` (newlib's memcpy-armv7m.S on Armv7-M,
     # its generic memcpy.c on Armv6-M): function@file:line of the header.

@@ -72,13 +72,16 @@ extension FitHeap {
     /// (A found block's links are checked where they are unlinked,
     /// `removeFromBin` and `replaceAtHead`; sound tags make it free memory.)
     mutating func findCheckedFreeBlock(holding size: UInt) -> UInt {
-        let block = findFreeBlock(holding: size)
-        if block == 0 || isFreeBlock(block) { return block }
-        abandonBins(reaching: block, request: size)
-        let second = findFreeBlock(holding: size)
-        if second == 0 || isFreeBlock(second) { return second }
-        abandonBins(reaching: second, request: size)
-        return 0
+        // One call site of the search, inlined: a second one would be an
+        // out-of-line non-mutating call, which copies the fit heap.
+        var searches = 0
+        while true {
+            let block = findFreeBlock(holding: size)
+            if block == 0 || isFreeBlock(block) { return block }
+            abandonBins(reaching: block, request: size)
+            searches &+= 1
+            if searches == 2 { return 0 }
+        }
     }
 
     /// Abandons every bin whose head is `block`, and the bin a request of
