@@ -24,6 +24,9 @@ for board in mps2-an386 microbit mps2-an505; do
     "${make_cmd[@]}" -s BOARD="$board" ALLOCATOR=slab bench-firmware >/dev/null
     declare -A elf=()
     while read -r name path; do elf[$name]=$path; done < <("${make_cmd[@]}" -s BOARD="$board" ALLOCATOR=slab bench-paths)
+    # The benchmark firmware is the release library alone, as a firmware
+    # links it: no copy of the heap, or of a part of it, on any path.
+    "$root/scripts/check-no-heap-copy.sh" "${elf[cairn-slab]}"
     echo "bench-smoke: $board counter"
     ICOUNT=1 "$root/scripts/qemu-run.sh" "$board" "${elf[cairn-slab]}" 60 -append smoke
     for firmware in cairn-slab newlib-nano; do
