@@ -209,7 +209,13 @@ extension SlabAllocator {
         record.pointee.partialHead = UInt16(truncatingIfNeeded: page)
     }
 
-    /// Takes `page` off the class's partial list.
+    /// Takes `page` off the class's partial list if it is on it. The links
+    /// are in the page's descriptor, where an overflow of its last block
+    /// reaches: each is used only when it names a page of the class
+    /// (``isPartialPageLink(_:ofClass:)``), so a damaged one cuts the list
+    /// there (the pages after the cut keep their blocks in use, and are
+    /// lost to the class only as free space).
+    @inline(never)
     mutating func unlinkPartial(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>) {
         unlinkPartialInlined(page, record)
     }
@@ -218,11 +224,27 @@ extension SlabAllocator {
     /// ``pageEmptied(_:_:wasFull:)``, on the path of a page release, the
     /// worst free of a class block. The refill calls the out-of-line one:
     /// inlined there, it lengthens the page take, the worst allocation.
-    /// The links are in the page's descriptor: checked before use (see
-    /// ``takeOffPartialList(_:_:ofClass:)``).
+    /// Each neighbour link is checked once; the page's own links are
+    /// cleared first.
     @inline(__always)
     mutating func unlinkPartialInlined(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>) {
-        takeOffPartialListInlined(page, record, ofClass: UInt(pageState(page)))
+        let sizeClass = UInt(pageState(page))
+        let d = descriptor(page)
+        let prev = isPartialPageLink(d.pointee.prev, ofClass: sizeClass) ? d.pointee.prev : PageDescriptor.noPage
+        let next = isPartialPageLink(d.pointee.next, ofClass: sizeClass) ? d.pointee.next : PageDescriptor.noPage
+        let page16 = UInt16(truncatingIfNeeded: page)
+        d.pointee.next = PageDescriptor.noPage
+        d.pointee.prev = PageDescriptor.noPage
+        if record.pointee.partialHead == page16 {
+            record.pointee.partialHead = next
+        } else if prev != PageDescriptor.noPage, descriptor(UInt(prev)).pointee.next == page16 {
+            descriptor(UInt(prev)).pointee.next = next
+        } else {
+            return
+        }
+        if next != PageDescriptor.noPage, descriptor(UInt(next)).pointee.prev == page16 {
+            descriptor(UInt(next)).pointee.prev = prev
+        }
     }
 
     /// True when the block at arena offset `block` of `page` is free: on the

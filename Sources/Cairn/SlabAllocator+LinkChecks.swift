@@ -156,48 +156,13 @@ extension SlabAllocator {
     static func pageListBroken(_ heap: inout SlabAllocator, _ page: UInt, _ d: UnsafeMutablePointer<PageDescriptor>,
                                _ record: UnsafeMutablePointer<SizeClassRecord>, _ block: UInt) {
         let sizeClass = heap.sizeClass(of: record)
-        heap.takeOffPartialList(page, record, ofClass: sizeClass)
+        heap.unlinkPartial(page, record)
         let capacity = record.pointee.blocksPerPage
         let used = d.pointee.used
         let onList = used < capacity ? UInt(capacity &- used) : 0
         d.pointee.freeList = PageDescriptor.noBlock
         heap.setUsed(d, capacity)
         heap.heapCorrupted(at: block, sizeClass: Int(sizeClass), lost: onList &+ 1)
-    }
-
-    /// Takes `page` off the class's partial list if it is on it, trusting
-    /// only links that pass ``isPartialPageLink(_:ofClass:)``: when a
-    /// neighbour link is damaged, the list is cut there (the pages after
-    /// the cut stay with their blocks in use, and are lost to the class
-    /// only as free space).
-    @inline(never)
-    mutating func takeOffPartialList(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>,
-                                     ofClass sizeClass: UInt) {
-        takeOffPartialListInlined(page, record, ofClass: sizeClass)
-    }
-
-    /// ``takeOffPartialList(_:_:ofClass:)`` inlined into its caller. Each
-    /// neighbour link is checked once; the page's own links are cleared
-    /// first.
-    @inline(__always)
-    mutating func takeOffPartialListInlined(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>,
-                                            ofClass sizeClass: UInt) {
-        let d = descriptor(page)
-        let prev = isPartialPageLink(d.pointee.prev, ofClass: sizeClass) ? d.pointee.prev : PageDescriptor.noPage
-        let next = isPartialPageLink(d.pointee.next, ofClass: sizeClass) ? d.pointee.next : PageDescriptor.noPage
-        let page16 = UInt16(truncatingIfNeeded: page)
-        d.pointee.next = PageDescriptor.noPage
-        d.pointee.prev = PageDescriptor.noPage
-        if record.pointee.partialHead == page16 {
-            record.pointee.partialHead = next
-        } else if prev != PageDescriptor.noPage, descriptor(UInt(prev)).pointee.next == page16 {
-            descriptor(UInt(prev)).pointee.next = next
-        } else {
-            return
-        }
-        if next != PageDescriptor.noPage, descriptor(UInt(next)).pointee.prev == page16 {
-            descriptor(UInt(next)).pointee.prev = prev
-        }
     }
 
     /// A refill found the partial page `page` (the list's head) with a
@@ -209,7 +174,7 @@ extension SlabAllocator {
     mutating func abandonPartialPage(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>,
                                      ofClass sizeClass: UInt) {
         let d = descriptor(page)
-        takeOffPartialList(page, record, ofClass: sizeClass)
+        unlinkPartial(page, record)
         let capacity = record.pointee.blocksPerPage
         let used = d.pointee.used
         d.pointee.freeList = PageDescriptor.noBlock
