@@ -33,24 +33,6 @@ final class HeapCorruptionTests: XCTestCase {
         return (kept, freed)
     }
 
-    /// Allocates `count` blocks and fails on any outside the arena or over
-    /// a live one (`live` and the ones allocated here).
-    func assertAllocationsStayInside(_ heap: SlabFixture, count: Int, live: [UnsafeMutableRawPointer],
-                                     file: StaticString = #filePath, line: UInt = #line) {
-        var intervals = live.map { ($0.address, $0.address + blockBytes) }
-        let regionStart = heap.region.buffer.baseAddress!.address
-        let regionEnd = regionStart + UInt(heap.region.buffer.count)
-        for _ in 0..<count {
-            guard let block = heap.slab.allocate(byteCount: blockBytes, alignment: 8) else { continue }
-            let start = block.address
-            XCTAssertTrue(heap.slab.owns(block) && start >= regionStart && start + blockBytes <= regionEnd,
-                          "block \(String(start, radix: 16)) outside the arena", file: file, line: line)
-            for (other, otherEnd) in intervals where start < otherEnd && other < start + blockBytes {
-                XCTFail("block \(String(start, radix: 16)) overlaps live \(String(other, radix: 16))", file: file, line: line)
-            }
-            intervals.append((start, start + blockBytes))
-        }
-    }
 
     /// Overflows each kept block into the first two words of the freed
     /// block after it with `word(victim)`, then allocates sixteen.
@@ -62,7 +44,7 @@ final class HeapCorruptionTests: XCTestCase {
             victim.storeBytes(of: word(victim), as: UInt32.self)
             victim.storeBytes(of: word(victim), toByteOffset: 4, as: UInt32.self)
         }
-        assertAllocationsStayInside(heap, count: 16, live: kept, file: file, line: line)
+        assertAllocationsStayInside(heap, count: 16, blockBytes: blockBytes, live: kept, file: file, line: line)
         XCTAssertTrue(MisuseRecorder.kinds.contains(.heapCorruption), "\(MisuseRecorder.kinds)", file: file, line: line)
         XCTAssertGreaterThan(heap.slab.statistics.corruptionCount, 0, file: file, line: line)
         XCTAssertGreaterThan(heap.slab.statistics.lostBlocks, 0, file: file, line: line)
@@ -97,7 +79,7 @@ final class HeapCorruptionTests: XCTestCase {
         let liveOffset = UInt32(truncatingIfNeeded: kept[0].address - heap.slab.arenaBase)
         freed.last!.storeBytes(of: liveOffset, as: UInt32.self)
         freed.last!.storeBytes(of: liveOffset ^ 0xCACA_CACA, toByteOffset: 4, as: UInt32.self)
-        assertAllocationsStayInside(heap, count: 16, live: kept)
+        assertAllocationsStayInside(heap, count: 16, blockBytes: blockBytes, live: kept)
         XCTAssertTrue(MisuseRecorder.kinds.contains(.heapCorruption))
     }
 
@@ -122,7 +104,7 @@ final class HeapCorruptionTests: XCTestCase {
         heap.slab.deallocate(live.remove(at: 2))
         heap.releaseQuarantine()
         XCTAssertTrue(MisuseRecorder.kinds.contains(.heapCorruption), "\(MisuseRecorder.kinds)")
-        assertAllocationsStayInside(heap, count: 64, live: live)
+        assertAllocationsStayInside(heap, count: 64, blockBytes: blockBytes, live: live)
     }
 
     func testPartialListLinkForgedInADescriptorIsReportedOnRefill() throws {
@@ -130,7 +112,7 @@ final class HeapCorruptionTests: XCTestCase {
         let (live, page) = pageWithOwnFreeList(heap)
         heap.slab.descriptor(page).pointee.next = 0x7777
         // The cache page fills up; the refill then reaches page 0.
-        assertAllocationsStayInside(heap, count: 64, live: live)
+        assertAllocationsStayInside(heap, count: 64, blockBytes: blockBytes, live: live)
         XCTAssertTrue(MisuseRecorder.kinds.contains(.heapCorruption), "\(MisuseRecorder.kinds)")
     }
 
@@ -204,7 +186,7 @@ final class HeapCorruptionTests: XCTestCase {
         // The payload's first two words are the bin links.
         freed.storeBytes(of: UInt32(0xFFFF_FFF0), as: UInt32.self)
         freed.storeBytes(of: UInt32(0xFFFF_FFF0), toByteOffset: 4, as: UInt32.self)
-        assertAllocationsStayInside(heap, count: 16, live: kept)
+        assertAllocationsStayInside(heap, count: 16, blockBytes: blockBytes, live: kept)
         XCTAssertTrue(MisuseRecorder.kinds.contains(.heapCorruption), "\(MisuseRecorder.kinds)")
     }
 
@@ -220,7 +202,7 @@ final class HeapCorruptionTests: XCTestCase {
             UnsafeMutableRawPointer(bitPattern: address)!.storeBytes(of: target, as: UInt32.self)
             address += 4
         }
-        assertAllocationsStayInside(heap, count: 16, live: kept)
+        assertAllocationsStayInside(heap, count: 16, blockBytes: blockBytes, live: kept)
         XCTAssertEqual(global, 0)
         XCTAssertTrue(MisuseRecorder.kinds.contains(.heapCorruption) || MisuseRecorder.kinds.contains(.bufferOverflow),
                       "\(MisuseRecorder.kinds)")

@@ -73,7 +73,7 @@ final class PageDescriptorCorruptionTests: XCTestCase {
         XCTAssertEqual(UInt(record.pointee.partialHead), kept)
         XCTAssertEqual(UInt(heap.slab.descriptor(kept).pointee.next), behind)
         heap.slab.descriptor(kept).pointee.next = 0x7777
-        assertAllocationsStayInside(heap, count: 2 * per, live: live)
+        assertAllocationsStayInside(heap, count: 2 * per, blockBytes: blockBytes, live: live)
         XCTAssertTrue(MisuseRecorder.kinds.contains(.heapCorruption), "\(MisuseRecorder.kinds)")
     }
 
@@ -89,7 +89,7 @@ final class PageDescriptorCorruptionTests: XCTestCase {
         heap.releaseQuarantine()
         heap.slab.descriptor(page).pointee.freeList = 0xFFFF_FFF0
         heap.slab.descriptor(page).pointee.carved = 0xFFF0
-        assertAllocationsStayInside(heap, count: 2 * per, live: live)
+        assertAllocationsStayInside(heap, count: 2 * per, blockBytes: blockBytes, live: live)
         XCTAssertTrue(MisuseRecorder.kinds.contains(.heapCorruption), "\(MisuseRecorder.kinds)")
         XCTAssertLessThanOrEqual(UInt(heap.slab.descriptor(page).pointee.carved),
                                  heap.slab.pageSize - PageDescriptor.pageTail)
@@ -120,7 +120,7 @@ final class PageDescriptorCorruptionTests: XCTestCase {
         XCTAssertNotEqual(UInt(heap.slab.descriptor(third).pointee.next), second)
         // The first page still names the second, which went back to the fit
         // heap: the refill must find that link dangling, not follow it.
-        assertAllocationsStayInside(heap, count: 3 * per, live: live)
+        assertAllocationsStayInside(heap, count: 3 * per, blockBytes: blockBytes, live: live)
         XCTAssertTrue(MisuseRecorder.kinds.contains(.heapCorruption), "\(MisuseRecorder.kinds)")
     }
 
@@ -136,7 +136,7 @@ final class PageDescriptorCorruptionTests: XCTestCase {
         #if !CAIRN_CHECKED
         XCTAssertTrue(MisuseRecorder.kinds.contains(.heapCorruption), "\(MisuseRecorder.kinds)")
         #endif
-        assertAllocationsStayInside(heap, count: 8, live: [kept, victim], liveBytes: 40)
+        assertAllocationsStayInside(heap, count: 8, blockBytes: blockBytes, live: [kept, victim], liveBytes: 40)
     }
 
     // MARK: - Helpers
@@ -149,23 +149,4 @@ final class PageDescriptorCorruptionTests: XCTestCase {
         return per
     }
 
-    /// Allocates `count` blocks and fails on any outside the arena or over
-    /// a live one (`live`, of `liveBytes` each, and the ones allocated here).
-    func assertAllocationsStayInside(_ heap: SlabFixture, count: Int, live: [UnsafeMutableRawPointer],
-                                     liveBytes: UInt = 24, file: StaticString = #filePath, line: UInt = #line) {
-        var intervals = live.map { ($0.address, $0.address + liveBytes) }
-        let regionStart = heap.region.buffer.baseAddress!.address
-        let regionEnd = regionStart + UInt(heap.region.buffer.count)
-        for _ in 0..<count {
-            guard let block = heap.slab.allocate(byteCount: blockBytes, alignment: 8) else { continue }
-            let start = block.address
-            XCTAssertTrue(start >= regionStart && start + blockBytes <= regionEnd,
-                          "block \(String(start, radix: 16)) outside the arena", file: file, line: line)
-            for (other, otherEnd) in intervals where start < otherEnd && other < start + blockBytes {
-                XCTFail("block \(String(start, radix: 16)) overlaps live \(String(other, radix: 16))",
-                        file: file, line: line)
-            }
-            intervals.append((start, start + blockBytes))
-        }
-    }
 }
