@@ -9,8 +9,16 @@
 //     free (16 or more):  header | next | prev | ... | size (footer)
 //     free fragment (8):  header | size (footer)
 //
-// Header word: the block size (a multiple of 8) | bit 0 "this block is in
-// use" | bit 1 "the previous physical block is in use"; bit 2 is always 0.
+// Header word: the block size (a multiple of 8, below 2^24) | bit 0 "this
+// block is in use" | bit 1 "the previous physical block is in use"; bit 2
+// is always 0. An in-use block's header (and the sentinel's) carries in its
+// top 8 bits a tag keyed by ``FitHeap/headerKey`` over its address, size
+// and flags: that header lies where an overflow of the live block before
+// it reaches, and a forged size would make its free release a live
+// neighbour too. A forged header fails the tag (1 chance in 256 without
+// the key) and its free is reported as heap corruption. Free headers carry
+// no tag: their size is checked against their footer and links instead
+// (FitHeap+LinkChecks.swift).
 // `next` and `prev` link the free block into its bin (FitHeap+Bins.swift).
 // An 8-byte fragment is what is left in front of an aligned block or after
 // a block cut from a larger one when 8 bytes remain: it is in no bin, and
@@ -39,6 +47,12 @@ extension FitHeap {
     static let previousInUseBit: UInt32 = 2
     /// The header bits that are not size; bit 2 is never set in a valid header.
     static let flagBits: UInt32 = 7
+    /// The header bits of an in-use block's tag, and of its size.
+    static let tagBits: UInt32 = 0xFF00_0000
+    static let sizeBits: UInt32 = 0x00FF_FFF8
+    /// Bytes a heap spans at most (sizes must stay below the tag bits):
+    /// ``configure(region:headerKey:)`` uses a larger region's first 16 MiB.
+    static let largestSpan: UInt = 1 << 24
 
     // MARK: - Tags (the only places a header, footer or link is addressed)
 
@@ -48,16 +62,43 @@ extension FitHeap {
         loadWord(block)
     }
 
-    /// The size in a header word.
+    /// The size in a header word, free or in use.
     @inline(__always)
     static func size(ofHeader header: UInt32) -> UInt {
-        UInt(header & ~flagBits)
+        UInt(header & sizeBits)
     }
 
-    /// Writes `block`'s header. Precondition: `size` is a multiple of 8, below 2^32.
+    /// The tag of an in-use header at `block` whose size and flags are
+    /// `word`: the top 8 bits of `(block ^ word) * key`, for an odd `key`.
+    /// A multiply spreads every bit of the size and flags into the top
+    /// bits, in a way that depends on the key's bits, so a tag seen for
+    /// one size tells nothing of another's.
     @inline(__always)
-    static func writeHeader(_ block: UInt, size: UInt, flags: UInt32) {
-        storeWord(UInt32(truncatingIfNeeded: size) | flags, block)
+    static func tag(_ block: UInt, _ word: UInt32, key: UInt32) -> UInt32 {
+        ((UInt32(truncatingIfNeeded: block) ^ word) &* key) & tagBits
+    }
+
+    /// True when the in-use header `header` of `block` carries its tag.
+    @inline(__always)
+    static func isTagged(_ header: UInt32, at block: UInt, key: UInt32) -> Bool {
+        header & tagBits == tag(block, header & ~tagBits, key: key)
+    }
+
+    /// Writes the header of the free block `block` (its predecessor is in
+    /// use, see the invariants above). Precondition: `size` is a multiple
+    /// of 8, below ``largestSpan``.
+    @inline(__always)
+    static func writeFreeHeader(_ block: UInt, size: UInt) {
+        storeWord(UInt32(truncatingIfNeeded: size) | previousInUseBit, block)
+    }
+
+    /// Writes the header of the in-use block (or the sentinel) `block`,
+    /// tagged. Precondition: as ``writeFreeHeader(_:size:)``; `flags`
+    /// has ``inUseBit``.
+    @inline(__always)
+    func writeLiveHeader(_ block: UInt, size: UInt, flags: UInt32) {
+        let word = UInt32(truncatingIfNeeded: size) | flags
+        storeWord(word | Self.tag(block, word, key: headerKey), block)
     }
 
     /// Bytes of the live block whose payload is at `payload`, its header
@@ -80,11 +121,13 @@ extension FitHeap {
         UInt(loadWord(block &- 4))
     }
 
-    /// Sets or clears the "previous in use" bit of `block`, keeping the rest.
+    /// Sets or clears the "previous in use" bit of the in-use block (or the
+    /// sentinel) `block`, keeping its size, and tags it anew.
     @inline(__always)
-    static func setPreviousInUse(_ block: UInt, _ inUse: Bool) {
-        let header = loadWord(block)
-        storeWord(inUse ? header | previousInUseBit : header & ~previousInUseBit, block)
+    func setPreviousInUse(_ block: UInt, _ inUse: Bool) {
+        let word = loadWord(block) & ~Self.tagBits
+        let flagged = inUse ? word | Self.previousInUseBit : word & ~Self.previousInUseBit
+        storeWord(flagged | Self.tag(block, flagged, key: headerKey), block)
     }
 
     /// Address of the "next free block" link. Precondition: the block is free, 16 bytes or more.
@@ -118,7 +161,7 @@ extension FitHeap {
     /// `block` is in use (or `block` is the first block); `size >= 8`.
     @inline(__always)
     mutating func writeFreeBlock(_ block: UInt, size: UInt) {
-        Self.writeHeader(block, size: size, flags: Self.previousInUseBit)
+        Self.writeFreeHeader(block, size: size)
         storeWord(UInt32(truncatingIfNeeded: size), Self.footerAddress(block, size: size))
         if size >= Self.minimumBlock { insertIntoBin(block, size: size) }
     }
@@ -129,7 +172,7 @@ extension FitHeap {
     @inline(__always)
     mutating func makeFree(_ block: UInt, size: UInt) {
         writeFreeBlock(block, size: size)
-        Self.setPreviousInUse(block &+ size, false)
+        setPreviousInUse(block &+ size, false)
     }
 
     /// Takes the free block `block` of `size` bytes out of the free
@@ -160,9 +203,9 @@ extension FitHeap {
                 // The usual split: the rest takes the block's place at the
                 // head of the same bin. Its successor already knows its
                 // predecessor is free.
-                Self.writeHeader(block &+ request, size: rest, flags: Self.previousInUseBit)
+                Self.writeFreeHeader(block &+ request, size: rest)
                 storeWord(UInt32(truncatingIfNeeded: rest), Self.footerAddress(block &+ request, size: rest))
-                Self.writeHeader(block, size: request, flags: Self.inUseBit | Self.previousInUseBit)
+                writeLiveHeader(block, size: request, flags: Self.inUseBit | Self.previousInUseBit)
                 return block
             }
         } else if rest >= Self.minimumBlock && replaceAtHead(block, size: size, by: block &+ gap &+ request, size: rest) {
@@ -171,10 +214,10 @@ extension FitHeap {
             // fragment of its own. It cannot share that bin: a gap and a rest
             // both of that bin's sizes would sum to more than the block.
             let start = block &+ gap
-            Self.writeHeader(start &+ request, size: rest, flags: Self.previousInUseBit)
+            Self.writeFreeHeader(start &+ request, size: rest)
             storeWord(UInt32(truncatingIfNeeded: rest), Self.footerAddress(start &+ request, size: rest))
             writeFreeBlock(block, size: gap)
-            Self.writeHeader(start, size: request, flags: Self.inUseBit)
+            writeLiveHeader(start, size: request, flags: Self.inUseBit)
             return start
         }
         removeFromBin(block, size: size)
@@ -192,9 +235,9 @@ extension FitHeap {
             // predecessor is free.
             writeFreeBlock(start &+ request, size: tail)
         } else {
-            Self.setPreviousInUse(start &+ request, true)
+            setPreviousInUse(start &+ request, true)
         }
-        Self.writeHeader(start, size: request, flags: flags)
+        writeLiveHeader(start, size: request, flags: flags)
         return start
     }
 
@@ -215,7 +258,7 @@ extension FitHeap {
             // Merged with the block after, which headed the bin the whole
             // now belongs to: the whole takes its place.
             storeWord(0, next)
-            Self.writeHeader(block, size: size &+ nextSize, flags: Self.previousInUseBit)
+            Self.writeFreeHeader(block, size: size &+ nextSize)
             storeWord(UInt32(truncatingIfNeeded: size &+ nextSize), Self.footerAddress(block, size: size &+ nextSize))
             return
         }
@@ -232,9 +275,9 @@ extension FitHeap {
                 if replaceAtHead(start, size: previousSize, by: start, size: total) {
                     // Merged into the block before, which heads the bin the
                     // whole belongs to: only its size changes.
-                    Self.writeHeader(start, size: total, flags: Self.previousInUseBit)
+                    Self.writeFreeHeader(start, size: total)
                     storeWord(UInt32(truncatingIfNeeded: total), Self.footerAddress(start, size: total))
-                    if !nextIsFree { Self.setPreviousInUse(start &+ total, false) }
+                    if !nextIsFree { setPreviousInUse(start &+ total, false) }
                     return
                 }
                 removeFromBin(start, size: previousSize)
@@ -242,6 +285,6 @@ extension FitHeap {
         }
         // The block after a free next block already knows its predecessor is free.
         writeFreeBlock(start, size: total)
-        if !nextIsFree { Self.setPreviousInUse(start &+ total, false) }
+        if !nextIsFree { setPreviousInUse(start &+ total, false) }
     }
 }

@@ -124,9 +124,6 @@ extension FitHeap {
     /// Counts and reports a corruption of the block whose payload is at `payload`.
     @inline(never)
     mutating func heapCorrupted(at payload: UInt) {
-        corruptionCount &+= 1
-        misuseCount &+= 1
-        guard let handler = misuseHandler else { return }
-        MisuseReport(kind: .heapCorruption, address: payload, sizeClass: -1, blockSize: 0, caller: 0).send(to: handler)
+        reportMisuse(.heapCorruption, payload, blockSize: 0, caller: 0)
     }
 }

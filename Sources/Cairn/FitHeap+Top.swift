@@ -28,8 +28,8 @@ extension FitHeap {
         sentinel = newEnd &- 4
         // The sentinel's predecessor: the kept part (free), or the block
         // before the last one (in use, as before any free block).
-        Self.writeHeader(sentinel, size: 0,
-                         flags: kept != 0 ? Self.inUseBit : Self.inUseBit | Self.previousInUseBit)
+        writeLiveHeader(sentinel, size: 0,
+                        flags: kept != 0 ? Self.inUseBit : Self.inUseBit | Self.previousInUseBit)
         return newEnd
     }
 
@@ -51,7 +51,7 @@ extension FitHeap {
         }
         sentinel = newEnd &- 4
         // The new block's predecessor is in use (see FitHeap+Blocks.swift).
-        Self.writeHeader(sentinel, size: 0, flags: Self.inUseBit)
+        writeLiveHeader(sentinel, size: 0, flags: Self.inUseBit)
         writeFreeBlock(start, size: size)
         return true
     }

@@ -66,6 +66,8 @@ public struct FitHeap: ~Copyable {
     var firstBlock: UInt = 0
     /// Address of the sentinel's header; the heap ends 4 bytes later.
     var sentinel: UInt = 0
+    /// The odd multiplier of in-use header tags (see FitHeap+Blocks.swift).
+    var headerKey: UInt32 = 0
     /// The highest end ``growTop(to:)`` may give the heap: the region's end
     /// rounded down to 8.
     var regionTop: UInt = 0
@@ -106,6 +108,10 @@ public struct FitHeap: ~Copyable {
     /// sentinel: what the heap can hand out, less 4 bytes per block.
     public var capacity: UInt { sentinel &- firstBlock }
 
+    /// The tag key of a heap configured without one: any odd number keys
+    /// the tags; a firmware's slab passes its per-boot link key instead.
+    public static let defaultHeaderKey: UInt32 = 0x9E37_79B9
+
     /// The address where the heap ends (its sentinel's end), 0 when unconfigured.
     public var heapEnd: UInt { isConfigured ? sentinel &+ 4 : 0 }
 
@@ -114,9 +120,13 @@ public struct FitHeap: ~Copyable {
     /// Takes `region` (any address and size; it must outlive the heap) and
     /// lays out the control block and one free block covering the rest.
     /// Forgets any earlier region and its blocks; keeps ``misuseHandler``.
-    /// Returns false, leaving the heap unconfigured, when the region cannot
-    /// hold one minimum block or is 4 GiB or more (links are 32-bit offsets).
-    public mutating func configure(region: UnsafeMutableRawBufferPointer) -> Bool {
+    /// A region above 16 MiB (``largestSpan``) is used up to its first
+    /// 16 MiB: block sizes share their header word with a tag. Returns
+    /// false, leaving the heap unconfigured, when the region cannot hold
+    /// one minimum block. `headerKey` keys the in-use headers' tags (the
+    /// slab passes its link key; see FitHeap+Blocks.swift).
+    public mutating func configure(region: UnsafeMutableRawBufferPointer,
+                                   headerKey key: UInt32 = FitHeap.defaultHeaderKey) -> Bool {
         let handler = misuseHandler
         self = FitHeap()
         misuseHandler = handler
@@ -124,8 +134,9 @@ public struct FitHeap: ~Copyable {
         let start = address(of: base)
         guard let alignedStart = roundUp(start, toMultipleOf: Self.granule),
               let end = checkedAdd(start, UInt(region.count)) else { return false }
-        let top = roundDown(end, toMultipleOf: Self.granule)
-        guard top > alignedStart, top &- alignedStart <= UInt(UInt32.max) else { return false }
+        let top = min(roundDown(end, toMultipleOf: Self.granule), checkedAdd(alignedStart, Self.largestSpan) ?? end)
+        guard top > alignedStart else { return false }
+        headerKey = key | 1
         // The fewest first levels whose bins cover the largest block the
         // space left after their control block can hold: start from enough
         // levels for the whole space and drop levels while the capacity they
@@ -145,7 +156,7 @@ public struct FitHeap: ~Copyable {
         regionTop = top
         regionBytes = UInt(region.count)
         fillBytes(controlBlock, 0, Self.controlBlockBytes(firstLevels: levels))
-        Self.writeHeader(sentinel, size: 0, flags: Self.inUseBit)
+        writeLiveHeader(sentinel, size: 0, flags: Self.inUseBit)
         makeFree(firstBlock, size: capacity)
         return true
     }
@@ -256,6 +267,7 @@ public struct FitHeap: ~Copyable {
     /// Counts a misuse and passes it to the handler; changes nothing else.
     mutating func reportMisuse(_ kind: MisuseKind, _ payload: UInt, blockSize: UInt, caller: UInt) {
         misuseCount &+= 1
+        if kind == .heapCorruption { corruptionCount &+= 1 }
         guard let handler = misuseHandler else { return }
         MisuseReport(kind: kind, address: payload, sizeClass: -1, blockSize: blockSize, caller: caller).send(to: handler)
     }
@@ -265,22 +277,23 @@ public struct FitHeap: ~Copyable {
     /// region (the heap, or the word just before the first block), each
     /// after the test that puts it there.
     func lookUpLiveBlock(_ payload: UInt) -> FitBlockLookup {
-        Self.lookUpLiveBlock(payload, firstBlock: firstBlock, sentinel: sentinel)
+        Self.lookUpLiveBlock(payload, firstBlock: firstBlock, sentinel: sentinel, key: headerKey)
     }
 
-    /// ``lookUpLiveBlock(_:)`` over the two fields it reads: static, so that
+    /// ``lookUpLiveBlock(_:)`` over the three fields it reads: static, so that
     /// a caller holding the heap inside a larger global (the slab's) reads
     /// them without Swift copying that global first.
-    static func lookUpLiveBlock(_ payload: UInt, firstBlock: UInt, sentinel: UInt) -> FitBlockLookup {
-        lookUpLiveBlockInlined(payload, firstBlock: firstBlock, sentinel: sentinel)
+    static func lookUpLiveBlock(_ payload: UInt, firstBlock: UInt, sentinel: UInt, key: UInt32) -> FitBlockLookup {
+        lookUpLiveBlockInlined(payload, firstBlock: firstBlock, sentinel: sentinel, key: key)
     }
 
-    /// ``lookUpLiveBlock(_:firstBlock:sentinel:)`` inlined into its caller:
+    /// ``lookUpLiveBlock(_:firstBlock:sentinel:key:)`` inlined into its caller:
     /// for the slab's free of a large block, whose worst case it is part of
     /// (the call, and the result passed back as an enum, cost about 15
     /// instructions); other callers share the one out-of-line copy.
     @inline(__always)
-    static func lookUpLiveBlockInlined(_ payload: UInt, firstBlock: UInt, sentinel: UInt) -> FitBlockLookup {
+    static func lookUpLiveBlockInlined(_ payload: UInt, firstBlock: UInt, sentinel: UInt,
+                                       key: UInt32) -> FitBlockLookup {
         let block = payload &- Self.headerBytes
         // One unsigned compare rejects both sides (and everything when unconfigured).
         guard block &- firstBlock < sentinel &- firstBlock else { return .misuse(.foreignPointer, 0) }
@@ -319,6 +332,10 @@ public struct FitHeap: ~Copyable {
                   loadWord(Self.footerAddress(next, size: nextSize)) == UInt32(truncatingIfNeeded: nextSize)
             else { return .misuse(.notBlockStart, 0) }
         }
+        // Last, so that a stray pointer whose word before fails a plainer
+        // test above is a bad free: a plausible header without its tag was
+        // overwritten (FitHeap+Blocks.swift).
+        guard isTagged(header, at: block, key: key) else { return .misuse(.heapCorruption, 0) }
         return .live(block: block, size: size)
     }
 
@@ -350,19 +367,19 @@ public struct FitHeap: ~Copyable {
         if request <= size {
             guard request < size else { return true }
             if nextIsFree { absorbFreeBlock(next, size: nextSize) }
-            Self.writeHeader(block, size: request, flags: flags)
+            writeLiveHeader(block, size: request, flags: flags)
             makeFree(block &+ request, size: size &- request &+ nextSize)
             return true
         }
         guard nextIsFree, size &+ nextSize >= request else { return false }
         absorbFreeBlock(next, size: nextSize)
         let tail = size &+ nextSize &- request
-        Self.writeHeader(block, size: request, flags: flags)
+        writeLiveHeader(block, size: request, flags: flags)
         if tail != 0 {
             // The block after the tail already knows its predecessor is free.
             writeFreeBlock(block &+ request, size: tail)
         } else {
-            Self.setPreviousInUse(block &+ request, true)
+            setPreviousInUse(block &+ request, true)
         }
         return true
     }

@@ -23,6 +23,9 @@ public enum FitIntegrityProblem: UInt8 {
     case bitmap
     /// The bins hold a different number of blocks than the heap's free blocks.
     case freeCount
+    /// An in-use header (or the sentinel's) lacks its keyed tag, or a free
+    /// header has tag bits set (see FitHeap+Blocks.swift).
+    case headerTag
 }
 
 extension FitHeap {
@@ -47,6 +50,8 @@ extension FitHeap {
                   size <= sentinel &- block
             else { return .blockSize }
             guard (header & Self.previousInUseBit != 0) == previousInUse else { return .previousInUseBit }
+            guard inUse ? Self.isTagged(header, at: block, key: headerKey) : header & Self.tagBits == 0
+            else { return .headerTag }
             if !inUse {
                 guard previousInUse else { return .adjacentFreeBlocks }
                 guard loadWord(Self.footerAddress(block, size: size)) == UInt32(truncatingIfNeeded: size)
@@ -60,7 +65,8 @@ extension FitHeap {
             block &+= size
         }
         let end = Self.headerWord(sentinel)
-        guard end & ~Self.previousInUseBit == Self.inUseBit else { return .sentinel }
+        guard end & ~(Self.previousInUseBit | Self.tagBits) == Self.inUseBit else { return .sentinel }
+        guard Self.isTagged(end, at: sentinel, key: headerKey) else { return .headerTag }
         guard (end & Self.previousInUseBit != 0) == previousInUse else { return .previousInUseBit }
         return checkBins(freeBlocks: freeBlocks)
     }

@@ -291,6 +291,7 @@ extension SlabAllocator {
     @inline(__always)
     mutating func reportMisuse(_ kind: MisuseKind, _ address: UInt, _ sizeClass: Int, _ caller: UInt) {
         misuseCount &+= 1
+        if kind == .heapCorruption { corruptionCount &+= 1 }
         guard let handler = misuseHandler else { return }
         let blockSize = sizeClass >= 0 ? UInt(classRecord(UInt(sizeClass)).pointee.blockSize) : 0
         MisuseReport(kind: kind, address: address, sizeClass: sizeClass, blockSize: blockSize, caller: caller)

@@ -65,7 +65,7 @@ extension SlabAllocator {
     ///
     /// The page's fit-heap header, and the tags of the neighbours it merges
     /// with, lie where an overflow of the block before can reach: checked
-    /// first (``FitHeap/lookUpLiveBlock(_:firstBlock:sentinel:)``), and the
+    /// first (``FitHeap/lookUpLiveBlock(_:firstBlock:sentinel:key:)``), and the
     /// size must be one page. A page that fails stays out of both the class
     /// and the fit heap (its memory is lost) and the corruption is reported.
     @inline(__always)
@@ -74,7 +74,7 @@ extension SlabAllocator {
         pagesInUse &-= 1
         let block = pageAddress(page)
         guard case .live(let header, let size) = FitHeap.lookUpLiveBlockInlined(
-                  block, firstBlock: fit.firstBlock, sentinel: fit.sentinel),
+                  block, firstBlock: fit.firstBlock, sentinel: fit.sentinel, key: fit.headerKey),
               size == pageMask &+ 1
         else { return fit.heapCorrupted(at: block) }
         Self.releaseFitBlock(&self, header: header, size: size)
@@ -88,7 +88,7 @@ extension SlabAllocator {
         // where an overflow of the block before can reach: checked first
         // (FitHeap+LinkChecks.swift).
         guard case .live(let header, let size) = FitHeap.lookUpLiveBlock(block, firstBlock: fit.firstBlock,
-                                                                          sentinel: fit.sentinel) else {
+                                                                          sentinel: fit.sentinel, key: fit.headerKey) else {
             return fit.heapCorrupted(at: block)
         }
         Self.releaseFitBlock(&self, header: header, size: size)
@@ -109,7 +109,8 @@ extension SlabAllocator {
     /// (Inlined into its one way out: one call less on a large free.)
     @inline(__always)
     mutating func deallocateLarge(_ block: UInt, caller: UInt) {
-        switch FitHeap.lookUpLiveBlockInlined(block, firstBlock: fit.firstBlock, sentinel: fit.sentinel) {
+        switch FitHeap.lookUpLiveBlockInlined(block, firstBlock: fit.firstBlock, sentinel: fit.sentinel,
+                                              key: fit.headerKey) {
         #if CAIRN_CHECKED
         case .live:
             quarantineLargeBlock(block, caller: caller)
@@ -127,7 +128,8 @@ extension SlabAllocator {
     /// page's block is not: its page's state says so first).
     @inline(__always)
     func isLiveLargeBlock(_ block: UInt) -> Bool {
-        if case .live = FitHeap.lookUpLiveBlock(block, firstBlock: fit.firstBlock, sentinel: fit.sentinel) {
+        if case .live = FitHeap.lookUpLiveBlock(block, firstBlock: fit.firstBlock, sentinel: fit.sentinel,
+                                                key: fit.headerKey) {
             return true
         }
         return false

@@ -120,7 +120,6 @@ extension SlabAllocator {
     /// (-1: the fit heap's) that loses `lost` free blocks.
     @inline(never)
     mutating func heapCorrupted(at address: UInt, sizeClass: Int, lost: UInt) {
-        corruptionCount &+= 1
         lostBlocks &+= lost
         reportMisuse(.heapCorruption, address, sizeClass, 0)
     }

@@ -70,7 +70,7 @@ extension SlabAllocator {
             }
             guard UInt(state) < classCount else { return fail(.unknownPageState, page) }
             guard case .live(_, let size) = FitHeap.lookUpLiveBlock(pageAddress(page), firstBlock: fit.firstBlock,
-                                                                   sentinel: fit.sentinel),
+                                                                   sentinel: fit.sentinel, key: fit.headerKey),
                   size == pageMask &+ 1
             else { return fail(.classPageBlock, page) }
             let d = descriptor(page)

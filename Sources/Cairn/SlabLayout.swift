@@ -64,11 +64,13 @@ extension SlabAllocator {
     public mutating func configure(region: UnsafeMutableRawBufferPointer,
                                    configuration: SlabConfiguration = SlabConfiguration()) -> Bool {
         guard let start = region.baseAddress.map({ address(of: $0) }) else { return false }
+        // The fit heap spans at most 16 MiB (FitHeap.largestSpan): a larger
+        // region is used up to there. Block offsets then stay far below
+        // 2^31 (see popCache).
+        let usedBytes = min(UInt(region.count), FitHeap.largestSpan)
         var largest: UInt = 0
         guard let count = configuration.forEachClass({ _, size in largest = size }),
-              // Block offsets are 32-bit and stay below 2^31 (see popCache).
-              UInt(region.count) < UInt(1) << 31,
-              let layout = SlabLayout(regionBase: start, regionBytes: UInt(region.count),
+              let layout = SlabLayout(regionBase: start, regionBytes: usedBytes,
                                       pageSize: configuration.pageSize, classCount: UInt(count),
                                       largestClass: largest, quarantineSlots: SlabAllocator.quarantineSlots(configuration))
         else { return false }
@@ -94,7 +96,7 @@ extension SlabAllocator {
         classLimit8 = 0
         classLimit16 = 0
         regionStart = start
-        regionBytes = UInt(region.count)
+        regionBytes = usedBytes
         pagesInUse = 0
         bytesInUse = 0
         peakBytesInUse = 0
@@ -127,7 +129,8 @@ extension SlabAllocator {
             slot &+= 1
         }
         _ = fit.configure(region: UnsafeMutableRawBufferPointer(start: rawPointer(layout.fitStart),
-                                                                count: Int(layout.fitEnd &- layout.fitStart)))
+                                                                count: Int(layout.fitEnd &- layout.fitStart)),
+                          headerKey: linkKey)
         classPageLimit = fit.capacity &- fit.capacity / Self.classPageReserve
         return true
     }

@@ -440,7 +440,7 @@ final class FitHeapTests: XCTestCase {
         let a = try f.allocate(8)
         let b = try f.allocate(1020, alignment: 1024)
         XCTAssertEqual(b.address % 1024, 0)
-        XCTAssertEqual(f.header(b) & ~7, 1024, "the block is cut to its request")
+        XCTAssertEqual(f.header(b) & FitHeap.sizeBits, 1024, "the block is cut to its request")
         let s = f.heap.statistics
         XCTAssertEqual(s.freeBlocks, 2, "the gap before b and the rest after it")
         f.assertIntact()
@@ -551,10 +551,19 @@ final class FitHeapTests: XCTestCase {
         XCTAssertEqual(MisuseRecorder.kinds, Array(repeating: .notBlockStart, count: 6))
         XCTAssertEqual(f.heap.statistics.liveBlocks, 2)
         f.assertIntact()
-        // The same words, made consistent, are a block: the tests are not
-        // stricter than the layout.
+        // The same words, made consistent, pass every test but the keyed
+        // tag of an in-use header: a header overwritten that way is heap
+        // corruption, and its free changes nothing.
         inner.storeBytes(of: UInt32(0x13), toByteOffset: -4, as: UInt32.self)
         inner.storeBytes(of: UInt32(0x13), toByteOffset: 12, as: UInt32.self)
+        XCTAssertNil(f.heap.usableSize(of: UnsafeRawPointer(inner)))
+        f.heap.deallocate(inner)
+        XCTAssertEqual(MisuseRecorder.kinds.last, .heapCorruption)
+        XCTAssertEqual(f.heap.statistics.liveBlocks, 2)
+        // With its tag they are a block: the tests are not stricter than
+        // the layout.
+        let tagged = 0x13 | FitHeap.tag(inner.address - 4, 0x13, key: f.heap.headerKey)
+        inner.storeBytes(of: tagged, toByteOffset: -4, as: UInt32.self)
         XCTAssertEqual(f.heap.usableSize(of: UnsafeRawPointer(inner)), 12)
         f.heap.deallocate(block)
         f.heap.deallocate(fence)

@@ -207,4 +207,26 @@ final class HeapCorruptionTests: XCTestCase {
         XCTAssertTrue(MisuseRecorder.kinds.contains(.heapCorruption) || MisuseRecorder.kinds.contains(.bufferOverflow),
                       "\(MisuseRecorder.kinds)")
     }
+
+    func testLiveFitHeapHeaderForgedToSwallowItsNeighbourIsReportedOnFree() throws {
+        // A live block's header, overwritten from the block before with a
+        // size that is consistent (it ends at a block whose "previous in
+        // use" bit is set) but covers the live block after it too. Freeing
+        // it must not release that neighbour: the header's keyed tag fails.
+        let heap = try SlabFixture(bytes: 8192, pageSize: 256, largestClass: 12)
+        var blocks: [UnsafeMutableRawPointer] = []
+        for _ in 0..<4 { blocks.append(heap.slab.allocate(byteCount: blockBytes, alignment: 8)!) }
+        let (victim, neighbour) = (blocks[1], blocks[2])
+        let neighbourBytes = try XCTUnwrap(heap.slab.usableSize(of: neighbour))
+        let span = UInt32(truncatingIfNeeded: blocks[3].address - victim.address)
+        victim.storeBytes(of: span | FitHeap.inUseBit | FitHeap.previousInUseBit, toByteOffset: -4, as: UInt32.self)
+        let before = heap.slab.statistics
+        heap.slab.deallocate(victim)
+        heap.releaseQuarantine()
+        XCTAssertEqual(MisuseRecorder.kinds, [.heapCorruption])
+        XCTAssertEqual(heap.slab.statistics.corruptionCount, before.corruptionCount + 1)
+        XCTAssertEqual(heap.slab.usableSize(of: neighbour), neighbourBytes, "the neighbour is still a live block")
+        let live = [blocks[0], neighbour, blocks[3]]
+        assertAllocationsStayInside(heap, count: 16, blockBytes: blockBytes, live: live)
+    }
 }
