@@ -860,7 +860,7 @@ final class FitHeapTests: XCTestCase {
         }
     }
 
-    func testIntegrityCheckNamesACorruptedFooterHeaderOrBitmap() throws {
+    func testIntegrityCheckNamesACorruptedFooterHeaderTagOrBitmap() throws {
         let f = try FitFixture()
         let a = try f.allocate(40)
         let b = try f.allocate(40)
@@ -882,7 +882,20 @@ final class FitHeapTests: XCTestCase {
         let aHeader = f.header(a)
         (a - 4).storeBytes(of: 0x7FFF_FFF1, as: UInt32.self)
         XCTAssertEqual(f.heap.checkIntegrity(), .blockSize)
+        // An in-use header whose tag is not its own, a free header with
+        // tag bits, and a sentinel whose tag is not its own.
+        (a - 4).storeBytes(of: aHeader ^ 0x0100_0000, as: UInt32.self)
+        XCTAssertEqual(f.heap.checkIntegrity(), .headerTag)
         (a - 4).storeBytes(of: aHeader, as: UInt32.self)
+        let bHeader = f.header(b)
+        (b - 4).storeBytes(of: bHeader | 0x0100_0000, as: UInt32.self)
+        XCTAssertEqual(f.heap.checkIntegrity(), .headerTag)
+        (b - 4).storeBytes(of: bHeader, as: UInt32.self)
+        let sentinel = UnsafeMutableRawPointer(bitPattern: f.heap.sentinel)!
+        let sentinelHeader = sentinel.load(as: UInt32.self)
+        sentinel.storeBytes(of: sentinelHeader ^ 0x0100_0000, as: UInt32.self)
+        XCTAssertEqual(f.heap.checkIntegrity(), .headerTag)
+        sentinel.storeBytes(of: sentinelHeader, as: UInt32.self)
         // A bitmap bit with no bin behind it.
         let savedMap = f.heap.firstLevelMap
         XCTAssertEqual(savedMap & 1, 0, "no 16- or 24-byte block is free")
