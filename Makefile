@@ -19,8 +19,7 @@
 CAIRN_ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 include $(CAIRN_ROOT)/mk/boards.mk
 include $(CAIRN_ROOT)/mk/toolchain.mk
-ALLOCATOR ?= slab
-CHECKED ?= 0
+include $(CAIRN_ROOT)/mk/defaults.mk
 # One build directory per configuration, so that builds of different
 # configurations (a benchmark sweep, a checked test run) never share objects.
 cairn_comma := ,

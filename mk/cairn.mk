@@ -16,11 +16,7 @@
 # Provides CAIRN_SWIFT_OBJECT, CAIRN_MODULE_DIR (for `import Cairn`),
 # CAIRN_C_OBJECTS and CAIRN_OBJECTS (all of them).
 
-ALLOCATOR ?= slab
-CHECKED ?= 0
-ifeq ($(filter slab bump,$(ALLOCATOR)),)
-$(error ALLOCATOR must be slab or bump, not '$(ALLOCATOR)')
-endif
+include $(CAIRN_ROOT)/mk/defaults.mk
 
 CAIRN_SWIFT_SOURCES := $(wildcard $(CAIRN_ROOT)/Sources/Cairn/*.swift $(CAIRN_ROOT)/Sources/Cairn/Platform/*.swift)
 CAIRN_C_SOURCES := $(CAIRN_ROOT)/Sources/CairnPlatform/cairn_hooks.c $(CAIRN_ROOT)/Sources/CairnPlatform/cairn_config.c \

@@ -32,12 +32,12 @@ public struct SlabConfiguration {
     /// one an attacker who knows the firmware image can work out.
     public var linkSecret: UInt32 = 0
 
-    public static let minimumPageSize: UInt = 64
+    public static let minimumPageSize = UInt(CAIRN_MIN_PAGE_SIZE)
 
     /// The largest class a page can serve: one block beside the page's
     /// descriptor (see ``PageDescriptor``: the page's last 20 bytes).
     public static func largestClassLimit(pageSize: UInt) -> UInt { pageSize &- PageDescriptor.pageTail }
-    public static let maximumPageSize: UInt = 32768
+    public static let maximumPageSize = UInt(CAIRN_MAX_PAGE_SIZE)
     public static let maximumClassCount = 64
     /// Most pages one allocator manages (page numbers are 16-bit in the side table).
     public static let maximumPageCount: UInt = 65534
@@ -45,7 +45,7 @@ public struct SlabConfiguration {
     /// Standard classes: 8 and 12, then four per doubling (16, 20, 24, 28,
     /// 32, 40, 48, 56, 64, 80, ...) up to `largestClass`. A request that is
     /// one byte larger than a class wastes at most a quarter of the next.
-    public init(pageSize: UInt = 1024, largestClass: UInt = 512) {
+    public init(pageSize: UInt = UInt(CAIRN_DEFAULT_PAGE_SIZE), largestClass: UInt = UInt(CAIRN_DEFAULT_LARGEST_CLASS)) {
         self.pageSize = pageSize
         self.sizeClasses = nil
         self.largestClass = largestClass

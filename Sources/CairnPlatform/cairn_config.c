@@ -11,6 +11,7 @@
 
 #include <unistd.h>
 
+#include "cairn_geometry.h"
 #include "cairn_platform.h"
 
 #ifndef CAIRN_HEAP_SIZE
@@ -30,8 +31,8 @@
 _Static_assert(CAIRN_MAX_REGIONS >= 1, "MAX_REGIONS must be at least 1");
 
 _Static_assert((CAIRN_PAGE_SIZE & (CAIRN_PAGE_SIZE - 1)) == 0, "PAGE_SIZE must be a power of two");
-_Static_assert(CAIRN_PAGE_SIZE == 0 || (CAIRN_PAGE_SIZE >= 64 && CAIRN_PAGE_SIZE <= 32768),
-               "PAGE_SIZE must be 64 ... 32768");
+_Static_assert(CAIRN_PAGE_SIZE == 0 || (CAIRN_PAGE_SIZE >= CAIRN_MIN_PAGE_SIZE && CAIRN_PAGE_SIZE <= CAIRN_MAX_PAGE_SIZE),
+               "PAGE_SIZE must be 64 ... 32768 (CAIRN_MIN_PAGE_SIZE ... CAIRN_MAX_PAGE_SIZE)");
 _Static_assert(CAIRN_HEAP_SIZE >= 1024, "HEAP_SIZE must be at least 1 KiB");
 
 #ifdef CAIRN_HEAP_BASE_SYMBOL

@@ -20,8 +20,15 @@
 
 #include <stddef.h>
 
-#define CAIRN_PAGE_SIZE_FOR_HEAP(bytes) ((bytes) < 16384 ? 128 : (bytes) < 262144 ? 256 : 1024)
-#define CAIRN_LARGEST_CLASS_FOR_HEAP(bytes) ((bytes) < 262144 ? 12 : 512)
+/* The bounds of a page size, and the geometry of a large heap (also
+ * SlabConfiguration's defaults): written here once, for Swift and C. */
+#define CAIRN_MIN_PAGE_SIZE 64
+#define CAIRN_MAX_PAGE_SIZE 32768
+#define CAIRN_DEFAULT_PAGE_SIZE 1024
+#define CAIRN_DEFAULT_LARGEST_CLASS 512
+
+#define CAIRN_PAGE_SIZE_FOR_HEAP(bytes) ((bytes) < 16384 ? 128 : (bytes) < 262144 ? 256 : CAIRN_DEFAULT_PAGE_SIZE)
+#define CAIRN_LARGEST_CLASS_FOR_HEAP(bytes) ((bytes) < 262144 ? 12 : CAIRN_DEFAULT_LARGEST_CLASS)
 
 static inline size_t cairn_page_size_for_heap(size_t bytes) { return CAIRN_PAGE_SIZE_FOR_HEAP(bytes); }
 
