@@ -13,12 +13,8 @@
 //
 // Why 2 subdivisions: the rounding costs search reach, not memory (a block
 // is cut to its request's size and the remainder goes back to a bin), and
-// each subdivision costs 4 bytes a level. Measured with `make bench-arena`
-// (smallest arena, the slab's metadata included), 2 against 4: the four
-// micro:bit-scale workloads need 0 to 256 bytes less (the mixed one drops
-// from 4,608 to 4,352, newlib's figure), the mps2-an386-scale ones from
-// 768 bytes more to 768 less (churn +768, mixed and Swift-like -768, -256);
-// the control block of a 4 KiB heap is 72 bytes instead of 136.
+// each subdivision costs 4 bytes a level (measurements: DESIGN.md,
+// "Geometry from the heap size").
 
 extension FitHeap {
     /// log2 of the bins per first level.
@@ -220,9 +216,8 @@ extension FitHeap {
     ///    aligned request may make, starts here).
     ///
     /// Step 1 is bounded, so the whole search is O(1). It is not in TLSF:
-    /// measured as above, without it the two workloads need 3.9 % and 1.8 %
-    /// more RAM; looking at 1 block gets a third of the gain on the first,
-    /// 2 blocks most of it, 8 nothing more than 4.
+    /// it finds a block the rounding would skip, which saves RAM (DESIGN.md,
+    /// "The fit heap's search and cuts").
     /// Precondition: `size` is a multiple of 8, at least 16.
     @inline(__always)
     func findFreeBlock(holding size: UInt) -> UInt {

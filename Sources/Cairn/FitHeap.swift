@@ -289,8 +289,8 @@ public struct FitHeap: ~Copyable {
 
     /// ``lookUpLiveBlock(_:firstBlock:sentinel:key:)`` inlined into its caller:
     /// for the slab's free of a large block, whose worst case it is part of
-    /// (the call, and the result passed back as an enum, cost about 15
-    /// instructions); other callers share the one out-of-line copy.
+    /// (a call and an enum passed back through memory); other callers
+    /// share the one out-of-line copy.
     @inline(__always)
     static func lookUpLiveBlockInlined(_ payload: UInt, firstBlock: UInt, sentinel: UInt,
                                        key: UInt32) -> FitBlockLookup {
