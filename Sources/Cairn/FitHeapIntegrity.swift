@@ -41,34 +41,39 @@ extension FitHeap {
         else { return .sentinel }
         var freeBlocks: UInt = 0
         var previousInUse = true
-        var block = firstBlock
-        while block < sentinel {
-            let header = Self.headerWord(block)
-            let size = Self.size(ofHeader: header)
-            let inUse = header & Self.inUseBit != 0
-            guard header & 4 == 0, size >= (inUse ? Self.minimumBlock : Self.fragmentSize),
-                  size <= sentinel &- block
-            else { return .blockSize }
-            guard (header & Self.previousInUseBit != 0) == previousInUse else { return .previousInUseBit }
-            guard inUse ? Self.isTagged(header, at: block, key: headerKey) : header & Self.tagBits == 0
-            else { return .headerTag }
-            if !inUse {
-                guard previousInUse else { return .adjacentFreeBlocks }
-                guard loadWord(Self.footerAddress(block, size: size)) == UInt32(truncatingIfNeeded: size)
-                else { return .footer }
-                if size >= Self.minimumBlock {
-                    if let problem = checkLinks(of: block) { return problem }
-                    freeBlocks &+= 1
-                }
-            }
+        var problem: FitIntegrityProblem? = nil
+        let stop = forEachBlock { block, size, inUse in
+            guard problem == nil else { return }
+            problem = checkBlock(block, size: size, inUse: inUse, previousInUse: previousInUse,
+                                 freeBlocks: &freeBlocks)
             previousInUse = inUse
-            block &+= size
         }
+        if let problem { return problem }
+        guard stop == sentinel else { return .blockSize }
         let end = Self.headerWord(sentinel)
         guard end & ~(Self.previousInUseBit | Self.tagBits) == Self.inUseBit else { return .sentinel }
         guard Self.isTagged(end, at: sentinel, key: headerKey) else { return .headerTag }
         guard (end & Self.previousInUseBit != 0) == previousInUse else { return .previousInUseBit }
         return checkBins(freeBlocks: freeBlocks)
+    }
+
+    /// The invariants of one block of the walk (see ``checkIntegrity()``),
+    /// counting it in `freeBlocks` when it is a binned free block.
+    func checkBlock(_ block: UInt, size: UInt, inUse: Bool, previousInUse: Bool,
+                    freeBlocks: inout UInt) -> FitIntegrityProblem? {
+        let header = Self.headerWord(block)
+        guard header & 4 == 0, size >= (inUse ? Self.minimumBlock : Self.fragmentSize) else { return .blockSize }
+        guard (header & Self.previousInUseBit != 0) == previousInUse else { return .previousInUseBit }
+        guard inUse ? Self.isTagged(header, at: block, key: headerKey) : header & Self.tagBits == 0
+        else { return .headerTag }
+        guard !inUse else { return nil }
+        guard previousInUse else { return .adjacentFreeBlocks }
+        guard loadWord(Self.footerAddress(block, size: size)) == UInt32(truncatingIfNeeded: size) else { return .footer }
+        if size >= Self.minimumBlock {
+            if let problem = checkLinks(of: block) { return problem }
+            freeBlocks &+= 1
+        }
+        return nil
     }
 
     /// True when `offset` names a place a block header can be: inside the

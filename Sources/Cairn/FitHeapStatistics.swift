@@ -59,15 +59,19 @@ extension FitHeap {
 extension FitHeap {
     /// Calls `body` with each block's header address, size and whether it
     /// is in use, from the first block to the sentinel. Stops at the first
-    /// header that is not a plausible block. O(blocks).
-    func forEachBlock(_ body: (UInt, UInt, Bool) -> Void) {
+    /// header that is not a plausible block, and returns where it stopped
+    /// (the sentinel when every block was). The one walk over the blocks:
+    /// statistics, the integrity check and the heap map use it. O(blocks).
+    @discardableResult
+    func forEachBlock(_ body: (UInt, UInt, Bool) -> Void) -> UInt {
         var block = firstBlock
         while block < sentinel {
             let header = Self.headerWord(block)
             let size = Self.size(ofHeader: header)
-            guard size >= Self.fragmentSize, size <= sentinel &- block else { return }
+            guard size >= Self.fragmentSize, size <= sentinel &- block else { return block }
             body(block, size, header & Self.inUseBit != 0)
             block &+= size
         }
+        return block
     }
 }
