@@ -16,19 +16,11 @@
 
 #include "cairn.h"
 
+#define CHECK_FIRMWARE "regions"
+#include "../Support/check.h"
+
 #define SECOND_BASE ((uintptr_t)0x21000000u)
 #define SECOND_BYTES ((size_t)16384)
-
-static int passed, failed;
-
-static void check(int ok, const char *what) {
-    if (ok) {
-        passed++;
-    } else {
-        failed++;
-        printf("regions: FAILED %s\n", what);
-    }
-}
 
 /* Keeps GCC from reasoning about what the test frees on purpose. */
 static void *launder(uintptr_t address) {
@@ -218,7 +210,5 @@ int main(void) {
     free(again);
 
     check(cairn_print_report() == 0, "the report finds the heap intact");
-    printf("regions: %d passed, %d failed\n", passed, failed);
-    fflush(stdout);
-    return failed;
+    return check_finish();
 }
