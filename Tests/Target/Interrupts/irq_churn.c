@@ -16,6 +16,7 @@
 
 #include "board.h"
 #include "cairn.h"
+#include "systick.h"
 
 #ifndef IRQ_SEED
 #define IRQ_SEED 1
@@ -34,15 +35,6 @@
 #ifndef IRQ_MIN_TICKS
 #define IRQ_MIN_TICKS 20000
 #endif
-
-#define SYST_CSR (*(volatile uint32_t *)0xE000E010u)
-#define SYST_RVR (*(volatile uint32_t *)0xE000E014u)
-#define SYST_CVR (*(volatile uint32_t *)0xE000E018u)
-#define SYST_CSR_ENABLE (1u << 0)
-#define SYST_CSR_TICKINT (1u << 1)
-#define SYST_CSR_CLKSOURCE_CORE (1u << 2)
-#define SCB_ICSR (*(volatile uint32_t *)0xE000ED04u)
-#define ICSR_PENDSTCLR (1u << 25)
 
 // --- Blocks with a checkable pattern -----------------------------------------
 
@@ -260,17 +252,14 @@ int main(void) {
     board_putdec32(IRQ_RELOAD);
     board_puts(" clocks\n");
 
-    SYST_RVR = IRQ_RELOAD - 1;
-    SYST_CVR = 0;
-    SYST_CSR = SYST_CSR_CLKSOURCE_CORE | SYST_CSR_TICKINT | SYST_CSR_ENABLE;
+    systick_start_periodic(IRQ_RELOAD);
     for (uint32_t op = 0; op < IRQ_OPERATIONS; op++) {
         main_operation();
     }
     // Masked first, then stopped and its pending tick dropped: the handler
     // must not run again while the books are checked and emptied.
     uint32_t saved = board_irq_save();
-    SYST_CSR = 0;
-    SCB_ICSR = ICSR_PENDSTCLR;
+    systick_stop();
 
     uint32_t ticks = isr_ticks;
     struct cairn_heap_stats stats;
