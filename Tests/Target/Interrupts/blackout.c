@@ -31,6 +31,7 @@
 #include "cairn.h"
 #include "cairn_critical.h"
 #include "systick.h"
+#include "xorshift32.h"
 
 #ifndef CAIRN_BLACKOUT_PROBE
 #error "build with -DCAIRN_BLACKOUT_PROBE (mk/reliability.mk)"
@@ -141,11 +142,7 @@ static uint32_t random_state = 0x2545F491u;
 static uint32_t operations, failures;
 
 static uint32_t next_random(void) {
-    uint32_t x = random_state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return random_state = x;
+    return xorshift32_next(&random_state);
 }
 
 // Mostly class sizes, some large blocks, a few big ones (at most

@@ -17,6 +17,7 @@
 #include "board.h"
 #include "cairn.h"
 #include "systick.h"
+#include "xorshift32.h"
 
 #ifndef IRQ_SEED
 #define IRQ_SEED 1
@@ -83,16 +84,6 @@ static int intact(const struct block *b, uint32_t count) {
     return 1;
 }
 
-// xorshift32: never 0 from a non-zero state.
-static uint32_t next_random(uint32_t *state) {
-    uint32_t x = *state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    *state = x;
-    return x;
-}
-
 // --- The interrupt handler's blocks --------------------------------------------
 
 enum { ISR_SLOTS = 16, ISR_LARGEST = 96 };
@@ -116,7 +107,7 @@ static void handler_work(void) {
         b->bytes = NULL;
         isr_held--;
     } else {
-        b->size = 1 + next_random(&isr_random) % ISR_LARGEST;
+        b->size = 1 + xorshift32_next(&isr_random) % ISR_LARGEST;
         b->tag = isr_tag++;
         b->bytes = malloc(b->size);
         if (b->bytes == NULL) {
@@ -148,7 +139,7 @@ static uint32_t main_tag = 1;
 
 // Mostly class blocks, some large (fit-heap) blocks, a few big ones.
 static uint32_t random_size(void) {
-    uint32_t r = next_random(&main_random);
+    uint32_t r = xorshift32_next(&main_random);
     uint32_t pick = r % 100;
     r >>= 8;
     if (pick < 60) return 1 + r % 64;
@@ -158,8 +149,8 @@ static uint32_t random_size(void) {
 }
 
 static void main_operation(void) {
-    struct block *b = &main_blocks[next_random(&main_random) % MAIN_SLOTS];
-    uint32_t choice = next_random(&main_random) % 8;
+    struct block *b = &main_blocks[xorshift32_next(&main_random) % MAIN_SLOTS];
+    uint32_t choice = xorshift32_next(&main_random) % 8;
     if (b->bytes == NULL) {
         b->size = random_size();
         b->tag = main_tag++;
