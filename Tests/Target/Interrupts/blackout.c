@@ -30,7 +30,7 @@
 #include "board.h"
 #include "cairn.h"
 #include "cairn_critical.h"
-#include "systick.h"
+#include "../Support/systick.h"
 #include "xorshift32.h"
 
 #ifndef CAIRN_BLACKOUT_PROBE

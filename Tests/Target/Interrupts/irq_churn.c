@@ -16,7 +16,7 @@
 
 #include "board.h"
 #include "cairn.h"
-#include "systick.h"
+#include "../Support/systick.h"
 #include "xorshift32.h"
 
 #ifndef IRQ_SEED

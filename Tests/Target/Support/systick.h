@@ -1,8 +1,9 @@
-// SysTick, the core's 24-bit down-counter on the core clock, as the
-// interrupt tests drive it (irq_churn.c, blackout.c): the periodic
-// interrupt their handlers run on, and a free-running count of core clocks.
-#ifndef INTERRUPTS_SYSTICK_H
-#define INTERRUPTS_SYSTICK_H
+// SysTick, the core's 24-bit down-counter on the core clock, as the test
+// firmware drive it (Interrupts, HeapRouting, StackGuard): the periodic
+// interrupt their handlers run on, a free-running count of core clocks,
+// and one interrupt on demand.
+#ifndef TARGET_SUPPORT_SYSTICK_H
+#define TARGET_SUPPORT_SYSTICK_H
 
 #include <stdint.h>
 
@@ -14,6 +15,7 @@
 #define SYST_CSR_CLKSOURCE_CORE (1u << 2)
 #define SCB_ICSR (*(volatile uint32_t *)0xE000ED04u)
 #define ICSR_PENDSTCLR (1u << 25)
+#define ICSR_PENDSTSET (1u << 26)
 
 // The counter's range: it reloads from at most SYSTICK_MASK.
 #define SYSTICK_MASK 0xFFFFFFu
@@ -43,6 +45,13 @@ static inline void systick_start_counting(void) {
 static inline void systick_stop(void) {
     SYST_CSR = 0;
     SCB_ICSR = ICSR_PENDSTCLR;
+}
+
+// Pends SysTick_Handler now, counter or not; the barriers make it run
+// before the next instruction when interrupts are unmasked.
+static inline void systick_pend(void) {
+    SCB_ICSR = ICSR_PENDSTSET;
+    __asm volatile("dsb\n\tisb" ::: "memory");
 }
 
 #endif
