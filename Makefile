@@ -121,9 +121,9 @@ include $(CAIRN_ROOT)/mk/overflow.mk
 # --- Tests --------------------------------------------------------------------
 
 # Host XCTest in the release build and in the checked build (own scratch path).
-# The board layer alone (with a throw-away allocator of its own): startup,
-# console, exit status, HardFault report and exit 101 on both boards, and
-# the link refusing a heap that does not fit in RAM.
+# The board layer with Cairn: startup, console, exit status, HardFault
+# report and exit 101 on every board, and the link refusing a heap that
+# does not fit in RAM.
 board-test: deps
 	$(CAIRN_ROOT)/Tests/Target/BoardSmoke/check.sh
 

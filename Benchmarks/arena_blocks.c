@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "arena.h"
+#include "xorshift32.h"
 
 size_t arena_requested_live, arena_requested_peak;
 uint32_t arena_allocations;
@@ -84,11 +85,7 @@ void arena_seed(uint32_t seed) {
 }
 
 uint32_t arena_random(void) {
-    uint32_t x = random_state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return random_state = x;
+    return xorshift32_next(&random_state);
 }
 
 uint32_t arena_between(uint32_t low, uint32_t high) {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "xorshift32.h"
 
 #if CAIRN_HEAP_SIZE < 65536
 #define BENCH_SMALL 1
@@ -49,14 +50,10 @@ static int intact(const void *block, size_t bytes) {
     return 1;
 }
 
-/* xorshift32: deterministic and cheap; the same sequence on every board. */
+/* xorshift32.h: deterministic and cheap; the same sequence on every board. */
 static uint32_t random_state;
 static uint32_t next_random(void) {
-    uint32_t x = random_state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return random_state = x;
+    return xorshift32_next(&random_state);
 }
 
 static uint32_t random_between(uint32_t low, uint32_t high) {

@@ -39,6 +39,8 @@ CAIRN_LIB := $(CAIRN_LIB_DIR)/libcairn.a
 CAIRN_LIB_ARCHIVE := $(CAIRN_LIB_DIR)/archive/libcairn.a
 CAIRN_LIB_INCLUDE_DIR := $(CAIRN_LIB_DIR)/include
 CAIRN_LIB_HEADERS := $(addprefix $(CAIRN_LIB_INCLUDE_DIR)/,cairn.h cairn_platform.h cairn_routing.h)
+# The checks and tally of the test firmware below (and of HeapSymbols).
+C_FIRMWARE_CHECK_H := $(CAIRN_ROOT)/Tests/Target/Support/check.h
 
 # Swift's atomics on a core without LDREX/STREX are library calls; the board
 # layer's implementation serves the library too. A firmware that defines
@@ -85,7 +87,7 @@ C_FIRMWARE_LDFLAGS = $(CPU_CFLAGS) --specs=nano.specs -nostartfiles \
     -L$(CAIRN_ROOT)/LinkerScripts -T $(LDSCRIPT) -Wl,--gc-sections \
     -Wl,--no-warn-execstack -Wl,--defsym=__stack_size=$(STACK_SIZE)
 
-$(C_FIRMWARE_OBJECT): $(C_FIRMWARE_DIR)/main.c $(CAIRN_LIB_HEADERS) $(CAIRN_FLAGS_STAMP)
+$(C_FIRMWARE_OBJECT): $(C_FIRMWARE_DIR)/main.c $(CAIRN_LIB_HEADERS) $(C_FIRMWARE_CHECK_H) $(CAIRN_FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(TARGET_CC) $(C_FIRMWARE_CFLAGS) -c -o $@ $<
 
@@ -118,7 +120,7 @@ GENERIC_LINK_LDFLAGS = $(CPU_CFLAGS) --specs=nano.specs -nostartfiles -T $(GENER
 
 GENERIC_LINK_OBJECTS := $(addprefix $(GENERIC_LINK_BUILD_DIR)/,main.o printf_only.o startup.o)
 
-$(GENERIC_LINK_OBJECTS): $(GENERIC_LINK_BUILD_DIR)/%.o: $(GENERIC_LINK_DIR)/%.c $(CAIRN_LIB_HEADERS) $(CAIRN_FLAGS_STAMP)
+$(GENERIC_LINK_OBJECTS): $(GENERIC_LINK_BUILD_DIR)/%.o: $(GENERIC_LINK_DIR)/%.c $(CAIRN_LIB_HEADERS) $(C_FIRMWARE_CHECK_H) $(CAIRN_FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(TARGET_CC) $(GENERIC_LINK_CFLAGS) -c -o $@ $<
 

@@ -17,6 +17,8 @@ ifndef ROUTING_MK_INCLUDED
 ROUTING_MK_INCLUDED := 1
 
 ROUTING_DIR := $(CAIRN_ROOT)/Tests/Target/HeapRouting
+# The on-target harness and its Swift face, shared with Tests/Target/OnTarget.
+TARGET_SUPPORT_DIR := $(CAIRN_ROOT)/Tests/Target/Support
 ROUTING_TIMEOUT ?= 120
 ROUTING_RUNS ?= mps2-an386:0 mps2-an386:1 microbit:0
 # Bytes of the bump arena per board: room for the boot objects and the
@@ -27,15 +29,15 @@ ROUTING_BUMP_ARENA_SIZE_microbit := 2048
 ROUTING_OUT := $(BUILD_DIR)/heap-routing
 ROUTING_ELF := $(ROUTING_OUT)/heap-routing.elf
 ROUTING_LATE_ELF := $(ROUTING_OUT)/late-free.elf
-ROUTING_SWIFT_SOURCES := $(ROUTING_DIR)/main.swift $(ROUTING_DIR)/Check.swift
-ROUTING_HEADERS := $(wildcard $(ROUTING_DIR)/*.h) $(CAIRN_ROOT)/Tests/Target/OnTarget/harness.h
-ROUTING_C_OBJECTS := $(call cairn_objects,$(ROUTING_DIR)/routing_tests.c $(CAIRN_ROOT)/Tests/Target/OnTarget/harness.c)
+ROUTING_SWIFT_SOURCES := $(ROUTING_DIR)/main.swift $(TARGET_SUPPORT_DIR)/Expect.swift
+ROUTING_HEADERS := $(wildcard $(ROUTING_DIR)/*.h) $(TARGET_SUPPORT_DIR)/harness.h
+ROUTING_C_OBJECTS := $(call cairn_objects,$(ROUTING_DIR)/routing_tests.c $(TARGET_SUPPORT_DIR)/harness.c)
 
 # -fno-builtin: every malloc/free must reach the hooks.
-$(ROUTING_C_OBJECTS): private TARGET_CFLAGS += -fno-builtin -I$(CAIRN_ROOT)/Tests/Target/OnTarget
+$(ROUTING_C_OBJECTS): private TARGET_CFLAGS += -fno-builtin -I$(TARGET_SUPPORT_DIR)
 
 ROUTING_SWIFTC = $(SWIFTC) $(SWIFTC_EMBEDDED_FLAGS) $(CAIRN_IMPORT_FLAGS) -I $(CAIRN_MODULE_DIR) \
-    -Xcc -I$(CAIRN_ROOT)/Tests/Target/OnTarget -import-bridging-header $(ROUTING_DIR)/Routing-Bridging.h \
+    -Xcc -I$(TARGET_SUPPORT_DIR) -import-bridging-header $(ROUTING_DIR)/Routing-Bridging.h \
     -module-name HeapRoutingTests $(if $(filter 1,$(CHECKED)),-D ROUTING_CHECKED)
 
 $(ROUTING_OUT)/HeapRoutingTests.o: $(ROUTING_SWIFT_SOURCES) $(ROUTING_HEADERS) $(CAIRN_SWIFT_OBJECT)

@@ -23,21 +23,23 @@ ONTARGET_MK_INCLUDED := 1
 ONTARGET_MK := $(abspath $(lastword $(MAKEFILE_LIST)))
 
 ONTARGET_DIR := $(CAIRN_ROOT)/Tests/Target/OnTarget
+# The harness every test firmware shares (C and its Swift face).
+TARGET_SUPPORT_DIR := $(CAIRN_ROOT)/Tests/Target/Support
 ONTARGET_BOARDS ?= mps2-an386 microbit
 ONTARGET_TIMEOUT ?= 120
 TEST_SEED ?= 1
 
 ONTARGET_ELF := $(BUILD_DIR)/target-tests.elf
-ONTARGET_SWIFT_SOURCES := $(wildcard $(ONTARGET_DIR)/*.swift)
-ONTARGET_HEADERS := $(wildcard $(ONTARGET_DIR)/*.h)
+ONTARGET_SWIFT_SOURCES := $(wildcard $(ONTARGET_DIR)/*.swift) $(TARGET_SUPPORT_DIR)/Expect.swift
+ONTARGET_HEADERS := $(wildcard $(ONTARGET_DIR)/*.h) $(TARGET_SUPPORT_DIR)/harness.h
 ONTARGET_SWIFT_OBJECT := $(BUILD_DIR)/target-tests/OnTarget.o
-ONTARGET_C_OBJECTS := $(call cairn_objects,$(wildcard $(ONTARGET_DIR)/*.c))
+ONTARGET_C_OBJECTS := $(call cairn_objects,$(wildcard $(ONTARGET_DIR)/*.c) $(TARGET_SUPPORT_DIR)/harness.c)
 # What the C tests must know of the build; BOARD, RAM_SIZE and ALLOCATOR
 # are also in BUILD_DIR, so only the seed needs the stamp to rebuild.
 # -fno-builtin: GCC must not fold malloc/free calls (drop an unused pair,
 # assume two results differ, or decide calloc overflow itself): every call
 # has to reach Cairn's hooks.
-ONTARGET_C_FLAGS := -fno-builtin -DONTARGET_BOARD='"$(BOARD)"' -DONTARGET_RAM_SIZE=$(RAM_SIZE) \
+ONTARGET_C_FLAGS := -fno-builtin -I$(TARGET_SUPPORT_DIR) -DONTARGET_BOARD='"$(BOARD)"' -DONTARGET_RAM_SIZE=$(RAM_SIZE) \
     -DONTARGET_SEED=$(TEST_SEED) $(if $(filter bump,$(ALLOCATOR)),-DONTARGET_BUMP=1)
 ONTARGET_STAMP := $(BUILD_DIR)/target-tests/defines.stamp
 
@@ -52,7 +54,7 @@ $(ONTARGET_STAMP): FORCE
 
 $(ONTARGET_SWIFT_OBJECT): $(ONTARGET_SWIFT_SOURCES) $(ONTARGET_HEADERS) $(CAIRN_SWIFT_OBJECT)
 	@mkdir -p $(@D)
-	$(SWIFTC) $(SWIFTC_EMBEDDED_FLAGS) $(CAIRN_IMPORT_FLAGS) -I $(CAIRN_MODULE_DIR) \
+	$(SWIFTC) $(SWIFTC_EMBEDDED_FLAGS) $(CAIRN_IMPORT_FLAGS) -I $(CAIRN_MODULE_DIR) -Xcc -I$(TARGET_SUPPORT_DIR) -Xcc -I$(CAIRN_ROOT)/Board/common \
 	    -import-bridging-header $(ONTARGET_DIR)/OnTarget-Bridging.h -module-name OnTarget \
 	    -c -o $@ $(ONTARGET_SWIFT_SOURCES)
 

@@ -18,6 +18,8 @@ import subprocess
 import sys
 import time
 
+import chart_legend
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STEP = 256
 # Sizes tried below the bisected one's failing neighbour, for the report.
@@ -250,18 +252,6 @@ def section(cells, chart_path="Benchmarks/arena-chart.svg"):
     return "\n".join(text) + "\n"
 
 
-def replace_section(markdown, new, results_end):
-    """`markdown` with its arena section replaced by `new`, or `new` put
-    before `results_end` when it has none."""
-    if BEGIN in markdown and END in markdown:
-        head, rest = markdown.split(BEGIN, 1)
-        return head + new.rstrip("\n") + rest.split(END, 1)[1]
-    if results_end in markdown:
-        head, tail = markdown.split(results_end, 1)
-        return head + new + "\n" + results_end + tail
-    return markdown + "\n" + new
-
-
 # --- Chart -----------------------------------------------------------------------
 
 def chart(cells, path):
@@ -315,10 +305,7 @@ def chart(cells, path):
         centre = x0 + bar * (len(allocators) - 1) / 2 + bar * 0.45
         svg.append(f'<text x="{centre:.1f}" y="{base + 16}" text-anchor="middle">{workload}</text>')
         svg.append(f'<text x="{centre:.1f}" y="{base + 30}" text-anchor="middle" fill="#555">{SCALES[board]}</text>')
-    for ai, allocator in enumerate(allocators):
-        x = left + ai * 160
-        svg.append(f'<rect x="{x}" y="{height - 22}" width="12" height="12" fill="{COLOURS[allocator]}"/>')
-        svg.append(f'<text x="{x + 16}" y="{height - 12}">{allocator}</text>')
+    svg += chart_legend.legend(allocators, COLOURS, left, height)
     x = left + len(allocators) * 160
     svg.append(f'<line x1="{x}" x2="{x + 20}" y1="{height - 16}" y2="{height - 16}" stroke="#888" stroke-dasharray="4 3"/>')
     svg.append(f'<text x="{x + 26}" y="{height - 12}">requested peak (1.0)</text>')

@@ -21,6 +21,8 @@ import tempfile
 
 sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
 import arena  # noqa: E402
+import chart_legend  # noqa: E402
+import report_section  # noqa: E402
 import worst  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -357,10 +359,7 @@ def chart(rows, path):
                        f'<title>W{wid} {alloc}: {r["avg"]:.1f}</title></rect>')
             svg.append(f'<text x="{x + bar * 0.45:.1f}" y="{base - h - 3:.1f}" text-anchor="middle" font-size="9">{r["avg"]:.0f}</text>')
         svg.append(f'<text x="{x0 + bar * 2:.1f}" y="{base + 16}" text-anchor="middle">W{wid}</text>')
-    for ai, alloc in enumerate(ALLOCATORS):
-        x = left + ai * 160
-        svg.append(f'<rect x="{x}" y="{height - 22}" width="12" height="12" fill="{colours[alloc]}"/>')
-        svg.append(f'<text x="{x + 16}" y="{height - 12}">{alloc}</text>')
+    svg += chart_legend.legend(ALLOCATORS, colours, left, height)
     svg.append("</svg>")
     with open(path, "w") as f:
         f.write("\n".join(svg) + "\n")
@@ -534,7 +533,7 @@ def worst_only(args, boards):
     if args.markdown:
         old = open(args.markdown).read()
         with open(args.markdown, "w") as f:
-            f.write(worst.replace_section(old, text, END))
+            f.write(report_section.replace_section(old, text, worst.BEGIN, worst.END, END))
     return 1 if problems else 0
 
 
@@ -551,7 +550,7 @@ def arena_only(args, boards):
     if args.markdown:
         old = open(args.markdown).read()
         with open(args.markdown, "w") as f:
-            f.write(arena.replace_section(old, arena.section(cells), END))
+            f.write(report_section.replace_section(old, arena.section(cells), arena.BEGIN, arena.END, END))
     if args.arena_chart:
         arena.chart(cells, args.arena_chart)
     return 1 if problems else 0

@@ -115,15 +115,3 @@ def table(rows, analyses):
     lines.append("")
     lines.append(END)
     return "\n".join(lines)
-
-
-def replace_section(markdown, new, results_end):
-    """`markdown` with this section replaced by `new`, or `new` put before
-    `results_end` when it has none."""
-    if BEGIN in markdown and END in markdown:
-        head, rest = markdown.split(BEGIN, 1)
-        return head + new.rstrip("\n") + rest.split(END, 1)[1]
-    if results_end in markdown:
-        head, tail = markdown.split(results_end, 1)
-        return head + new + "\n\n" + results_end + tail
-    return markdown + "\n" + new

@@ -30,14 +30,25 @@ void __atomic_store_4(volatile void *ptr, atomic_word_t value, int order) {
     *(volatile atomic_word_t *)ptr = value;
 }
 
-atomic_word_t __atomic_exchange_4(volatile void *ptr, atomic_word_t value, int order) {
-    (void)order;
+// The read-modify-write of exchange, fetch_add and fetch_sub: with
+// interrupts masked, `*ptr` becomes what `change` makes of it and `value`.
+// Returns the word it held. Inlined with `change` a constant, each entry
+// point is its own straight-line code.
+enum word_change { REPLACE, ADD, SUBTRACT };
+
+__attribute__((always_inline)) static inline atomic_word_t read_modify_write(volatile void *ptr, atomic_word_t value,
+                                                                           enum word_change change) {
     volatile atomic_word_t *word = ptr;
     uint32_t saved = board_irq_save();
     atomic_word_t old = *word;
-    *word = value;
+    *word = change == ADD ? old + value : change == SUBTRACT ? old - value : value;
     board_irq_restore(saved);
     return old;
+}
+
+atomic_word_t __atomic_exchange_4(volatile void *ptr, atomic_word_t value, int order) {
+    (void)order;
+    return read_modify_write(ptr, value, REPLACE);
 }
 
 // On failure writes the value found to *expected, as the ABI requires.
@@ -63,20 +74,10 @@ bool __atomic_compare_exchange_4(volatile void *ptr, void *expected, atomic_word
 
 atomic_word_t __atomic_fetch_add_4(volatile void *ptr, atomic_word_t value, int order) {
     (void)order;
-    volatile atomic_word_t *word = ptr;
-    uint32_t saved = board_irq_save();
-    atomic_word_t old = *word;
-    *word = old + value;
-    board_irq_restore(saved);
-    return old;
+    return read_modify_write(ptr, value, ADD);
 }
 
 atomic_word_t __atomic_fetch_sub_4(volatile void *ptr, atomic_word_t value, int order) {
     (void)order;
-    volatile atomic_word_t *word = ptr;
-    uint32_t saved = board_irq_save();
-    atomic_word_t old = *word;
-    *word = old - value;
-    board_irq_restore(saved);
-    return old;
+    return read_modify_write(ptr, value, SUBTRACT);
 }

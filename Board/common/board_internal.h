@@ -1,5 +1,6 @@
 // Names shared between the files of the board layer only; Cairn and firmware
-// use board.h. Vector tables (per board) reference the handlers declared here.
+// use board.h. Vector tables (vector_table.h) reference the handlers declared
+// here.
 #ifndef CAIRN_BOARD_INTERNAL_H
 #define CAIRN_BOARD_INTERNAL_H
 
@@ -14,6 +15,10 @@ extern uint32_t __stack_top[];
 void Reset_Handler(void) __attribute__((noreturn));
 void HardFault_Handler(void);
 void Default_Handler(void);
+// Weak in fault.c, reporting like Default_Handler; replaced by whoever uses
+// them (mpu_fault_report.c, a test firmware).
+void MemManage_Handler(void);
+void SysTick_Handler(void);
 
 // Per board (uart.c): makes board_putchar usable. Touches only peripheral
 // registers, so Reset_Handler can call it before RAM is initialised and a

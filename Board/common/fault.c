@@ -14,6 +14,11 @@
 uint64_t board_fault_stack[BOARD_FAULT_STACK_BYTES / 8];
 #endif
 
+// Until a firmware or the stack guard (mpu_fault_report.c) replaces them,
+// they report like Default_Handler, which reads the exception from IPSR.
+__attribute__((weak)) void MemManage_Handler(void) { Default_Handler(); }
+__attribute__((weak)) void SysTick_Handler(void) { Default_Handler(); }
+
 // Boards with a stack guard (mpu_fault_report.c) replace this.
 __attribute__((weak)) void board_check_stack_overflow(const uint32_t *frame, uint32_t exc_return) {
     (void)frame;

@@ -1,32 +1,13 @@
-// Vector table of the MPS2 AN386 (Cortex-M4): 16 system entries, then the
-// 32 interrupt lines of the AN386 image. Nothing enables an interrupt yet,
-// so every IRQ lands in Default_Handler.
-#include <stdint.h>
+// Vector table of the MPS2 AN386 (Cortex-M4): the 32 interrupt lines of the
+// AN386 image (common/vector_table.h).
+#include "vector_table.h"
 
-#include "board_internal.h"
-
-enum { SYSTEM_VECTORS = 16, IRQ_VECTORS = 32 };
-
-// Replaced by whoever uses them (mpu_fault_report.c, a test firmware); otherwise
-// they report like Default_Handler, which reads the exception from IPSR.
-__attribute__((weak)) void MemManage_Handler(void) { Default_Handler(); }
-__attribute__((weak)) void SysTick_Handler(void) { Default_Handler(); }
-
-__attribute__((section(".vectors"), used))
-const board_vector_t board_vectors[SYSTEM_VECTORS + IRQ_VECTORS] = {
-    [0] = (board_vector_t)(uintptr_t)__stack_top,
-    [1] = Reset_Handler,
-    [2] = Default_Handler,    // NMI
-    [3] = HardFault_Handler,
-    // MemManage is enabled by the stack guard (mpu_guard.c). BusFault and
-    // UsageFault stay disabled in SHCSR, so they escalate to HardFault,
-    // whose report prints CFSR to tell them apart.
+// MemManage is enabled by the stack guard (mpu_guard.c). BusFault and
+// UsageFault stay disabled in SHCSR, so they escalate to HardFault, whose
+// report prints CFSR to tell them apart.
+BOARD_VECTOR_TABLE(32,
     [4] = MemManage_Handler,
-    [5] = Default_Handler,
-    [6] = Default_Handler,
-    [11] = Default_Handler,   // SVCall
+    [5] = Default_Handler,    // BusFault
+    [6] = Default_Handler,    // UsageFault
     [12] = Default_Handler,   // DebugMonitor
-    [14] = Default_Handler,   // PendSV
-    [15] = SysTick_Handler,
-    [SYSTEM_VECTORS ... SYSTEM_VECTORS + IRQ_VECTORS - 1] = Default_Handler,
-};
+);

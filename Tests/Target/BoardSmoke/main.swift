@@ -1,5 +1,6 @@
-// Board smoke firmware: proves the board layer runs Embedded Swift. Prints,
-// allocates (class instances and an array go through posix_memalign/free),
+// Board smoke firmware: proves the board layer runs Embedded Swift on
+// Cairn. Prints, allocates (class instances and an array go through
+// posix_memalign/free to Cairn's heap),
 // hashes (Set seeds its Hasher through arc4random_buf), checks that .data
 // was copied and .bss zeroed, and, when built with
 // SMOKE_FAULT_READ or SMOKE_FAULT_UDF, faults on purpose.
@@ -59,12 +60,17 @@ func smokeMain() -> CInt {
         failures += 1
     }
 
-    // Read both before printing: the interpolation allocates too.
-    let allocations = smoke_allocation_count()
-    let frees = smoke_free_count()
-    print("board-smoke: \(allocations) allocations, \(frees) frees")
-    if allocations == 0 {
-        print("board-smoke: FAIL Swift never called posix_memalign")
+    // Read before printing: the interpolation allocates too.
+    var heap = cairn_heap_stats()
+    cairn_get_stats(&heap)
+    let integrity = cairn_check_integrity()
+    print("board-smoke: Cairn's heap: peak \(heap.peak_in_use) of \(heap.capacity) bytes, \(heap.live_blocks) live blocks")
+    if heap.peak_in_use == 0 {
+        print("board-smoke: FAIL Swift never allocated from Cairn's heap")
+        failures += 1
+    }
+    if integrity != 0 {
+        print("board-smoke: FAIL the integrity check found the heap broken")
         failures += 1
     }
 

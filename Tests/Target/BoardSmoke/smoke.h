@@ -4,13 +4,11 @@
 
 #include <stdint.h>
 
+#include "cairn.h"
+
 // 1 when a C global with an initializer reads back its value (Reset_Handler
 // copied .data) and a zero-initialised one reads 0 (it zeroed .bss).
 int smoke_c_statics_intact(void);
-
-// Calls into the throw-away bump allocator, to show that Swift used it.
-uint32_t smoke_allocation_count(void);
-uint32_t smoke_free_count(void);
 
 // Executes a permanently undefined instruction: a UsageFault on Cortex-M4
 // (escalated to HardFault), a HardFault on Cortex-M0.

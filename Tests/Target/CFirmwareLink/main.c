@@ -2,7 +2,8 @@
  * on its own: only the standard allocation functions and cairn.h, newlib-nano
  * for printf and strdup, and the library last on the link line. Its startup
  * and console are the board layer's, standing in for the firmware's own.
- * Exits 0 when every check passes and the heap report finds the heap intact.
+ * Prints "c-firmware: N passed, N failed" and exits with the number of
+ * failures (the heap report finding the heap intact is one of the checks).
  */
 #include <malloc.h>
 #include <stdint.h>
@@ -12,18 +13,12 @@
 
 #include "cairn.h"
 
-static int failures;
+#define CHECK_FIRMWARE "c-firmware"
+#include "../Support/check.h"
 
 /* The largest request the checks make: 700 bytes, or less on a small heap
  * (the micro:bit's is 7 KiB), so that every request can succeed. */
 static size_t largest_request;
-
-static void check(int ok, const char *what) {
-    if (!ok) {
-        printf("c-firmware: FAILED %s\n", what);
-        failures++;
-    }
-}
 
 /* A pattern that differs from block to block (seed) and byte to byte. */
 static void fill(unsigned char *block, size_t size, unsigned seed) {
@@ -126,7 +121,5 @@ int main(void) {
     fflush(stdout);
     check(cairn_print_report() == 0, "heap report finds the heap intact");
 
-    printf("c-firmware: %s (%d checks failed)\n", failures == 0 ? "PASS" : "FAIL", failures);
-    fflush(stdout);
-    return failures == 0 ? 0 : 1;
+    return check_finish();
 }

@@ -13,16 +13,8 @@
 
 #include "cairn.h"
 
-static int passed, failed;
-
-static void check(int ok, const char *what) {
-    if (ok) {
-        passed++;
-    } else {
-        failed++;
-        printf("cmake-firmware: FAILED %s\n", what);
-    }
-}
+#define CHECK_FIRMWARE "cmake-firmware"
+#include "../Support/check.h"
 
 static struct cairn_heap_stats heap_stats(void) {
     struct cairn_heap_stats stats;
@@ -67,7 +59,5 @@ int main(void) {
 
     fflush(stdout);
     malloc_stats(); /* newlib's name, Cairn's report */
-    printf("cmake-firmware: %d passed, %d failed\n", passed, failed);
-    fflush(stdout);
-    return failed;
+    return check_finish();
 }

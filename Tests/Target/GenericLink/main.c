@@ -15,19 +15,11 @@
 
 #include "cairn.h"
 
+#define CHECK_FIRMWARE "generic-link"
+#include "../Support/check.h"
+
 /* cortex-m4.ld's bounds of .bss. */
 extern char _sbss[], _ebss[];
-
-static int passed, failed;
-
-static void check(int ok, const char *what) {
-    if (ok) {
-        passed++;
-    } else {
-        failed++;
-        printf("generic-link: FAILED %s\n", what);
-    }
-}
 
 static int in_bss(const void *pointer) {
     return (const char *)pointer >= _sbss && (const char *)pointer < _ebss;
@@ -94,7 +86,5 @@ int main(void) {
     if (counts_blocks) check(heap_stats().live_blocks == after_printf.live_blocks, "every block freed but printf's buffer");
     check(cairn_check_integrity() == 0, "the integrity check finds the heap intact");
 
-    printf("generic-link: %d passed, %d failed\n", passed, failed);
-    fflush(stdout);
-    return failed;
+    return check_finish();
 }

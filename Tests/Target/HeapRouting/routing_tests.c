@@ -4,22 +4,8 @@
 #include <stdlib.h>
 
 #include "board.h"
-
-#define SCB_ICSR (*(volatile uint32_t *)0xE000ED04u)
-#define ICSR_PENDSTSET (1u << 26)
-#define ICSR_PENDSTCLR (1u << 25)
-#define SYST_CSR (*(volatile uint32_t *)0xE000E010u)
-#define SYST_RVR (*(volatile uint32_t *)0xE000E014u)
-#define SYST_CVR (*(volatile uint32_t *)0xE000E018u)
-#define SYST_ENABLE_TICKINT_CORE 7u
-
-// Pointers pass through here so that GCC cannot fold what the tests do.
-static void *volatile opaque;
-
-static void *launder(void *p) {
-    opaque = p;
-    return opaque;
-}
+#include "launder.h"
+#include "systick.h"
 
 static uintptr_t heap_start, bump_start, heap_end;
 
@@ -163,21 +149,11 @@ void SysTick_Handler(void) {
     }
 }
 
-void routing_interrupt(void) {
-    SCB_ICSR = ICSR_PENDSTSET;
-    __asm volatile("dsb\n\tisb" ::: "memory");
-}
+void routing_interrupt(void) { systick_pend(); }
 
-void routing_timer_start(uint32_t reload) {
-    SYST_RVR = reload - 1;
-    SYST_CVR = 0;
-    SYST_CSR = SYST_ENABLE_TICKINT_CORE;
-}
+void routing_timer_start(uint32_t reload) { systick_start_periodic(reload); }
 
-void routing_timer_stop(void) {
-    SYST_CSR = 0;
-    SCB_ICSR = ICSR_PENDSTCLR;
-}
+void routing_timer_stop(void) { systick_stop(); }
 
 uint32_t routing_interrupt_runs(void) { return interrupt_runs; }
 
@@ -197,6 +173,6 @@ void routing_announce_misuse(const void *p) {
 __attribute__((noinline)) void commit_misuse(void *p) {
     free(launder(p));
     // Not a tail call: the hook's return address (the report's caller)
-    // must lie in this function.
-    opaque = NULL;
+    // must lie in this function, and this must run after free returns.
+    __asm volatile("" ::: "memory");
 }

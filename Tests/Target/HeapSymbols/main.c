@@ -17,6 +17,9 @@
 
 #include "cairn.h"
 
+#define CHECK_FIRMWARE "heap-symbols"
+#include "../Support/check.h"
+
 extern char HEAP_BASE[];
 #ifdef HEAP_LIMIT
 extern char HEAP_LIMIT[];
@@ -29,17 +32,6 @@ extern char HEAP_LIMIT[];
 
 /* cortex-m4.ld's symbols: .bss, and the stack below _estack. */
 extern char _sbss[], _ebss[], _estack[], _stack_size[];
-
-static int passed, failed;
-
-static void check(int ok, const char *what) {
-    if (ok) {
-        passed++;
-    } else {
-        failed++;
-        printf("heap-symbols: FAILED %s\n", what);
-    }
-}
 
 /* Addresses as integers: the symbols mark bounds, not C objects. */
 static uintptr_t region_base(void) { return (uintptr_t)HEAP_BASE; }
@@ -111,7 +103,5 @@ int main(void) {
     check(cairn_check_integrity() == 0, "the integrity check finds the heap intact");
     check(heap_stats().live_blocks == after_printf.live_blocks, "every block of the fill is back");
 
-    printf("heap-symbols: %d passed, %d failed\n", passed, failed);
-    fflush(stdout);
-    return failed;
+    return check_finish();
 }

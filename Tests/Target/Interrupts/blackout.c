@@ -30,6 +30,8 @@
 #include "board.h"
 #include "cairn.h"
 #include "cairn_critical.h"
+#include "../Support/systick.h"
+#include "xorshift32.h"
 
 #ifndef CAIRN_BLACKOUT_PROBE
 #error "build with -DCAIRN_BLACKOUT_PROBE (mk/reliability.mk)"
@@ -44,15 +46,6 @@
 #ifndef BLACKOUT_TIMER
 #error "BLACKOUT_TIMER (a CMSDK timer's base address) must come from the build"
 #endif
-
-#define SYST_CSR (*(volatile uint32_t *)0xE000E010u)
-#define SYST_RVR (*(volatile uint32_t *)0xE000E014u)
-#define SYST_CVR (*(volatile uint32_t *)0xE000E018u)
-#define SYST_CSR_ENABLE (1u << 0)
-#define SYST_CSR_TICKINT (1u << 1)
-#define SYST_CSR_CLKSOURCE_CORE (1u << 2)
-#define SCB_ICSR (*(volatile uint32_t *)0xE000ED04u)
-#define ICSR_PENDSTCLR (1u << 25)
 
 #define TIMER_CTRL (*(volatile uint32_t *)(BLACKOUT_TIMER + 0x00u))
 #define TIMER_VALUE (*(volatile uint32_t *)(BLACKOUT_TIMER + 0x04u))
@@ -90,14 +83,12 @@ static void calibrate(void) {
     known_loop(CALIBRATION_LOOPS);
     uint32_t t1 = TIMER_VALUE;
     timer_ticks_x1024 = (uint32_t)((uint64_t)(t0 - t1) * 1024 / (2u * CALIBRATION_LOOPS));
-    SYST_RVR = 0xFFFFFFu;
-    SYST_CVR = 0;
-    SYST_CSR = SYST_CSR_CLKSOURCE_CORE | SYST_CSR_ENABLE;
+    systick_start_counting();
     uint32_t s0 = SYST_CVR;
     known_loop(CALIBRATION_LOOPS);
     uint32_t s1 = SYST_CVR;
-    SYST_CSR = 0;
-    systick_ticks_x1024 = (uint32_t)((uint64_t)((s0 - s1) & 0xFFFFFFu) * 1024 / (2u * CALIBRATION_LOOPS));
+    systick_stop();
+    systick_ticks_x1024 = (uint32_t)((uint64_t)((s0 - s1) & SYSTICK_MASK) * 1024 / (2u * CALIBRATION_LOOPS));
 }
 
 static uint32_t instructions(uint64_t ticks, uint32_t ticks_x1024) {
@@ -133,15 +124,12 @@ static void start_ticks(void) {
     ticks = 0;
     latency_worst = 0;
     latency_total = 0;
-    SYST_RVR = IRQ_PERIOD - 1;
-    SYST_CVR = 0;
-    SYST_CSR = SYST_CSR_CLKSOURCE_CORE | SYST_CSR_TICKINT | SYST_CSR_ENABLE;
+    systick_start_periodic(IRQ_PERIOD);
 }
 
 static void stop_ticks(void) {
     uint32_t saved = board_irq_save();
-    SYST_CSR = 0;
-    SCB_ICSR = ICSR_PENDSTCLR;
+    systick_stop();
     board_irq_restore(saved);
 }
 
@@ -154,11 +142,7 @@ static uint32_t random_state = 0x2545F491u;
 static uint32_t operations, failures;
 
 static uint32_t next_random(void) {
-    uint32_t x = random_state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return random_state = x;
+    return xorshift32_next(&random_state);
 }
 
 // Mostly class sizes, some large blocks, a few big ones (at most

@@ -16,6 +16,8 @@
 
 #include "board.h"
 #include "cairn.h"
+#include "../Support/systick.h"
+#include "xorshift32.h"
 
 #ifndef IRQ_SEED
 #define IRQ_SEED 1
@@ -34,15 +36,6 @@
 #ifndef IRQ_MIN_TICKS
 #define IRQ_MIN_TICKS 20000
 #endif
-
-#define SYST_CSR (*(volatile uint32_t *)0xE000E010u)
-#define SYST_RVR (*(volatile uint32_t *)0xE000E014u)
-#define SYST_CVR (*(volatile uint32_t *)0xE000E018u)
-#define SYST_CSR_ENABLE (1u << 0)
-#define SYST_CSR_TICKINT (1u << 1)
-#define SYST_CSR_CLKSOURCE_CORE (1u << 2)
-#define SCB_ICSR (*(volatile uint32_t *)0xE000ED04u)
-#define ICSR_PENDSTCLR (1u << 25)
 
 // --- Blocks with a checkable pattern -----------------------------------------
 
@@ -91,16 +84,6 @@ static int intact(const struct block *b, uint32_t count) {
     return 1;
 }
 
-// xorshift32: never 0 from a non-zero state.
-static uint32_t next_random(uint32_t *state) {
-    uint32_t x = *state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    *state = x;
-    return x;
-}
-
 // --- The interrupt handler's blocks --------------------------------------------
 
 enum { ISR_SLOTS = 16, ISR_LARGEST = 96 };
@@ -124,7 +107,7 @@ static void handler_work(void) {
         b->bytes = NULL;
         isr_held--;
     } else {
-        b->size = 1 + next_random(&isr_random) % ISR_LARGEST;
+        b->size = 1 + xorshift32_next(&isr_random) % ISR_LARGEST;
         b->tag = isr_tag++;
         b->bytes = malloc(b->size);
         if (b->bytes == NULL) {
@@ -156,7 +139,7 @@ static uint32_t main_tag = 1;
 
 // Mostly class blocks, some large (fit-heap) blocks, a few big ones.
 static uint32_t random_size(void) {
-    uint32_t r = next_random(&main_random);
+    uint32_t r = xorshift32_next(&main_random);
     uint32_t pick = r % 100;
     r >>= 8;
     if (pick < 60) return 1 + r % 64;
@@ -166,8 +149,8 @@ static uint32_t random_size(void) {
 }
 
 static void main_operation(void) {
-    struct block *b = &main_blocks[next_random(&main_random) % MAIN_SLOTS];
-    uint32_t choice = next_random(&main_random) % 8;
+    struct block *b = &main_blocks[xorshift32_next(&main_random) % MAIN_SLOTS];
+    uint32_t choice = xorshift32_next(&main_random) % 8;
     if (b->bytes == NULL) {
         b->size = random_size();
         b->tag = main_tag++;
@@ -260,17 +243,14 @@ int main(void) {
     board_putdec32(IRQ_RELOAD);
     board_puts(" clocks\n");
 
-    SYST_RVR = IRQ_RELOAD - 1;
-    SYST_CVR = 0;
-    SYST_CSR = SYST_CSR_CLKSOURCE_CORE | SYST_CSR_TICKINT | SYST_CSR_ENABLE;
+    systick_start_periodic(IRQ_RELOAD);
     for (uint32_t op = 0; op < IRQ_OPERATIONS; op++) {
         main_operation();
     }
     // Masked first, then stopped and its pending tick dropped: the handler
     // must not run again while the books are checked and emptied.
     uint32_t saved = board_irq_save();
-    SYST_CSR = 0;
-    SCB_ICSR = ICSR_PENDSTCLR;
+    systick_stop();
 
     uint32_t ticks = isr_ticks;
     struct cairn_heap_stats stats;

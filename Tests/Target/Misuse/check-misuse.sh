@@ -12,17 +12,11 @@ set -uo pipefail
 
 [[ $# -eq 4 ]] || { echo "usage: $0 BOARD ELF TIMEOUT 'REPORT TEXT'" >&2; exit 2; }
 board=$1 elf=$2 timeout_seconds=$3 report=$4
-root=$(cd "$(dirname "$0")/../../.." && pwd)
 name=$(basename "$elf" .elf)
+verdict=misuse subject="$board $name"
+source "$(dirname "$0")/../Support/run-firmware.sh"
 
-status=0
-output=$("$root/scripts/qemu-run.sh" "$board" "$elf" "$timeout_seconds" 2>&1) || status=$?
-printf '%s\n' "$output" | sed 's/^/    /'
-
-fail() {
-    echo "misuse FAILED: $board $name: $*"
-    exit 1
-}
+run_firmware "$board" "$elf" "$timeout_seconds"
 
 expected=$(grep -oE 'expect 0x[0-9a-f]{8}' <<<"$output" | head -n 1 | cut -d' ' -f2)
 [[ -n $expected ]] || fail "the firmware did not announce its misuse"
@@ -45,6 +39,5 @@ else
     done < <(${NM:-arm-none-eabi-nm} -S "$elf")
     [[ $in_firmware == 1 ]] || fail "caller $caller is not in main or commit_misuse"
 fi
-grep -q UNREACHED <<<"$output" && fail "the firmware ran on after the misuse"
-[[ $status -eq 70 ]] || fail "exit status $status, expected 70 (cairn_platform_fatal)"
+expect_fatal_stop misuse
 echo "misuse ok: $board $name: '$report' at $reported, stopped with 70"

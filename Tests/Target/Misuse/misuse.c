@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "board.h"
+#include "../Support/launder.h"
 
 // Macros, not an enum: #if compares them.
 #define MISUSE_DOUBLE_FREE 1
@@ -25,13 +26,6 @@
 
 // Checked builds quarantine this many freed blocks (SlabConfiguration).
 enum { QUARANTINE_SLOTS = 8 };
-
-// Pointers pass through here so that GCC cannot see, and warn about or
-// fold, what the test does on purpose.
-static void *launder(void *pointer) {
-    void *volatile laundered = pointer;
-    return laundered;
-}
 
 static void announce(const char *kind, const void *expected) {
     board_puts("misuse: ");

@@ -23,9 +23,9 @@ func slabSurvivesRandomChurn(_ slab: inout SlabAllocator, _ profile: ontarget_pr
     var misaligned: UInt32? = nil
     var broken: UInt32? = nil
     for round in 0..<profile.churn_rounds {
-        let r = ontarget_next_random(&random)
+        let r = xorshift32_next(&random)
         let slot = Int(r % UInt32(slots.count))
-        let size = churnSize(ontarget_next_random(&random), largestClass: UInt(profile.largest_class),
+        let size = churnSize(xorshift32_next(&random), largestClass: UInt(profile.largest_class),
                              largestBlock: UInt(profile.largest_churn_block))
         if let block = slots[slot].block {
             let oldSize = Int(slots[slot].size)

@@ -116,9 +116,9 @@ static void global_heap_survives_random_churn(const struct ontarget_profile *pro
     uint32_t changed = 0, misaligned = 0, broken = 0;
     for (uint32_t round = 1; round <= profile->churn_rounds; round++) {
         if (round % 256 == 0 && broken == 0 && cairn_check_integrity() != 0) broken = round;
-        uint32_t r = ontarget_next_random(&random);
+        uint32_t r = xorshift32_next(&random);
         struct ontarget_slot *slot = &slots[r % slot_count];
-        size_t size = random_size(ontarget_next_random(&random), profile->largest_churn_block);
+        size_t size = random_size(xorshift32_next(&random), profile->largest_churn_block);
         uint32_t action = (r >> 16) & 7;
         if (slot->block != NULL) {
             if (ontarget_first_changed_byte(slot->block, slot->size, slot->tag) != slot->size && changed == 0) {

@@ -12,17 +12,11 @@ set -uo pipefail
 
 [[ $# -eq 4 ]] || { echo "usage: $0 BOARD ELF TIMEOUT release|checked" >&2; exit 2; }
 board=$1 elf=$2 timeout_seconds=$3 build=$4
-root=$(cd "$(dirname "$0")/../../.." && pwd)
 name=$(basename "$elf" .elf)
+verdict=overflow subject="$board $name ($build)"
+source "$(dirname "$0")/../Support/run-firmware.sh"
 
-status=0
-output=$("$root/scripts/qemu-run.sh" "$board" "$elf" "$timeout_seconds" 2>&1) || status=$?
-printf '%s\n' "$output" | sed 's/^/    /'
-
-fail() {
-    echo "overflow FAILED: $board $name ($build): $*"
-    exit 1
-}
+run_firmware "$board" "$elf" "$timeout_seconds"
 
 if [[ $build == release ]]; then
     grep -q '^cairn: heap corruption' <<<"$output" || fail "no heap corruption report"
@@ -31,7 +25,6 @@ if [[ $build == release ]]; then
     echo "overflow ok: $board $name (release): caught, reported, no block escaped"
 else
     grep -qE '^cairn: .+ at 0x[0-9a-f]{8}' <<<"$output" || fail "no report line"
-    grep -q UNREACHED <<<"$output" && fail "the firmware ran on after the overflow"
-    [[ $status -eq 70 ]] || fail "exit status $status, expected 70 (cairn_platform_fatal)"
+    expect_fatal_stop overflow
     echo "overflow ok: $board $name (checked): reported, stopped with 70"
 fi

@@ -20,6 +20,7 @@
 
 #include "board.h"
 #include "cairn.h"
+#include "../Support/launder.h"
 
 #ifndef OVERFLOW_KIND
 #error "build with -DOVERFLOW_KIND=1..4"
@@ -37,13 +38,6 @@ static void on_corruption(void *address, int size_class) {
     (void)address;
     (void)size_class;
     hook_calls++;
-}
-
-// Pointers pass through here so that GCC cannot see, and fold, what the
-// test does on purpose.
-static void *launder(void *pointer) {
-    void *volatile laundered = pointer;
-    return laundered;
 }
 
 static void fail(const char *what, const void *block) {

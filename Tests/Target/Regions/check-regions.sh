@@ -8,16 +8,10 @@ set -uo pipefail
 
 [[ $# -eq 3 ]] || { echo "usage: $0 BOARD ELF TIMEOUT" >&2; exit 2; }
 board=$1 elf=$2 timeout_seconds=$3
-root=$(cd "$(dirname "$0")/../../.." && pwd)
+verdict=regions subject="$board $(basename "$elf")"
+source "$(dirname "$0")/../Support/run-firmware.sh"
 
-status=0
-output=$("$root/scripts/qemu-run.sh" "$board" "$elf" "$timeout_seconds" 2>&1) || status=$?
-printf '%s\n' "$output" | sed 's/^/    /'
-
-fail() {
-    echo "regions FAILED: $board $(basename "$elf"): $*"
-    exit 1
-}
+run_firmware "$board" "$elf" "$timeout_seconds"
 
 [[ $status -eq 0 ]] || fail "exit status $status"
 grep -Eq '^regions: [0-9]+ passed, 0 failed$' <<<"$output" || fail "no closing line"

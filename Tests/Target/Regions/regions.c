@@ -16,25 +16,12 @@
 
 #include "cairn.h"
 
+#define CHECK_FIRMWARE "regions"
+#include "../Support/check.h"
+#include "../Support/launder.h"
+
 #define SECOND_BASE ((uintptr_t)0x21000000u)
 #define SECOND_BYTES ((size_t)16384)
-
-static int passed, failed;
-
-static void check(int ok, const char *what) {
-    if (ok) {
-        passed++;
-    } else {
-        failed++;
-        printf("regions: FAILED %s\n", what);
-    }
-}
-
-/* Keeps GCC from reasoning about what the test frees on purpose. */
-static void *launder(uintptr_t address) {
-    void *volatile laundered = (void *)address;
-    return laundered;
-}
 
 static int in_second(const void *block) {
     return (uintptr_t)block >= SECOND_BASE && (uintptr_t)block < SECOND_BASE + SECOND_BYTES;
@@ -58,7 +45,7 @@ static size_t sizes[max_blocks];
 static const size_t pattern[] = {8, 24, 200, 40, 1000, 12, 96, 520};
 
 int main(void) {
-    printf("regions: a heap array and %u bytes at %p\n", (unsigned)SECOND_BYTES, launder(SECOND_BASE));
+    printf("regions: a heap array and %u bytes at %p\n", (unsigned)SECOND_BYTES, launder_address(SECOND_BASE));
     fflush(stdout);
     unsigned char *probe = malloc(16);
     check(probe != NULL && !in_second(probe), "the first region serves before any is added");
@@ -66,14 +53,14 @@ int main(void) {
 
     /* Refused: NULL, too small, overlapping the first region. */
     check(cairn_add_region(NULL, SECOND_BYTES) == -1, "a NULL region is refused");
-    check(cairn_add_region(launder(SECOND_BASE), 16) == -1, "a region too small for its tables is refused");
+    check(cairn_add_region(launder_address(SECOND_BASE), 16) == -1, "a region too small for its tables is refused");
     check(cairn_add_region(probe, 4096) == -1, "a region overlapping the first is refused");
     check(cairn_region_count() == 1, "refused regions are not counted");
     free(probe);
 
-    check(cairn_add_region(launder(SECOND_BASE), SECOND_BYTES) == 0, "the second bank is added");
+    check(cairn_add_region(launder_address(SECOND_BASE), SECOND_BYTES) == 0, "the second bank is added");
     check(cairn_region_count() == 2, "two regions");
-    check(cairn_add_region(launder(SECOND_BASE + SECOND_BYTES / 2), SECOND_BYTES) == -1,
+    check(cairn_add_region(launder_address(SECOND_BASE + SECOND_BYTES / 2), SECOND_BYTES) == -1,
           "a region overlapping the second is refused");
     struct cairn_heap_stats first0 = region_stats(0), second0 = region_stats(1), total0 = total_stats();
     check(second0.capacity > SECOND_BYTES / 2 && second0.capacity < SECOND_BYTES && second0.live_blocks == 0,
@@ -195,8 +182,8 @@ int main(void) {
     /* A pointer outside both: reported, nothing changes. (A checked build
      * stops at the report: the misuse test covers that.) */
     struct cairn_heap_stats before = total_stats();
-    free(launder(SECOND_BASE + SECOND_BYTES + 64));
-    free(launder(SECOND_BASE + 8)); /* the second region's own tables */
+    free(launder_address(SECOND_BASE + SECOND_BYTES + 64));
+    free(launder_address(SECOND_BASE + 8)); /* the second region's own tables */
     struct cairn_heap_stats after = total_stats();
     check(after.misuse == before.misuse + 2 && after.live_blocks == before.live_blocks,
           "frees outside both regions' blocks are reported and change nothing");
@@ -218,7 +205,5 @@ int main(void) {
     free(again);
 
     check(cairn_print_report() == 0, "the report finds the heap intact");
-    printf("regions: %d passed, %d failed\n", passed, failed);
-    fflush(stdout);
-    return failed;
+    return check_finish();
 }

@@ -11,19 +11,14 @@ set -uo pipefail
 [[ $# -ge 3 ]] || { echo "usage: $0 BOARD TIMEOUT ELF..." >&2; exit 2; }
 board=$1 timeout_seconds=$2
 shift 2
-root=$(cd "$(dirname "$0")/../../.." && pwd)
-
-fail() {
-    echo "stack test FAILED: $board $name: $*"
-    exit 1
-}
+verdict="stack test"
+source "$(dirname "$0")/../Support/run-firmware.sh"
 
 for elf in "$@"; do
     name=$(basename "$elf" .elf)
+    subject="$board $name"
     echo "== stack: $board, $name"
-    status=0
-    output=$("$root/scripts/qemu-run.sh" "$board" "$elf" "$timeout_seconds" 2>&1) || status=$?
-    printf '%s\n' "$output" | sed 's/^/    /'
+    run_firmware "$board" "$elf" "$timeout_seconds"
     case $name in
         stack-overflow | stack-overflow-in-handler)
             grep -q UNREACHED <<<"$output" && fail "the recursion returned"

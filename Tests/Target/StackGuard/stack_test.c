@@ -20,6 +20,7 @@
 #include "board.h"
 #include "cairn.h"
 #include "stack_guard.h"
+#include "../Support/systick.h"
 
 extern uint32_t __heap_guard_start[];   // first byte after the heap arena
 
@@ -99,18 +100,14 @@ void __wrap_board_exit(int status) {
 // In a handler of the same priority as MemManage (all are 0 at reset), a
 // guard hit cannot raise MemManage: it escalates to HardFault, whose
 // reporter must give the same verdict.
-#define SYST_CSR (*(volatile uint32_t *)0xE000E010u)
-#define SYST_RVR (*(volatile uint32_t *)0xE000E014u)
-
 void SysTick_Handler(void) {
-    SYST_CSR = 0;
+    systick_stop();
     recurse(0);
 }
 
 static void overflow(void) {
     board_puts("stack-guard: overflowing from the SysTick handler\n");
-    SYST_RVR = 1000;
-    SYST_CSR = 0x7;   // core clock, interrupt, enable
+    systick_start_periodic(1000);
     for (;;) {
         __asm volatile("wfi");
     }

@@ -1,9 +1,10 @@
-// `expect` and `announce` over the on-target harness (harness.h), as in
-// Tests/Target/OnTarget/Expect.swift, without that suite's test profile
-// (its static region would not leave micro:bit's RAM to this firmware).
+// The Swift face of the C harness (harness.h), for every Swift test
+// firmware (OnTarget, HeapRouting): each call is one check. Names and
+// details are static strings, passed to C without copying, so a failing
+// check allocates nothing.
 
 /// Records one check named `test`; when `passed` is false, prints
-/// `FAIL test: detail` (followed by `value` when given).
+/// `FAIL test: detail` (followed by `value` when given). Returns `passed`.
 @discardableResult
 func expect(_ passed: Bool, _ test: StaticString, _ detail: StaticString, value: UInt? = nil) -> Bool {
     test.withUTF8Buffer { name in
@@ -18,7 +19,8 @@ func expect(_ passed: Bool, _ test: StaticString, _ detail: StaticString, value:
     }
 }
 
-/// Prints one progress line.
+/// Prints one progress line (the name of the suite about to run), so that a
+/// hang or a fault can be placed.
 func announce(_ text: StaticString) {
     text.withUTF8Buffer { bytes in
         bytes.withMemoryRebound(to: CChar.self) { ontarget_say($0.baseAddress, $0.count) }
