@@ -17,34 +17,12 @@
 
 #include "board.h"
 #include "cairn.h"
+#include "../Support/launder.h"
+#include "overflow_support.h"
 
 // Above the largest size class of every board's heap (512 bytes on the
 // Cortex-M4's 1 MiB heap, 12 below 16 KiB): fit-heap blocks.
 enum { BLOCK_BYTES = 600, AFTER = 4, PATTERN = 0x5A };
-
-static volatile unsigned hook_calls;
-
-static void on_corruption(void *address, int size_class) {
-    (void)address;
-    (void)size_class;
-    hook_calls++;
-}
-
-// Pointers pass through here so that GCC cannot see, and fold, what the
-// test does on purpose.
-static void *launder(void *pointer) {
-    void *volatile laundered = pointer;
-    return laundered;
-}
-
-static void fail(const char *what, const void *block) {
-    board_puts("overflow FAILED: ");
-    board_puts(what);
-    board_puts(" ");
-    board_puthex32((uint32_t)(uintptr_t)block);
-    board_puts("\n");
-    board_exit(1);
-}
 
 static int overlaps(const uint8_t *a, const uint8_t *b) {
     return a < b + BLOCK_BYTES && b < a + BLOCK_BYTES;

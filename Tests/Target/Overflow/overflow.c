@@ -21,6 +21,7 @@
 #include "board.h"
 #include "cairn.h"
 #include "../Support/launder.h"
+#include "overflow_support.h"
 
 #ifndef OVERFLOW_KIND
 #error "build with -DOVERFLOW_KIND=1..4"
@@ -30,24 +31,8 @@ enum { BLOCK_BYTES = 24, FIRST = 8, AFTER = 16 };
 // Live blocks: the kept four, then two rounds of AFTER.
 
 static uint32_t target_global[4];
-static volatile unsigned hook_calls;
 static void *live[FIRST / 2 + 2 * AFTER];
 static unsigned live_count;
-
-static void on_corruption(void *address, int size_class) {
-    (void)address;
-    (void)size_class;
-    hook_calls++;
-}
-
-static void fail(const char *what, const void *block) {
-    board_puts("overflow FAILED: ");
-    board_puts(what);
-    board_puts(" ");
-    board_puthex32((uint32_t)(uintptr_t)block);
-    board_puts("\n");
-    board_exit(1);
-}
 
 static uint32_t attack_word(const uint8_t *victim, const uint32_t *stack_word) {
 #if OVERFLOW_KIND == 1
