@@ -12,8 +12,8 @@ final class FitFixture {
 
     /// A heap over `bytes` bytes starting `offset` bytes into a 4096-aligned allocation.
     init(bytes: Int = 4096, offset: Int = 0) throws {
-        region = TestRegion(bytes: bytes + offset)
-        buffer = UnsafeMutableRawBufferPointer(rebasing: region.buffer[offset...])
+        region = TestRegion(bytes: bytes, offset: offset)
+        buffer = region.buffer
         guard heap.configure(region: buffer) else { throw RegionRefused() }
     }
 

@@ -115,9 +115,8 @@ final class BumpChurn {
         self.scenario = scenario
         self.run = run
         self.random = random
-        region = TestRegion(bytes: scenario.regionBytes + 64)
-        let window = UnsafeMutableRawBufferPointer(
-            rebasing: region.buffer[Int(scenario.regionOffset) ..< Int(scenario.regionOffset) + scenario.regionBytes])
+        region = TestRegion(bytes: scenario.regionBytes, offset: Int(scenario.regionOffset))
+        let window = region.buffer
         bump = BumpAllocator(region: window)
         bump.misuseHandler = MisuseRecorder.handler
         base = UInt(bitPattern: window.baseAddress)

@@ -96,9 +96,34 @@ protocol CHeapSubject: AnyObject, CustomStringConvertible {
     func problem(_ model: ReferenceModel) -> String?
 }
 
-final class SlabSubject: CHeapSubject {
+/// The C calls of a ``CHeapSubject``: the same `CHeap` functions whatever
+/// the allocator behind them.
+class CHeapCalls<Allocator: RawAllocator & ~Copyable> {
+    var allocator: Allocator
+
+    init(_ allocator: consuming Allocator) {
+        self.allocator = allocator
+    }
+
+    func malloc(_ size: UInt) -> UnsafeMutableRawPointer? { CHeap.malloc(&allocator, byteCount: size) }
+    func calloc(_ count: UInt, _ size: UInt) -> UnsafeMutableRawPointer? {
+        CHeap.calloc(&allocator, count: count, size: size)
+    }
+    func realloc(_ pointer: UnsafeMutableRawPointer?, _ size: UInt) -> UnsafeMutableRawPointer? {
+        CHeap.realloc(&allocator, pointer, byteCount: size)
+    }
+    func posixMemalign(_ out: inout UnsafeMutableRawPointer?, alignment: UInt, size: UInt) -> Int32 {
+        CHeap.posixMemalign(&allocator, &out, alignment: alignment, byteCount: size)
+    }
+    func alignedAlloc(alignment: UInt, size: UInt) -> (UnsafeMutableRawPointer?, Int32) {
+        CHeap.alignedAlloc(&allocator, alignment: alignment, byteCount: size)
+    }
+    func free(_ pointer: UnsafeMutableRawPointer?) { CHeap.free(&allocator, pointer) }
+    func usableSize(_ pointer: UnsafeMutableRawPointer?) -> UInt { CHeap.usableSize(allocator, pointer) }
+}
+
+final class SlabSubject: CHeapCalls<SlabAllocator>, CHeapSubject {
     let region: TestRegion
-    var slab: SlabAllocator
     let lower: UInt
     let upper: UInt
     let description: String
@@ -106,47 +131,27 @@ final class SlabSubject: CHeapSubject {
     private var peakBytes: UInt = 0
 
     init?(bytes: Int, offset: UInt, pageSize: UInt, explicitClasses: Bool) {
-        region = TestRegion(bytes: bytes + 64)
-        let window = UnsafeMutableRawBufferPointer(rebasing: region.buffer[Int(offset) ..< Int(offset) + bytes])
-        let sizes = SlabChurn.explicitClasses(pageSize: pageSize)
-        let list = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: sizes.count)
-        defer { list.deallocate() }
-        _ = list.initialize(from: sizes)
-        let configuration = explicitClasses
-            ? SlabConfiguration(pageSize: pageSize, sizeClasses: UnsafeBufferPointer(list))
-            : SlabConfiguration(pageSize: pageSize)
-        guard let configured = SlabAllocator(region: window, configuration: configuration) else { return nil }
-        slab = configured
-        slab.misuseHandler = MisuseRecorder.handler
+        region = TestRegion(bytes: bytes, offset: Int(offset))
+        guard let slab = SlabChurn.makeSlab(region: region.buffer, pageSize: pageSize, explicitClasses: explicitClasses)
+        else { return nil }
         // Every block, a class page's or the fit heap's, lies in the fit heap.
         lower = slab.fit.firstBlock + FitHeap.headerBytes
         upper = slab.fit.sentinel
         description = "slab over a \(bytes)-byte region at +\(offset), page \(pageSize), "
-            + (explicitClasses ? "explicit classes \(sizes)" : "standard classes")
+            + (explicitClasses ? "explicit classes \(SlabChurn.explicitClasses(pageSize: pageSize))" : "standard classes")
+        super.init(slab)
+        allocator.misuseHandler = MisuseRecorder.handler
     }
 
-    var failures: UInt { slab.outOfMemoryCount }
+    var failures: UInt { allocator.outOfMemoryCount }
     var reallocReleasesTheOldBlock: Bool { true }
-    func malloc(_ size: UInt) -> UnsafeMutableRawPointer? { CHeap.malloc(&slab, byteCount: size) }
-    func calloc(_ count: UInt, _ size: UInt) -> UnsafeMutableRawPointer? { CHeap.calloc(&slab, count: count, size: size) }
-    func realloc(_ pointer: UnsafeMutableRawPointer?, _ size: UInt) -> UnsafeMutableRawPointer? {
-        CHeap.realloc(&slab, pointer, byteCount: size)
-    }
-    func posixMemalign(_ out: inout UnsafeMutableRawPointer?, alignment: UInt, size: UInt) -> Int32 {
-        CHeap.posixMemalign(&slab, &out, alignment: alignment, byteCount: size)
-    }
-    func alignedAlloc(alignment: UInt, size: UInt) -> (UnsafeMutableRawPointer?, Int32) {
-        CHeap.alignedAlloc(&slab, alignment: alignment, byteCount: size)
-    }
-    func free(_ pointer: UnsafeMutableRawPointer?) { CHeap.free(&slab, pointer) }
-    func usableSize(_ pointer: UnsafeMutableRawPointer?) -> UInt { CHeap.usableSize(slab, pointer) }
     func freeReleases(_ pointer: UnsafeMutableRawPointer) -> Bool { true }
     func releaseAll() -> Bool { false }
 
     func problem(_ model: ReferenceModel) -> String? {
-        let report = slab.checkIntegrity()
+        let report = allocator.checkIntegrity()
         if !report.isValid { return "integrity check: \(report.problem.map { "\($0)" } ?? "-") at page \(report.page)" }
-        let s = slab.statistics
+        let s = allocator.statistics
         if s.liveBlocks + s.largeBlocks != UInt(model.liveCount) {
             return "statistics count \(s.liveBlocks) class blocks + \(s.largeBlocks) large blocks, "
                 + "the model holds \(model.liveCount)"
@@ -173,48 +178,33 @@ final class SlabSubject: CHeapSubject {
     }
 }
 
-final class BumpSubject: CHeapSubject {
+final class BumpSubject: CHeapCalls<BumpAllocator>, CHeapSubject {
     let region: TestRegion
-    var bump: BumpAllocator
     let lower: UInt
     let upper: UInt
     let description: String
 
     init(bytes: Int, offset: UInt) {
-        region = TestRegion(bytes: bytes + 64)
-        let window = UnsafeMutableRawBufferPointer(rebasing: region.buffer[Int(offset) ..< Int(offset) + bytes])
-        bump = BumpAllocator(region: window)
-        bump.misuseHandler = MisuseRecorder.handler
-        lower = UInt(bitPattern: window.baseAddress)
-        upper = lower + UInt(bytes)
+        region = TestRegion(bytes: bytes, offset: Int(offset))
+        lower = region.start
+        upper = region.end
         description = "bump over a \(bytes)-byte region at +\(offset)"
+        super.init(BumpAllocator(region: region.buffer))
+        allocator.misuseHandler = MisuseRecorder.handler
     }
 
-    var failures: UInt { bump.statistics.failedRequests }
+    var failures: UInt { allocator.statistics.failedRequests }
     var reallocReleasesTheOldBlock: Bool { false }
-    func malloc(_ size: UInt) -> UnsafeMutableRawPointer? { CHeap.malloc(&bump, byteCount: size) }
-    func calloc(_ count: UInt, _ size: UInt) -> UnsafeMutableRawPointer? { CHeap.calloc(&bump, count: count, size: size) }
-    func realloc(_ pointer: UnsafeMutableRawPointer?, _ size: UInt) -> UnsafeMutableRawPointer? {
-        CHeap.realloc(&bump, pointer, byteCount: size)
-    }
-    func posixMemalign(_ out: inout UnsafeMutableRawPointer?, alignment: UInt, size: UInt) -> Int32 {
-        CHeap.posixMemalign(&bump, &out, alignment: alignment, byteCount: size)
-    }
-    func alignedAlloc(alignment: UInt, size: UInt) -> (UnsafeMutableRawPointer?, Int32) {
-        CHeap.alignedAlloc(&bump, alignment: alignment, byteCount: size)
-    }
-    func free(_ pointer: UnsafeMutableRawPointer?) { CHeap.free(&bump, pointer) }
-    func usableSize(_ pointer: UnsafeMutableRawPointer?) -> UInt { CHeap.usableSize(bump, pointer) }
     /// Only the newest block rolls back; its usable size is known exactly then.
-    func freeReleases(_ pointer: UnsafeMutableRawPointer) -> Bool { bump.usableSize(of: pointer) != nil }
+    func freeReleases(_ pointer: UnsafeMutableRawPointer) -> Bool { allocator.usableSize(of: pointer) != nil }
 
     func releaseAll() -> Bool {
-        bump.reset()
+        allocator.reset()
         return true
     }
 
     func problem(_ model: ReferenceModel) -> String? {
-        let s = bump.statistics
+        let s = allocator.statistics
         let top = lower + s.bytesInUse
         var held: UInt = 0
         for block in model.blocks {
@@ -448,20 +438,9 @@ final class CHeapChurn {
             return model.index(of: old.address)
         }
         coverage.reallocsMoved += 1
-        guard run.expect(!fits, "realloc of \(old) to \(size) moved it though \(why)"),
-              let slot = model.placement(of: result.address, size: size, alignment: CHeap.fundamentalAlignment, "realloc")
-        else { return nil }
-        let kept = min(old.size, size)
-        let moved = ModelBlock(address: result.address, size: size, alignment: CHeap.fundamentalAlignment, tag: old.tag)
-        guard model.verify(moved, upTo: kept, "realloc of \(old) to \(size) carrying \(kept) bytes") else { return nil }
-        model.record(result.address, size: size, alignment: CHeap.fundamentalAlignment, tag: old.tag, at: slot, keeping: kept)
-        let oldIndex = model.index(of: old.address)!
-        if subject.reallocReleasesTheOldBlock {
-            model.remove(at: oldIndex)
-        } else {
-            model.retire(at: oldIndex)
-        }
-        return model.index(of: result.address)
+        guard run.expect(!fits, "realloc of \(old) to \(size) moved it though \(why)") else { return nil }
+        return model.move(at: index, to: result.address, size: size, alignment: CHeap.fundamentalAlignment,
+                          released: subject.reallocReleasesTheOldBlock, "realloc")
     }
 
     func reallocNull() {

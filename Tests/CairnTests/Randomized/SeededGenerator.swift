@@ -171,11 +171,9 @@ final class RandomRun {
     }
 }
 
-extension UInt {
-    /// The pointer at this address, which is never zero here (addresses
-    /// come from blocks an allocator handed out).
-    var modelPointer: UnsafeMutableRawPointer { UnsafeMutableRawPointer(bitPattern: self)! }
-
-    /// This value as hex, for failure messages.
-    var hexText: String { "0x" + String(self, radix: 16) }
+extension ReferenceModel {
+    /// A model whose faults fail `run`.
+    convenience init(run: RandomRun, lower: UInt, upper: UInt) {
+        self.init(lower: lower, upper: upper) { run.fail($0) }
+    }
 }

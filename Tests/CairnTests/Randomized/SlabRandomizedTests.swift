@@ -168,6 +168,22 @@ final class SlabChurn {
         return sizes.filter { UInt($0) < limit } + [UInt16(limit)]
     }
 
+    /// A slab over `region` with the standard classes or
+    /// ``explicitClasses(pageSize:)``. The list is read only while the
+    /// allocator is created: it is scribbled on and freed right after, so
+    /// that a later read shows (and ASan catches it).
+    static func makeSlab(region: UnsafeMutableRawBufferPointer, pageSize: UInt, explicitClasses: Bool) -> SlabAllocator? {
+        guard explicitClasses else { return SlabAllocator(region: region, configuration: SlabConfiguration(pageSize: pageSize)) }
+        let sizes = Self.explicitClasses(pageSize: pageSize)
+        let list = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: sizes.count)
+        _ = list.initialize(from: sizes)
+        let slab = SlabAllocator(region: region,
+                                 configuration: SlabConfiguration(pageSize: pageSize, sizeClasses: UnsafeBufferPointer(list)))
+        list.update(repeating: 0xFFFF)
+        list.deallocate()
+        return slab
+    }
+
     let scenario: Scenario
     let run: RandomRun
     var random: SeededGenerator
@@ -197,26 +213,11 @@ final class SlabChurn {
         self.scenario = scenario
         self.run = run
         self.random = random
-        region = TestRegion(bytes: scenario.regionBytes + 64)
-        let window = UnsafeMutableRawBufferPointer(
-            rebasing: region.buffer[Int(scenario.regionOffset) ..< Int(scenario.regionOffset) + scenario.regionBytes])
-        var configuration = SlabConfiguration(pageSize: scenario.pageSize)
-        var classList: UnsafeMutableBufferPointer<UInt16>? = nil
-        if scenario.explicitClasses {
-            let sizes = Self.explicitClasses(pageSize: scenario.pageSize)
-            let list = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: sizes.count)
-            _ = list.initialize(from: sizes)
-            configuration = SlabConfiguration(pageSize: scenario.pageSize, sizeClasses: UnsafeBufferPointer(list))
-            classList = list
-        }
-        let configured = SlabAllocator(region: window, configuration: configuration)
-        // The list is read only while the allocator is created: scribble on
-        // it and free it, so that a later read shows (and ASan catches it).
-        if let list = classList {
-            list.update(repeating: 0xFFFF)
-            list.deallocate()
-        }
-        guard let configured else {
+        region = TestRegion(bytes: scenario.regionBytes, offset: Int(scenario.regionOffset))
+        let window = region.buffer
+        guard let configured = Self.makeSlab(region: window, pageSize: scenario.pageSize,
+                                             explicitClasses: scenario.explicitClasses)
+        else {
             run.fail("the configuration was refused")
             return nil
         }
@@ -529,13 +530,9 @@ final class SlabChurn {
         } else {
             coverage.reallocsMoved += 1
             guard run.expect(size > usable, "realloc of \(old) to \(size) moved it though its \(usable) bytes hold it"),
-                  let slot = model.placement(of: result.address, size: size, alignment: CHeap.fundamentalAlignment, "realloc")
+                  model.move(at: index, to: result.address, size: size, alignment: CHeap.fundamentalAlignment,
+                             released: true, "realloc") != nil
             else { return }
-            let kept = min(old.size, size)
-            let moved = ModelBlock(address: result.address, size: size, alignment: CHeap.fundamentalAlignment, tag: old.tag)
-            guard model.verify(moved, upTo: kept, "realloc of \(old) to \(size) carrying \(kept) bytes") else { return }
-            model.record(result.address, size: size, alignment: CHeap.fundamentalAlignment, tag: old.tag, at: slot, keeping: kept)
-            model.remove(at: model.index(of: old.address)!)
             run.expect(slab.usableSize(of: p) == nil, "\(old) still counts as live after realloc moved it")
         }
         let usableNow = slab.usableSize(of: result) ?? 0

@@ -1,4 +1,6 @@
+#if !CAIRN_FUZZER
 import Cairn
+#endif
 
 /// Collects the misuse reports of the allocator under test. A
 /// `@convention(c)` handler cannot capture, so reports go to a global that
