@@ -40,13 +40,13 @@ final class BumpRandomizedTests: XCTestCase {
             total.add(churn.coverage)
         }
         // Every way memory comes back happened, and so did exhaustion.
-        XCTAssertGreaterThan(total.failedAllocations, 0, "the arena never filled up")
-        XCTAssertGreaterThan(total.rollbacks, 0, "no free rolled the top back")
-        XCTAssertGreaterThan(total.reuseAfterRollback, 0, "no allocation reused a rolled-back block's address")
-        XCTAssertGreaterThan(total.ignoredFrees, 0, "no free of an older block")
-        XCTAssertGreaterThan(total.rewinds, 0, "no rewind")
-        XCTAssertGreaterThan(total.staleRewinds, 0, "no stale mark was refused")
-        XCTAssertGreaterThan(total.resets, 0, "no reset")
+        XCTAssertGreaterThan(total[.failedAllocations], 0, "the arena never filled up")
+        XCTAssertGreaterThan(total[.rollbacks], 0, "no free rolled the top back")
+        XCTAssertGreaterThan(total[.reuseAfterRollback], 0, "no allocation reused a rolled-back block's address")
+        XCTAssertGreaterThan(total[.ignoredFrees], 0, "no free of an older block")
+        XCTAssertGreaterThan(total[.rewinds], 0, "no rewind")
+        XCTAssertGreaterThan(total[.staleRewinds], 0, "no stale mark was refused")
+        XCTAssertGreaterThan(total[.resets], 0, "no reset")
     }
 }
 
@@ -63,27 +63,18 @@ final class BumpChurn {
         var description: String { "bump over a \(regionBytes)-byte region at +\(regionOffset)" }
     }
 
-    struct Coverage {
-        var allocations = 0
-        var failedAllocations = 0
-        var rollbacks = 0
-        var reuseAfterRollback = 0
-        var ignoredFrees = 0
-        var rewinds = 0
-        var staleRewinds = 0
-        var resets = 0
-
-        mutating func add(_ other: Coverage) {
-            allocations += other.allocations
-            failedAllocations += other.failedAllocations
-            rollbacks += other.rollbacks
-            reuseAfterRollback += other.reuseAfterRollback
-            ignoredFrees += other.ignoredFrees
-            rewinds += other.rewinds
-            staleRewinds += other.staleRewinds
-            resets += other.resets
-        }
+    enum Event {
+        case allocations
+        case failedAllocations
+        case rollbacks
+        case reuseAfterRollback
+        case ignoredFrees
+        case rewinds
+        case staleRewinds
+        case resets
     }
+
+    typealias Coverage = RunCoverage<Event>
 
     let scenario: Scenario
     let run: RandomRun
@@ -202,7 +193,7 @@ final class BumpChurn {
             if run.expect(block == nil, "\(what)(\(size), alignment \(alignment)) returned \(block!.address.hexText) "
                           + "with the top at \(top.hexText) and the end at \(end.hexText)") {
                 failedRequests += 1
-                coverage.failedAllocations += 1
+                coverage[.failedAllocations] += 1
             }
             return
         }
@@ -215,9 +206,9 @@ final class BumpChurn {
                          + "\(block.address.hexText), expected the top \(top.hexText) rounded up: \(start.hexText)"),
               model.adopt(block, size: size, alignment: alignment, what)
         else { return }
-        if start == rolledBack { coverage.reuseAfterRollback += 1 }
+        if start == rolledBack { coverage[.reuseAfterRollback] += 1 }
         rolledBack = nil
-        coverage.allocations += 1
+        coverage[.allocations] += 1
         top = start + extent
         newest = start
         peak = max(peak, top)
@@ -253,7 +244,7 @@ final class BumpChurn {
         bump.deallocate(start.modelPointer)
         model.remove(at: index)
         rollbacks += 1
-        coverage.rollbacks += 1
+        coverage[.rollbacks] += 1
         top = start
         newest = nil
         rolledBack = start
@@ -274,7 +265,7 @@ final class BumpChurn {
             bump.deallocate(block.address.modelPointer)
             model.retire(at: index)
             ignoredFrees += 1
-            coverage.ignoredFrees += 1
+            coverage[.ignoredFrees] += 1
             return
         }
         allocate()
@@ -297,7 +288,7 @@ final class BumpChurn {
         guard run.expect(bump.rewind(to: mark), "rewind to a valid mark at \(mark.top.hexText) (top \(top.hexText)) was refused"),
               model.removeAll(from: mark.top)
         else { return }
-        coverage.rewinds += 1
+        coverage[.rewinds] += 1
         top = mark.top
         newest = nil
         rolledBack = nil
@@ -317,14 +308,14 @@ final class BumpChurn {
                          "rewind to a stale mark reported \(MisuseRecorder.kinds), expected one invalidMark at \(mark.top.hexText)")
         else { return }
         MisuseRecorder.reset()
-        coverage.staleRewinds += 1
+        coverage[.staleRewinds] += 1
     }
 
     func reset() {
         run.note("reset, blocks held", UInt(model.count))
         bump.reset()
         model.removeAll()
-        coverage.resets += 1
+        coverage[.resets] += 1
         top = base
         newest = nil
         rolledBack = nil

@@ -219,40 +219,20 @@ final class BumpSubject: CHeapCalls<BumpAllocator>, CHeapSubject {
 
 /// One randomized sequence of C heap calls.
 final class CHeapChurn {
-    struct Coverage {
-        var callocs = 0
-        var callocOverflows = 0
-        var reallocChains = 0
-        var longestChain = 0
-        var reallocsInPlace = 0
-        var reallocsMoved = 0
-        var reallocsFailed = 0
-        var einval = 0
-        var enomem = 0
-
-        mutating func add(_ other: Coverage) {
-            callocs += other.callocs
-            callocOverflows += other.callocOverflows
-            reallocChains += other.reallocChains
-            longestChain = max(longestChain, other.longestChain)
-            reallocsInPlace += other.reallocsInPlace
-            reallocsMoved += other.reallocsMoved
-            reallocsFailed += other.reallocsFailed
-            einval += other.einval
-            enomem += other.enomem
-        }
-
-        func assertEverythingHappened(file: StaticString = #filePath, line: UInt = #line) {
-            XCTAssertGreaterThan(callocs, 0, "no calloc succeeded", file: file, line: line)
-            XCTAssertGreaterThan(callocOverflows, 0, "no calloc overflowed", file: file, line: line)
-            XCTAssertGreaterThanOrEqual(longestChain, 3, "no realloc chain of 3 links", file: file, line: line)
-            XCTAssertGreaterThan(reallocsInPlace, 0, "no realloc stayed in place", file: file, line: line)
-            XCTAssertGreaterThan(reallocsMoved, 0, "no realloc moved", file: file, line: line)
-            XCTAssertGreaterThan(reallocsFailed, 0, "no realloc failed", file: file, line: line)
-            XCTAssertGreaterThan(einval, 0, "no EINVAL", file: file, line: line)
-            XCTAssertGreaterThan(enomem, 0, "no ENOMEM", file: file, line: line)
-        }
+    enum Event {
+        case callocs
+        case callocOverflows
+        case reallocChains
+        /// Chains that reached three links.
+        case chainsOfThreeLinks
+        case reallocsInPlace
+        case reallocsMoved
+        case reallocsFailed
+        case einval
+        case enomem
     }
+
+    typealias Coverage = RunCoverage<Event>
 
     let subject: CHeapSubject
     let run: RandomRun
@@ -356,7 +336,7 @@ final class CHeapChurn {
         guard !wraps else {
             guard run.expect(block == nil, "calloc(\(count), \(size)) overflows but returned \(block!.address.hexText)")
             else { return }
-            coverage.callocOverflows += 1
+            coverage[.callocOverflows] += 1
             return
         }
         guard let block else {
@@ -370,7 +350,7 @@ final class CHeapChurn {
             run.fail("calloc(\(count), \(size)) returned \(address.hexText) with byte \(bad) not zero")
             return
         }
-        coverage.callocs += 1
+        coverage[.callocs] += 1
         model.record(address, size: total, alignment: CHeap.fundamentalAlignment, tag: model.newTag(), at: slot)
     }
 
@@ -400,11 +380,11 @@ final class CHeapChurn {
     /// min(old, new) bytes of what the first allocation wrote.
     func reallocChain() {
         guard var index = randomHeldBlock() else { return malloc() }
-        coverage.reallocChains += 1
+        coverage[.reallocChains] += 1
         let links = 1 + random.below(5)
         for link in 1...links {
             guard let next = realloc(at: index) else { return }
-            coverage.longestChain = max(coverage.longestChain, link)
+            if link == 3 { coverage[.chainsOfThreeLinks] += 1 }
             index = next
         }
     }
@@ -425,7 +405,7 @@ final class CHeapChurn {
         let why = size == 0 ? "zero bytes fit any live block" : "its \(usable) bytes hold it"
         guard let result else {
             expectedFailures += 1
-            coverage.reallocsFailed += 1
+            coverage[.reallocsFailed] += 1
             guard run.expect(!fits, "realloc of \(old) to \(size) failed though \(why)"),
                   model.verify(old, "after a failed realloc to \(size)")
             else { return nil }
@@ -433,11 +413,11 @@ final class CHeapChurn {
             return nil
         }
         if result == p {
-            coverage.reallocsInPlace += 1
+            coverage[.reallocsInPlace] += 1
             guard model.resize(at: index, to: size, "realloc") else { return nil }
             return model.index(of: old.address)
         }
-        coverage.reallocsMoved += 1
+        coverage[.reallocsMoved] += 1
         guard run.expect(!fits, "realloc of \(old) to \(size) moved it though \(why)") else { return nil }
         return model.move(at: index, to: result.address, size: size, alignment: CHeap.fundamentalAlignment,
                           released: subject.reallocReleasesTheOldBlock, "realloc")
@@ -463,13 +443,13 @@ final class CHeapChurn {
         run.note("posix_memalign(alignment, size) -> error", alignment, size, UInt(error))
         let valid = isPowerOfTwo(alignment) && alignment >= CHeap.pointerSize
         if !valid {
-            coverage.einval += 1
+            coverage[.einval] += 1
             run.expect(error == CHeap.EINVAL && out == sentinel,
                        "posix_memalign(alignment \(alignment)) gave error \(error), out \(String(describing: out))")
             return
         }
         if error == CHeap.ENOMEM {
-            coverage.enomem += 1
+            coverage[.enomem] += 1
             expectedFailures += 1
             run.expect(out == sentinel, "posix_memalign failed with ENOMEM but wrote out")
             return
@@ -488,14 +468,14 @@ final class CHeapChurn {
         let (block, error) = subject.alignedAlloc(alignment: alignment, size: size)
         run.note("aligned_alloc(alignment, size) -> offset", alignment, size, offset(block))
         guard isPowerOfTwo(alignment) else {
-            coverage.einval += 1
+            coverage[.einval] += 1
             run.expect(block == nil && error == CHeap.EINVAL, "aligned_alloc(alignment \(alignment)) gave \(error)")
             return
         }
         guard run.expect((block == nil) == (error == CHeap.ENOMEM) && (block != nil) == (error == 0),
                          "aligned_alloc gave \(String(describing: block)) with error \(error)")
         else { return }
-        if block == nil { coverage.enomem += 1 }
+        if block == nil { coverage[.enomem] += 1 }
         accept(block, size: size, alignment: max(alignment, CHeap.pointerSize), "aligned_alloc")
     }
 
@@ -552,5 +532,19 @@ final class CHeapChurn {
     func fullCheck() {
         guard model.verifyAll() else { return }
         if let problem = subject.problem(model) { run.fail(problem) }
+    }
+}
+
+extension RunCoverage<CHeapChurn.Event> {
+    /// Every kind of call and outcome happened in the runs added up here.
+    func assertEverythingHappened(file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertGreaterThan(self[.callocs], 0, "no calloc succeeded", file: file, line: line)
+        XCTAssertGreaterThan(self[.callocOverflows], 0, "no calloc overflowed", file: file, line: line)
+        XCTAssertGreaterThan(self[.chainsOfThreeLinks], 0, "no realloc chain of 3 links", file: file, line: line)
+        XCTAssertGreaterThan(self[.reallocsInPlace], 0, "no realloc stayed in place", file: file, line: line)
+        XCTAssertGreaterThan(self[.reallocsMoved], 0, "no realloc moved", file: file, line: line)
+        XCTAssertGreaterThan(self[.reallocsFailed], 0, "no realloc failed", file: file, line: line)
+        XCTAssertGreaterThan(self[.einval], 0, "no EINVAL", file: file, line: line)
+        XCTAssertGreaterThan(self[.enomem], 0, "no ENOMEM", file: file, line: line)
     }
 }

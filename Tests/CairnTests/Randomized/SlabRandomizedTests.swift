@@ -88,19 +88,19 @@ final class SlabRandomizedTests: XCTestCase {
                     total.add(churn.coverage)
                     // Each run must have hit the limits it is meant to prove.
                     if !run.failed {
-                        run.expect(churn.coverage.failedAllocations > 0, "the run never exhausted the heap")
-                        run.expect(churn.coverage.drains > 0, "the run never drained the heap")
+                        run.expect(churn.coverage[.failedAllocations] > 0, "the run never exhausted the heap")
+                        run.expect(churn.coverage[.drains] > 0, "the run never drained the heap")
                     }
                 }
             }
         }
         // Across all runs, every kind of operation happened.
-        XCTAssertGreaterThan(total.largeBlocks, 0, "no large block was allocated")
-        XCTAssertGreaterThan(total.classBlocksFromFitHeap, 0, "no class request was served from the fit heap")
-        XCTAssertGreaterThan(total.reallocsInPlace, 0, "no realloc stayed in place")
-        XCTAssertGreaterThan(total.fitBlocksGrownInPlace, 0, "no fit-heap block grew in place")
-        XCTAssertGreaterThan(total.reallocsMoved, 0, "no realloc moved")
-        XCTAssertGreaterThan(total.reallocsFailed, 0, "no realloc failed")
+        XCTAssertGreaterThan(total[.largeBlocks], 0, "no large block was allocated")
+        XCTAssertGreaterThan(total[.classBlocksFromFitHeap], 0, "no class request was served from the fit heap")
+        XCTAssertGreaterThan(total[.reallocsInPlace], 0, "no realloc stayed in place")
+        XCTAssertGreaterThan(total[.fitBlocksGrownInPlace], 0, "no fit-heap block grew in place")
+        XCTAssertGreaterThan(total[.reallocsMoved], 0, "no realloc moved")
+        XCTAssertGreaterThan(total[.reallocsFailed], 0, "no realloc failed")
     }
 }
 
@@ -126,35 +126,23 @@ final class SlabChurn {
     }
 
     /// What a run did, to prove that it reached what it is meant to test.
-    struct Coverage {
-        var allocations = 0
-        var failedAllocations = 0
+    enum Event {
+        case allocations
+        case failedAllocations
         /// Requests above the largest class (or aligned beyond any class).
-        var largeBlocks = 0
+        case largeBlocks
         /// Class requests served as fit-heap blocks (the class took no page).
-        var classBlocksFromFitHeap = 0
-        var frees = 0
-        var reallocsInPlace = 0
-        var fitBlocksGrownInPlace = 0
-        var reallocsMoved = 0
-        var reallocsFailed = 0
-        var drains = 0
-        var exhaustions = 0
-
-        mutating func add(_ other: Coverage) {
-            allocations += other.allocations
-            failedAllocations += other.failedAllocations
-            largeBlocks += other.largeBlocks
-            classBlocksFromFitHeap += other.classBlocksFromFitHeap
-            frees += other.frees
-            reallocsInPlace += other.reallocsInPlace
-            fitBlocksGrownInPlace += other.fitBlocksGrownInPlace
-            reallocsMoved += other.reallocsMoved
-            reallocsFailed += other.reallocsFailed
-            drains += other.drains
-            exhaustions += other.exhaustions
-        }
+        case classBlocksFromFitHeap
+        case frees
+        case reallocsInPlace
+        case fitBlocksGrownInPlace
+        case reallocsMoved
+        case reallocsFailed
+        case drains
+        case exhaustions
     }
+
+    typealias Coverage = RunCoverage<Event>
 
     /// Explicit classes of irregular sizes (3, 5, 7, 11, 15, 25, 31, 63,
     /// 95, 127, 255, 511, 1023 times 4): odd multiples of 4 put the free
@@ -428,7 +416,7 @@ final class SlabChurn {
                   run.expect(!isInClassPage(block.address + bytes - FitHeap.headerBytes - 1),
                              "the fit-heap block \(block.address.hexText) of \(bytes) bytes ends in a class page")
             else { return false }
-            if sizeClass == nil { coverage.largeBlocks += 1 } else { coverage.classBlocksFromFitHeap += 1 }
+            if sizeClass == nil { coverage[.largeBlocks] += 1 } else { coverage[.classBlocksFromFitHeap] += 1 }
         }
         return model.adopt(block, size: size, alignment: alignment, what)
     }
@@ -440,12 +428,12 @@ final class SlabChurn {
         run.note("allocate(size, alignment) -> offset", size, alignment, offset(block))
         guard let block else {
             expectedOutOfMemory += 1
-            coverage.failedAllocations += 1
+            coverage[.failedAllocations] += 1
             run.expect(!(model.isEmpty && fitsEmptyArena(size, alignment)),
                        "allocate(\(size), alignment \(alignment)) failed with no block live")
             return
         }
-        coverage.allocations += 1
+        coverage[.allocations] += 1
         accept(block, size: size, alignment: alignment, "allocate")
     }
 
@@ -456,7 +444,7 @@ final class SlabChurn {
         guard model.verify(block, "before free") else { return }
         slab.deallocate(block.address.modelPointer)
         model.remove(at: index)
-        coverage.frees += 1
+        coverage[.frees] += 1
         run.expect(slab.usableSize(of: block.address.modelPointer) == nil, "\(block) still counts as live after its free")
     }
 
@@ -487,7 +475,7 @@ final class SlabChurn {
             run.note("realloc(NULL, size) -> offset", size, offset(block))
             guard let block else {
                 expectedOutOfMemory += 1
-                coverage.failedAllocations += 1
+                coverage[.failedAllocations] += 1
                 return
             }
             accept(block, size: size, alignment: CHeap.fundamentalAlignment, "realloc(NULL)")
@@ -508,7 +496,7 @@ final class SlabChurn {
         run.note("realloc(offset, size) -> offset", offset(old.address), size, offset(result))
         guard let result else {
             expectedOutOfMemory += 1
-            coverage.reallocsFailed += 1
+            coverage[.reallocsFailed] += 1
             guard run.expect(size > usable, "realloc of \(old) to \(size) failed though its \(usable) bytes hold it"),
                   model.verify(old, "after a failed realloc to \(size)")
             else { return }
@@ -516,7 +504,7 @@ final class SlabChurn {
             return
         }
         if result == p {
-            coverage.reallocsInPlace += 1
+            coverage[.reallocsInPlace] += 1
             if inFitHeap {
                 let bytes = FitHeap.blockBytes(ofPayload: old.address)
                 let expected = size <= UInt.max - overhead ? fitBlockBytes(size + overhead) : nil
@@ -524,11 +512,11 @@ final class SlabChurn {
                                  "realloc of \(old) to \(size) in place left a fit-heap block of \(bytes) bytes, "
                                  + "expected \(expected.map { "\($0)" } ?? "none")")
                 else { return }
-                if bytes > bytesBefore { coverage.fitBlocksGrownInPlace += 1 }
+                if bytes > bytesBefore { coverage[.fitBlocksGrownInPlace] += 1 }
             }
             guard model.resize(at: index, to: size, "realloc") else { return }
         } else {
-            coverage.reallocsMoved += 1
+            coverage[.reallocsMoved] += 1
             guard run.expect(size > usable, "realloc of \(old) to \(size) moved it though its \(usable) bytes hold it"),
                   model.move(at: index, to: result.address, size: size, alignment: CHeap.fundamentalAlignment,
                              released: true, "realloc") != nil
@@ -590,7 +578,7 @@ final class SlabChurn {
     /// block again, and that once it is freed (and, in a checked build, has
     /// left the quarantine) nothing is in use.
     func drainAndTakeTheWholeArena() {
-        coverage.drains += 1
+        coverage[.drains] += 1
         run.note("drain: blocks", UInt(model.count))
         while !model.isEmpty && !run.failed { free(at: random.below(model.count)) }
         guard !run.failed else { return }
@@ -644,18 +632,18 @@ final class SlabChurn {
     /// the heap is then really full and intact, then frees one block and
     /// takes its memory again.
     func exhaustAndRecover() {
-        coverage.exhaustions += 1
+        coverage[.exhaustions] += 1
         run.note("exhaust: blocks", UInt(model.count))
         var size = max(1, capacity / 2)
         var attempts = 0
         while attempts < 20_000 && !run.failed {
             attempts += 1
             if let block = slab.allocate(byteCount: size, alignment: 1) {
-                coverage.allocations += 1
+                coverage[.allocations] += 1
                 accept(block, size: size, alignment: 1, "allocate while exhausting")
             } else {
                 expectedOutOfMemory += 1
-                coverage.failedAllocations += 1
+                coverage[.failedAllocations] += 1
                 if size == 1 { break }
                 size /= 2
             }
