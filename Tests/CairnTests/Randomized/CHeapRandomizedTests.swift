@@ -354,18 +354,6 @@ final class CHeapChurn {
         model.record(address, size: total, alignment: CHeap.fundamentalAlignment, tag: model.newTag(), at: slot)
     }
 
-    func nextReallocSize(_ size: UInt, usable: UInt) -> UInt {
-        switch random.below(10) {
-        case 0: return 0
-        case 1: return size
-        case 2: return random.uniform(0...size)
-        case 3: return usable
-        case 4: return usable + 1
-        case 5, 6: return size + random.uniform(1...max(1, size))
-        default: return nextSize()
-        }
-    }
-
     /// Index of a random block still held (not retired), or `nil`.
     func randomHeldBlock() -> Int? {
         guard !model.isEmpty else { return nil }
@@ -397,7 +385,7 @@ final class CHeapChurn {
         guard model.verify(old, "before realloc") else { return nil }
         // 0 when unknown (a bump block other than the newest).
         let usable = subject.usableSize(p)
-        let size = nextReallocSize(old.size, usable: usable)
+        let size = random.reallocSize(old.size, usable: usable) ?? nextSize()
         let result = subject.realloc(p, size)
         run.note("realloc(offset, size) -> offset", offset(p), size, offset(result))
         // Zero bytes fit any live block, even one whose size is unknown.

@@ -58,6 +58,22 @@ struct SeededGenerator: RandomNumberGenerator {
         1 << UInt(exponents.lowerBound + below(exponents.count))
     }
 
+    /// A new size for a block of `size` bytes with `usable` bytes (0 when
+    /// unknown) to realloc to: zero, the same, smaller, its usable size or
+    /// a byte more, larger; `nil` three times in ten, for a size the
+    /// caller draws from its own mix.
+    mutating func reallocSize(_ size: UInt, usable: UInt) -> UInt? {
+        switch below(10) {
+        case 0: return 0
+        case 1: return size
+        case 2: return uniform(0...size)
+        case 3: return usable
+        case 4: return usable + 1
+        case 5, 6: return size + uniform(1...max(1, size))
+        default: return nil
+        }
+    }
+
     /// One element of a non-empty array.
     mutating func element<T>(of array: [T]) -> T {
         array[below(array.count)]

@@ -321,22 +321,15 @@ final class SlabChurn {
         return slab.sizeClass(for: size + overhead, alignment: alignment)
     }
 
-    /// The fit-heap block (header included) that holds `bytes`: a 4-byte
-    /// header, 8-byte granularity, 16 bytes at least; `nil` when no fit
-    /// heap of this capacity can hold it.
-    func fitBlockBytes(_ bytes: UInt) -> UInt? {
-        guard bytes <= capacity else { return nil }
-        let size = max(FitHeap.minimumBlock, (bytes + FitHeap.headerBytes + 7) & ~7)
-        return size <= capacity ? size : nil
-    }
-
     /// The fit-heap block a request takes when it comes from the fit heap:
     /// a class request asks for its class's block size, any other for the
     /// request (plus a checked build's canary). `nil` when it cannot fit.
     func expectedFitBlock(_ size: UInt, _ alignment: UInt) -> UInt? {
         guard size <= UInt.max - overhead else { return nil }
-        if let sizeClass = requestClass(size, alignment) { return fitBlockBytes(slab.blockSize(ofClass: Int(sizeClass))) }
-        return fitBlockBytes(size + overhead)
+        if let sizeClass = requestClass(size, alignment) {
+            return slab.fitBlockBytes(holding: slab.blockSize(ofClass: Int(sizeClass)))
+        }
+        return slab.fitBlockBytes(holding: size + overhead)
     }
 
     /// Bytes from the fit heap's first payload to the first payload aligned
@@ -362,22 +355,11 @@ final class SlabChurn {
         return gap(alignment) + block <= capacity
     }
 
-    /// The page holding `address`. Precondition: the address is in the arena.
-    func page(of address: UInt) -> UInt { (address - slab.arenaBase) >> slab.pageShift }
-
-    /// True when `address` lies in a class page (the page-state map names a
-    /// class); else it is in a fit-heap block.
-    func isInClassPage(_ address: UInt) -> Bool {
-        slab.pageState(page(of: address)) != PageDescriptor.notClassPage
-    }
-
     /// The bytes a live block occupies: its class's block size, or what its
     /// fit-heap block holds (its size less the header); `nil` when it is not
     /// a live block.
     func footprint(_ address: UInt) -> UInt? {
-        guard let (_, state) = slab.liveBlockPage(address) else { return nil }
-        if state == PageDescriptor.notClassPage { return FitHeap.blockBytes(ofPayload: address) - FitHeap.headerBytes }
-        return slab.blockSize(ofClass: Int(state))
+        slab.liveBlockPage(address) == nil ? nil : slab.bytesTaken(byBlockAt: address)
     }
 
     /// Checks a block the allocator just gave and records it: live, large
@@ -396,7 +378,7 @@ final class SlabChurn {
                          "\(what)(\(size)) returned \(block.address.hexText), outside the fit heap")
         else { return false }
         let sizeClass = requestClass(size, alignment)
-        let state = slab.pageState(page(of: block.address))
+        let state = slab.pageState(slab.page(of: block.address))
         if state != PageDescriptor.notClassPage {
             let blockSize = slab.blockSize(ofClass: Int(state))
             let inPage = (block.address - slab.arenaBase) & (pageSize - 1)
@@ -413,7 +395,7 @@ final class SlabChurn {
             guard run.expect(bytes == expected,
                              "\(what)(\(size), alignment \(alignment)) returned a fit-heap block of \(bytes) bytes, "
                              + "expected \(expected.map { "\($0)" } ?? "none")"),
-                  run.expect(!isInClassPage(block.address + bytes - FitHeap.headerBytes - 1),
+                  run.expect(!slab.isInClassPage(block.address + bytes - FitHeap.headerBytes - 1),
                              "the fit-heap block \(block.address.hexText) of \(bytes) bytes ends in a class page")
             else { return false }
             if sizeClass == nil { coverage[.largeBlocks] += 1 } else { coverage[.classBlocksFromFitHeap] += 1 }
@@ -452,18 +434,6 @@ final class SlabChurn {
         free(at: random.below(model.count))
     }
 
-    func nextReallocSize(_ size: UInt, usable: UInt) -> UInt {
-        switch random.below(10) {
-        case 0: return 0
-        case 1: return size
-        case 2: return random.uniform(0...size)
-        case 3: return usable
-        case 4: return usable + 1
-        case 5, 6: return size + random.uniform(1...max(1, size))
-        default: return nextSize()
-        }
-    }
-
     /// `CHeap.realloc`: a size the block holds stays in place, a larger one
     /// moves (or grows a fit-heap block in place) keeping min(old, new)
     /// bytes, a failure leaves the old block as it was. A fit-heap block
@@ -489,9 +459,9 @@ final class SlabChurn {
             run.fail("\(old) is not live before its realloc")
             return
         }
-        let inFitHeap = !isInClassPage(old.address)
+        let inFitHeap = !slab.isInClassPage(old.address)
         let bytesBefore = inFitHeap ? FitHeap.blockBytes(ofPayload: old.address) : 0
-        let size = nextReallocSize(old.size, usable: usable)
+        let size = random.reallocSize(old.size, usable: usable) ?? nextSize()
         let result = CHeap.realloc(&slab, p, byteCount: size)
         run.note("realloc(offset, size) -> offset", offset(old.address), size, offset(result))
         guard let result else {
@@ -507,7 +477,7 @@ final class SlabChurn {
             coverage[.reallocsInPlace] += 1
             if inFitHeap {
                 let bytes = FitHeap.blockBytes(ofPayload: old.address)
-                let expected = size <= UInt.max - overhead ? fitBlockBytes(size + overhead) : nil
+                let expected = size <= UInt.max - overhead ? slab.fitBlockBytes(holding: size + overhead) : nil
                 guard run.expect(bytes == expected,
                                  "realloc of \(old) to \(size) in place left a fit-heap block of \(bytes) bytes, "
                                  + "expected \(expected.map { "\($0)" } ?? "none")")
@@ -672,7 +642,7 @@ final class SlabChurn {
             run.fail("\(victim) is not live")
             return
         }
-        let inFitHeap = !isInClassPage(victim.address)
+        let inFitHeap = !slab.isInClassPage(victim.address)
         free(at: index)
         var request = occupied - overhead
         if inFitHeap && occupied <= largestClass {
@@ -767,7 +737,7 @@ final class SlabChurn {
                              "\(block) has \(usable) usable bytes and occupies \(occupied)")
             else { return }
             occupiedTotal += occupied
-            if isInClassPage(block.address) {
+            if slab.isInClassPage(block.address) {
                 classBlocksHeld += 1
             } else {
                 fitBytes += occupied + FitHeap.headerBytes

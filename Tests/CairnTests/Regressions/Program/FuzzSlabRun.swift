@@ -183,18 +183,10 @@ struct SlabRun: ~Copyable {
         if needed <= largest {
             let size = alignment > 4 ? (needed + (alignment - 1)) & ~(alignment - 1) : needed
             if size <= largest, let fit = classSizes.first(where: { $0 >= size && $0 % alignment == 0 }) {
-                return SlabPrediction(classSize: fit, fitBlock: fitBlockBytes(fit), looksForRoom: true)
+                return SlabPrediction(classSize: fit, fitBlock: slab.fitBlockBytes(holding: fit), looksForRoom: true)
             }
         }
-        return SlabPrediction(classSize: nil, fitBlock: fitBlockBytes(needed), looksForRoom: needed <= UInt(region.count))
-    }
-
-    /// The fit-heap block (header included) that holds `bytes`: a 4-byte
-    /// header, rounded up to 8, 16 at least; `nil` beyond the capacity.
-    func fitBlockBytes(_ bytes: UInt) -> UInt? {
-        guard bytes <= capacity else { return nil }
-        let size = max(FitHeap.minimumBlock, (bytes + FitHeap.headerBytes + 7) & ~7)
-        return size <= capacity ? size : nil
+        return SlabPrediction(classSize: nil, fitBlock: slab.fitBlockBytes(holding: needed), looksForRoom: needed <= UInt(region.count))
     }
 
     /// What `usableSize` reports for a block of `reserved` bytes that holds
@@ -206,22 +198,6 @@ struct SlabRun: ~Copyable {
         #else
         reserved
         #endif
-    }
-
-    /// The page holding `address`. Precondition: `address` is in the arena.
-    func page(of address: UInt) -> UInt { (address - slab.arenaBase) >> slab.pageShift }
-
-    /// True when `address` (in the arena) lies in a class page.
-    func isInClassPage(_ address: UInt) -> Bool {
-        slab.pageState(page(of: address)) != PageDescriptor.notClassPage
-    }
-
-    /// The bytes the live block at `address` takes: its class's block size,
-    /// or what its fit-heap block holds (its size less the header).
-    func reservedBytes(at address: UInt) -> UInt {
-        let state = slab.pageState(page(of: address))
-        if state == PageDescriptor.notClassPage { return FitHeap.blockBytes(ofPayload: address) - FitHeap.headerBytes }
-        return slab.blockSize(ofClass: Int(state))
     }
 
     /// True when the model knows a page of the class of block size `size`
@@ -283,14 +259,14 @@ struct SlabRun: ~Copyable {
         try FuzzProgram.checkPlacement(address, size: size, alignment: alignment, region: region, live: live, context())
         try FuzzProgram.expect(address >= firstPayload && address < heapEnd,
                                "\(context()): block \(address.hexText) outside the fit heap \(firstPayload.hexText)..<\(heapEnd.hexText)")
-        let state = slab.pageState(page(of: address))
+        let state = slab.pageState(slab.page(of: address))
         let inFitHeap = state == PageDescriptor.notClassPage
         let reserved: UInt
         if inFitHeap {
             let bytes = FitHeap.blockBytes(ofPayload: address)
             try FuzzProgram.expect(bytes == prediction.fitBlock,
                                    "\(context()): size \(size) align \(alignment) got a fit-heap block of \(bytes) bytes, expected \(prediction.fitBlock.map(String.init) ?? "none")")
-            try FuzzProgram.expect(!isInClassPage(address + bytes - FitHeap.headerBytes - 1),
+            try FuzzProgram.expect(!slab.isInClassPage(address + bytes - FitHeap.headerBytes - 1),
                                    "\(context()): fit-heap block \(address.hexText) of \(bytes) bytes ends in a class page")
             reserved = bytes - FitHeap.headerBytes
         } else {
@@ -376,7 +352,7 @@ struct SlabRun: ~Copyable {
             return
         }
         // The first 8 bytes now hold the free-list link and mark.
-        if offset >= 8 && isInClassPage(byte) { UnsafeMutablePointer<UInt8>(bitPattern: byte)!.pointee = Self.poisonByte }
+        if offset >= 8 && slab.isInClassPage(byte) { UnsafeMutablePointer<UInt8>(bitPattern: byte)!.pointee = Self.poisonByte }
     }
 
     static let poisonByte: UInt8 = 0xDD
@@ -697,7 +673,7 @@ struct SlabRun: ~Copyable {
         // right after it. Resized in place, a fit-heap block is exactly the
         // fit-heap block of its new size.
         let (needed, tooLarge) = size.addingReportingOverflow(SlabAllocator.blockOverhead)
-        let wantedFitBlock = tooLarge ? nil : fitBlockBytes(needed)
+        let wantedFitBlock = tooLarge ? nil : slab.fitBlockBytes(holding: needed)
         let fitsInPlace = old.inFitHeap ? wantedFitBlock.map { $0 <= old.reserved + FitHeap.headerBytes } ?? false
                                         : !tooLarge && needed <= old.reserved
         guard let result else {
@@ -747,7 +723,7 @@ struct SlabRun: ~Copyable {
         if held != min(quarantine.count + joined, quarantineSlots) {
             try FuzzProgram.expect(held == min(joined, quarantineSlots),
                                    "\(label()) (moved): quarantine holds \(held) block(s), model \(quarantine.count) + \(joined)")
-            let moved = (address, reservedBytes(at: address))
+            let moved = (address, slab.bytesTaken(byBlockAt: address))
             for block in quarantine { leaveQuarantine(block, handedOut: moved) }
             quarantine.removeAll()
         }
@@ -865,7 +841,7 @@ struct SlabRun: ~Copyable {
             let usable = slab.usableSize(of: UnsafeRawPointer(bitPattern: block.address)!)
             try FuzzProgram.expect(usable == block.usable,
                                    "\(context()): live block \(block.address.hexText) usable \(usable.map(String.init) ?? "nil"), expected \(block.usable)")
-            try FuzzProgram.expect(isInClassPage(block.address) != block.inFitHeap,
+            try FuzzProgram.expect(slab.isInClassPage(block.address) != block.inFitHeap,
                                    "\(context()): live block \(block.address.hexText) \(block.inFitHeap ? "now in a class page" : "no longer in a class page")")
             if block.inFitHeap {
                 largeBlocks += 1
