@@ -40,9 +40,7 @@ final class FitFixture {
 }
 
 /// FitHeap: good-fit blocks with boundary tags, O(1) allocate and free.
-final class FitHeapTests: XCTestCase {
-    override func setUp() { MisuseRecorder.reset() }
-
+final class FitHeapTests: MisuseRecordingTestCase {
     // MARK: - Configuration
 
     func testUnconfiguredHeapFailsEveryAllocationAndReportsEveryFreeAsForeign() throws {

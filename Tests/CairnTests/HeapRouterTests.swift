@@ -121,9 +121,7 @@ final class RoutedFixture {
     }
 }
 
-final class HeapRouterTests: XCTestCase {
-    override func setUp() { MisuseRecorder.reset() }
-
+final class HeapRouterTests: MisuseRecordingTestCase {
     func testNothingIsRoutedUntilSelectedOrScoped() throws {
         let f = try RoutedFixture()
         XCTAssertEqual(f.heap.router.routesToBump, 0)

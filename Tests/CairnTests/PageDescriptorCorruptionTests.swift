@@ -7,11 +7,7 @@ import XCTest
 /// when memory runs short, and the unlinking of a page whose neighbour
 /// link was forged. Each must be reported as `heapCorruption` and must
 /// never send a page with blocks in use back to the fit heap.
-final class PageDescriptorCorruptionTests: XCTestCase {
-    override func setUp() {
-        MisuseRecorder.reset()
-    }
-
+final class PageDescriptorCorruptionTests: MisuseRecordingTestCase {
     let blockBytes: UInt = 24
 
     /// Blocks of one class filling `fullPages` pages of it and `extra`

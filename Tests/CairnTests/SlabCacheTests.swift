@@ -6,9 +6,7 @@ import XCTest
 /// fit heap runs dry. Release geometry (the checked build adds a canary to
 /// each block).
 #if !CAIRN_CHECKED
-final class SlabCacheTests: XCTestCase {
-    override func setUp() { MisuseRecorder.reset() }
-
+final class SlabCacheTests: MisuseRecordingTestCase {
     /// 256-byte blocks filling `pages` pages of their class (three blocks
     /// to a 1 KiB page, whose last 20 bytes hold no block), the last page
     /// the cache page.

@@ -5,9 +5,7 @@ import XCTest
 /// reference: where each block must start (the top rounded up to the
 /// alignment), where the top goes after a rollback, a rewind or a reset,
 /// and every counter of its statistics, after every step.
-final class BumpRandomizedTests: XCTestCase {
-    override func setUp() { MisuseRecorder.reset() }
-
+final class BumpRandomizedTests: MisuseRecordingTestCase {
     /// A microcontroller-sized arena, full check after every step: it fills
     /// up often, so failures and recoveries by rollback, rewind and reset
     /// are all frequent.

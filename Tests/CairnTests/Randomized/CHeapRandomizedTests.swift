@@ -7,9 +7,7 @@ import XCTest
 /// realloc keeps min(old, new) bytes along a whole chain, calloc zeroes,
 /// every failure leaves the heap and the old block as they were, and the
 /// error numbers are the C library's.
-final class CHeapRandomizedTests: XCTestCase {
-    override func setUp() { MisuseRecorder.reset() }
-
+final class CHeapRandomizedTests: MisuseRecordingTestCase {
     func testReallocChainsKeepContentsCallocZeroesAndFailuresChangeNothingOnTheSlab() {
         let settings: [(bytes: Int, pageSize: UInt, explicit: Bool)] =
             [(16 * 1024, 64, false), (16 * 1024, 256, true), (64 * 1024, 1024, false), (64 * 1024, 4096, true)]

@@ -7,9 +7,7 @@ import XCTest
 /// ``ReferenceModel`` and the integrity check after every step.
 ///
 /// A failure names its seed and how to replay it (see SeededGenerator.swift).
-final class FitHeapRandomizedTests: XCTestCase {
-    override func setUp() { MisuseRecorder.reset() }
-
+final class FitHeapRandomizedTests: MisuseRecordingTestCase {
     /// Heaps of a microcontroller's size, where exhaustion and the top
     /// moving are frequent: every byte of every block checked every step.
     func testBlocksNeverOverlapAndTheHeapStaysIntactInSmallHeaps() {

@@ -13,9 +13,7 @@ import XCTest
 /// map names its class) or a fit-heap block (a large request, or a class
 /// request served from the fit heap when the class could not take a page);
 /// the run checks which, and the exact size of every fit-heap block.
-final class SlabRandomizedTests: XCTestCase {
-    override func setUp() { MisuseRecorder.reset() }
-
+final class SlabRandomizedTests: MisuseRecordingTestCase {
     /// A microcontroller-sized heap, checked in full after every step.
     func testBlocksNeverOverlapUnderRandomChurnIn16KiB() {
         runEveryScenario(regionBytes: 16 * 1024, steps: 1200, fullCheckEvery: 1)
