@@ -43,11 +43,8 @@ final class AddressArithmeticTests: XCTestCase {
             if k < T.bitWidth - 1 && isPowerOfTwo(power | power << 1) { mismatches.note("2^\(k) * 3 (\(T.self))") }
         }
         // The top 64k values: none is a power of two but the top bit.
-        var value = T.max - 65535
-        while true {
-            if isPowerOfTwo(value) != (value.nonzeroBitCount == 1) { mismatches.note("isPowerOfTwo(\(value)) (\(T.self))") }
-            if value == T.max { break }
-            value += 1
+        for value in (T.max - 65535)...T.max where isPowerOfTwo(value) != (value.nonzeroBitCount == 1) {
+            mismatches.note("isPowerOfTwo(\(value)) (\(T.self))")
         }
         mismatches.assertNone()
     }
@@ -58,11 +55,8 @@ final class AddressArithmeticTests: XCTestCase {
         var mismatches = MismatchLog()
         for shift in 0..<16 {
             let alignment = UInt16(1) << shift
-            var value: UInt16 = 0
-            while true {
+            for value in UInt16.min...UInt16.max {
                 mismatches.noteRounding(value, alignment, dividingIn: UInt32.self)
-                if value == .max { break }
-                value += 1
             }
         }
         mismatches.assertNone()

@@ -326,29 +326,27 @@ final class FitHeapTests: MisuseRecordingTestCase {
     }
 
     func testFreeMergesWithTheNextBlockAlone() throws {
-        let f = try FitFixture()
-        let a = try f.allocate(40)
-        let b = try f.allocate(40)
-        let fence = try f.allocate(40)
-        f.heap.deallocate(b)
-        f.heap.deallocate(a)
-        XCTAssertEqual(f.heap.statistics.freeBlocks, 2)
-        XCTAssertEqual(try f.allocate(92), a)
-        _ = fence
-        f.assertIntact()
+        try assertTwoNeighboursMergeBelowAFence(freeingTheSecondFirst: true)
     }
 
     func testFreeMergesWithThePreviousBlockAlone() throws {
+        try assertTwoNeighboursMergeBelowAFence(freeingTheSecondFirst: false)
+    }
+
+    /// Two 40-byte neighbours below a live fence, freed in either order:
+    /// they merge into one free block of both (92 bytes serve from it), and
+    /// the fence keeps them off the top free block.
+    private func assertTwoNeighboursMergeBelowAFence(freeingTheSecondFirst: Bool,
+                                                     file: StaticString = #filePath, line: UInt = #line) throws {
         let f = try FitFixture()
         let a = try f.allocate(40)
         let b = try f.allocate(40)
         let fence = try f.allocate(40)
-        f.heap.deallocate(a)
-        f.heap.deallocate(b)
-        XCTAssertEqual(f.heap.statistics.freeBlocks, 2)
-        XCTAssertEqual(try f.allocate(92), a)
+        for block in freeingTheSecondFirst ? [b, a] : [a, b] { f.heap.deallocate(block) }
+        XCTAssertEqual(f.heap.statistics.freeBlocks, 2, file: file, line: line)
+        XCTAssertEqual(try f.allocate(92), a, file: file, line: line)
         _ = fence
-        f.assertIntact()
+        f.assertIntact(file: file, line: line)
     }
 
     func testLastBlockFreedMergesWithTheTopFreeBlock() throws {

@@ -74,6 +74,12 @@ struct SeededGenerator: RandomNumberGenerator {
         }
     }
 
+    /// Where a run's region starts in its allocation: half the runs at 0,
+    /// half off any alignment (1 to `limit` bytes in), as a linker may place it.
+    mutating func regionOffset(upTo limit: UInt) -> UInt {
+        chance(50) ? 0 : uniform(1...limit)
+    }
+
     /// One element of a non-empty array.
     mutating func element<T>(of array: [T]) -> T {
         array[below(array.count)]
@@ -140,8 +146,10 @@ final class RandomRun {
     private var trailNext = 0
     private static let trailLength = 12
 
-    /// `test` is `#function` of the test method; `suite` its class.
+    /// `test` is `#function` of the test method; `suite` its class. A run
+    /// starts with no misuse recorded.
     init(seed: UInt64, setting: String, suite: Any.Type, test: String, file: StaticString, line: UInt) {
+        MisuseRecorder.reset()
         self.seed = seed
         self.setting = setting
         let name = test.hasSuffix("()") ? String(test.dropLast(2)) : test

@@ -71,16 +71,13 @@ final class SlabRandomizedTests: MisuseRecordingTestCase {
                     var random = SeededGenerator(seed: seed &+ UInt64(pageSize) &* 31 &+ (explicitClasses ? 7 : 0))
                     let scenario = SlabChurn.Scenario(
                         regionBytes: regionBytes,
-                        // Half the runs give the allocator a region that
-                        // starts off any alignment, as a linker may.
-                        regionOffset: random.chance(50) ? 0 : random.uniform(1...63),
+                        regionOffset: random.regionOffset(upTo: 63),
                         pageSize: pageSize, explicitClasses: explicitClasses,
                         steps: steps * RandomizedSeeds.soak,
                         fullCheckEvery: RandomizedSeeds.isReplay ? 1 : fullCheckEvery,
                         drainPerMille: drainPerMille, exhaustPerMille: exhaustPerMille)
                     let run = RandomRun(seed: seed, setting: scenario.description, suite: Self.self, test: test,
                                         file: #filePath, line: line)
-                    MisuseRecorder.reset()
                     guard let churn = SlabChurn(scenario, run: run, random: random) else { continue }
                     churn.execute()
                     total.add(churn.coverage)
@@ -93,12 +90,14 @@ final class SlabRandomizedTests: MisuseRecordingTestCase {
             }
         }
         // Across all runs, every kind of operation happened.
-        XCTAssertGreaterThan(total[.largeBlocks], 0, "no large block was allocated")
-        XCTAssertGreaterThan(total[.classBlocksFromFitHeap], 0, "no class request was served from the fit heap")
-        XCTAssertGreaterThan(total[.reallocsInPlace], 0, "no realloc stayed in place")
-        XCTAssertGreaterThan(total[.fitBlocksGrownInPlace], 0, "no fit-heap block grew in place")
-        XCTAssertGreaterThan(total[.reallocsMoved], 0, "no realloc moved")
-        XCTAssertGreaterThan(total[.reallocsFailed], 0, "no realloc failed")
+        total.assertHappened([
+            .largeBlocks: "no large block was allocated",
+            .classBlocksFromFitHeap: "no class request was served from the fit heap",
+            .reallocsInPlace: "no realloc stayed in place",
+            .fitBlocksGrownInPlace: "no fit-heap block grew in place",
+            .reallocsMoved: "no realloc moved",
+            .reallocsFailed: "no realloc failed"
+        ])
     }
 }
 
