@@ -145,13 +145,14 @@ struct BumpRun: ~Copyable {
             let expected = model.allocate(size, alignment)
             try allocated(CHeap.malloc(&bump, byteCount: size), expected: expected, size: size, alignment: alignment,
                           "\(context()) malloc(\(size))")
-        case 2:
-            let size = bytes.size()
-            let alignment = bytes.alignment()
+        case 2, 6, 7, 8:
+            let call = FuzzCall(opcode: opcode, &bytes)!
             if full { return }
-            let expected = model.allocate(size, alignment)
-            try allocated(bump.allocate(byteCount: size, alignment: alignment), expected: expected, size: size,
-                          alignment: alignment, "\(context()) allocate(\(size), align \(alignment))")
+            let block = try call.perform(on: &bump, context())
+            guard let request = call.request else { return }
+            let expected = model.allocate(request.size, request.alignment)
+            try allocated(block, expected: expected, size: request.size, alignment: request.alignment,
+                          zeroed: request.zeroed, "\(context()) \(call.label)")
         case 3, 4, 12:
             let selector = Int(bytes.byte())
             if live.isEmpty { return }
@@ -165,43 +166,6 @@ struct BumpRun: ~Copyable {
             let selector = Int(bytes.byte())
             let size = bytes.size()
             try realloc(selector: selector, size: size, "\(context()) realloc(\(size))")
-        case 6:
-            let alignment = bytes.alignment()
-            let size = bytes.size()
-            if full { return }
-            let sentinel = UnsafeMutableRawPointer(bitPattern: 0xDEAD_0000)
-            var out = sentinel
-            let error = CHeap.posixMemalign(&bump, &out, alignment: alignment, byteCount: size)
-            func label() -> String { "\(context()) posix_memalign(\(alignment), \(size))" }
-            guard alignment >= CHeap.pointerSize, alignment & (alignment - 1) == 0 else {
-                try FuzzProgram.expect(error == CHeap.EINVAL && out == sentinel, "\(label()): returned \(error)")
-                return
-            }
-            let expected = model.allocate(size, alignment)
-            try FuzzProgram.expect(error == (expected == nil ? CHeap.ENOMEM : 0), "\(label()): returned \(error)")
-            try allocated(error == 0 ? out : nil, expected: expected, size: size, alignment: alignment, label())
-        case 7:
-            let count = bytes.size()
-            let size = bytes.size()
-            if full { return }
-            let block = CHeap.calloc(&bump, count: count, size: size)
-            let (total, overflow) = count.multipliedReportingOverflow(by: size)
-            let expected = overflow ? nil : model.allocate(total, CHeap.fundamentalAlignment)
-            try allocated(block, expected: expected, size: total, alignment: CHeap.fundamentalAlignment, zeroed: true,
-                          "\(context()) calloc(\(count), \(size))")
-        case 8:
-            let alignment = bytes.alignment()
-            let size = bytes.size()
-            if full { return }
-            let (block, error) = CHeap.alignedAlloc(&bump, alignment: alignment, byteCount: size)
-            func label() -> String { "\(context()) aligned_alloc(\(alignment), \(size))" }
-            guard alignment != 0, alignment & (alignment - 1) == 0 else {
-                try FuzzProgram.expect(block == nil && error == CHeap.EINVAL, "\(label()): returned \(error)")
-                return
-            }
-            let expected = model.allocate(size, max(alignment, CHeap.pointerSize))
-            try FuzzProgram.expect(error == (expected == nil ? CHeap.ENOMEM : 0), "\(label()): returned \(error)")
-            try allocated(block, expected: expected, size: size, alignment: alignment, label())
         case 9:
             bump.reset()
             model.top = model.base

@@ -3,8 +3,9 @@
 // reference model, and returns the first disagreement.
 //
 // Two builds compile the files of this folder (this one, FuzzSlabRun.swift,
-// FuzzBumpRun.swift, FuzzSlabAttack.swift) and the reference model they
-// share with the randomized tests (Tests/CairnTests/Model):
+// FuzzBumpRun.swift, FuzzSlabAttack.swift, FuzzCall.swift) and the
+// reference model they share with the randomized tests
+// (Tests/CairnTests/Model):
 // - the libFuzzer target (`make fuzz`, mk/fuzz.mk), which compiles them by
 //   path with the allocator sources and Fuzz/AllocatorFuzzer.swift into one
 //   module (`-D CAIRN_FUZZER`, so no `import Cairn`) and traps on a

@@ -501,12 +501,13 @@ struct SlabRun: ~Copyable {
             if full { return }
             try allocated(CHeap.malloc(&slab, byteCount: size), size: size, alignment: CHeap.fundamentalAlignment,
                           "\(context()) malloc(\(size))")
-        case 2:
-            let size = bytes.size()
-            let alignment = bytes.alignment()
+        case 2, 6, 7, 8:
+            let call = FuzzCall(opcode: opcode, &bytes)!
             if full { return }
-            try allocated(slab.allocate(byteCount: size, alignment: alignment), size: size, alignment: alignment,
-                          "\(context()) allocate(\(size), align \(alignment))")
+            let block = try call.perform(on: &slab, context())
+            guard let request = call.request else { return }
+            try allocated(block, size: request.size, alignment: request.alignment, zeroed: request.zeroed,
+                          "\(context()) \(call.label)")
         case 3, 4:
             let selector = Int(bytes.byte())
             if live.isEmpty { return }
@@ -515,45 +516,6 @@ struct SlabRun: ~Copyable {
             let selector = Int(bytes.byte())
             let size = bytes.size()
             try realloc(selector: selector, size: size, context())
-        case 6:
-            let alignment = bytes.alignment()
-            let size = bytes.size()
-            if full { return }
-            var out = UnsafeMutableRawPointer(bitPattern: 0xDEAD_0000)
-            let error = CHeap.posixMemalign(&slab, &out, alignment: alignment, byteCount: size)
-            func label() -> String { "\(context()) posix_memalign(\(alignment), \(size))" }
-            if alignment < CHeap.pointerSize || predict(size, alignment) == nil {
-                try FuzzProgram.expect(error == CHeap.EINVAL && out == UnsafeMutableRawPointer(bitPattern: 0xDEAD_0000),
-                                       "\(label()): returned \(error), expected EINVAL and out untouched")
-                return
-            }
-            try FuzzProgram.expect(error == (out == UnsafeMutableRawPointer(bitPattern: 0xDEAD_0000) ? CHeap.ENOMEM : 0),
-                                   "\(label()): returned \(error)")
-            try allocated(error == 0 ? out : nil, size: size, alignment: alignment, label())
-        case 7:
-            let count = bytes.size()
-            let size = bytes.size()
-            if full { return }
-            let block = CHeap.calloc(&slab, count: count, size: size)
-            let (total, overflow) = count.multipliedReportingOverflow(by: size)
-            if overflow {
-                try FuzzProgram.expect(block == nil, "\(context()) calloc(\(count), \(size)): overflow accepted")
-                return
-            }
-            try allocated(block, size: total, alignment: CHeap.fundamentalAlignment, zeroed: true,
-                          "\(context()) calloc(\(count), \(size))")
-        case 8:
-            let alignment = bytes.alignment()
-            let size = bytes.size()
-            if full { return }
-            let (block, error) = CHeap.alignedAlloc(&slab, alignment: alignment, byteCount: size)
-            func label() -> String { "\(context()) aligned_alloc(\(alignment), \(size))" }
-            if predict(size, alignment) == nil {
-                try FuzzProgram.expect(block == nil && error == CHeap.EINVAL, "\(label()): returned \(error)")
-                return
-            }
-            try FuzzProgram.expect(error == (block == nil ? CHeap.ENOMEM : 0), "\(label()): returned \(error)")
-            try allocated(block, size: size, alignment: max(alignment, CHeap.pointerSize), label())
         case 9:
             try freeAll(order: bytes.byte())
         case 10:
