@@ -1,8 +1,9 @@
 // libFuzzer entry point for the allocator fuzz program.
 //
 // Built by `make fuzz` / `make fuzz-smoke` (mk/fuzz.mk) into one module with
-// the allocator sources and the shared program in
-// Tests/CairnTests/Regressions/Program/, which the XCTest regressions replay.
+// the allocator sources, the reference model of Tests/CairnTests/Model/ and
+// the program in Tests/CairnTests/Regressions/Program/, which the XCTest
+// regressions replay.
 // A disagreement between allocator and model traps, so libFuzzer saves the
 // input as a crash artifact; turn it into a test with
 // `Fuzz/bytes-to-swift.sh ARTIFACT`.

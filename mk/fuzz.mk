@@ -10,8 +10,10 @@
 #   make coverage                                 host tests with coverage; fails below coverage-floor.txt
 #
 # The fuzz target is one executable: the allocator sources (not Platform/,
-# which is target-only), the fuzz program shared with the regression tests
-# (Tests/CairnTests/Regressions/Program) and the libFuzzer entry point.
+# which is target-only), the reference model shared with the randomized
+# tests (Tests/CairnTests/Model), the fuzz program shared with the
+# regression tests (Tests/CairnTests/Regressions/Program) and the libFuzzer
+# entry point.
 # New corpus entries go to build/fuzz/corpus (checked: corpus-checked),
 # crashes to build/fuzz/artifacts (checked ones named checked-crash-...);
 # the committed seeds in Fuzz/corpus are only read. A checked input is a
@@ -36,6 +38,7 @@ FUZZ_CHECKED_BIN := $(FUZZ_DIR)/allocator-fuzzer-checked
 FUZZ_CHECKED_DEBUG_BIN := $(FUZZ_DIR)/allocator-fuzzer-checked-debug
 FUZZ_SEEDS := $(CAIRN_ROOT)/Fuzz/corpus
 FUZZ_SOURCES := $(wildcard $(CAIRN_ROOT)/Sources/Cairn/*.swift) \
+    $(wildcard $(CAIRN_ROOT)/Tests/CairnTests/Model/*.swift) \
     $(wildcard $(CAIRN_ROOT)/Tests/CairnTests/Regressions/Program/*.swift) \
     $(CAIRN_ROOT)/Fuzz/AllocatorFuzzer.swift
 # The allocator imports CairnPlatform for the geometry rule (static inline

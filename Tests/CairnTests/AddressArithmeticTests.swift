@@ -43,11 +43,8 @@ final class AddressArithmeticTests: XCTestCase {
             if k < T.bitWidth - 1 && isPowerOfTwo(power | power << 1) { mismatches.note("2^\(k) * 3 (\(T.self))") }
         }
         // The top 64k values: none is a power of two but the top bit.
-        var value = T.max - 65535
-        while true {
-            if isPowerOfTwo(value) != (value.nonzeroBitCount == 1) { mismatches.note("isPowerOfTwo(\(value)) (\(T.self))") }
-            if value == T.max { break }
-            value += 1
+        for value in (T.max - 65535)...T.max where isPowerOfTwo(value) != (value.nonzeroBitCount == 1) {
+            mismatches.note("isPowerOfTwo(\(value)) (\(T.self))")
         }
         mismatches.assertNone()
     }
@@ -58,18 +55,8 @@ final class AddressArithmeticTests: XCTestCase {
         var mismatches = MismatchLog()
         for shift in 0..<16 {
             let alignment = UInt16(1) << shift
-            var value: UInt16 = 0
-            while true {
-                let multiple = UInt32(value).roundedUpByDivision(UInt32(alignment))
-                let expected: UInt16? = multiple <= UInt32(UInt16.max) ? UInt16(multiple) : nil
-                if roundUp(value, toMultipleOf: alignment) != expected {
-                    mismatches.note("roundUp(\(value), \(alignment)) = \(String(describing: roundUp(value, toMultipleOf: alignment)))")
-                }
-                if roundDown(value, toMultipleOf: alignment) != value / alignment * alignment {
-                    mismatches.note("roundDown(\(value), \(alignment))")
-                }
-                if value == .max { break }
-                value += 1
+            for value in UInt16.min...UInt16.max {
+                mismatches.noteRounding(value, alignment, dividingIn: UInt32.self)
             }
         }
         mismatches.assertNone()
@@ -80,14 +67,7 @@ final class AddressArithmeticTests: XCTestCase {
         for shift in 0..<32 {
             let alignment = UInt32(1) << shift
             for value in edgeValues(UInt32.self, alignment: alignment) {
-                let multiple = UInt64(value).roundedUpByDivision(UInt64(alignment))
-                let expected: UInt32? = multiple <= UInt64(UInt32.max) ? UInt32(multiple) : nil
-                if roundUp(value, toMultipleOf: alignment) != expected {
-                    mismatches.note("roundUp(\(value), \(alignment)) gave \(String(describing: roundUp(value, toMultipleOf: alignment))), expected \(String(describing: expected))")
-                }
-                if roundDown(value, toMultipleOf: alignment) != value / alignment * alignment {
-                    mismatches.note("roundDown(\(value), \(alignment))")
-                }
+                mismatches.noteRounding(value, alignment, dividingIn: UInt64.self)
             }
         }
         // The cases a hostile malloc(SIZE_MAX) or a big memalign produce.
@@ -383,6 +363,22 @@ struct MismatchLog {
     mutating func note(_ what: @autoclosure () -> String) {
         count += 1
         if first.count < 8 { first.append(what()) }
+    }
+
+    /// Notes where `roundUp` or `roundDown` of `value` to `alignment`
+    /// disagrees with division in the wider type `Wide` (`roundUp` must be
+    /// `nil` where the multiple does not fit `T`).
+    mutating func noteRounding<T: FixedWidthInteger & UnsignedInteger, Wide: FixedWidthInteger & UnsignedInteger>(
+        _ value: T, _ alignment: T, dividingIn _: Wide.Type) {
+        let multiple = Wide(value).roundedUpByDivision(Wide(alignment))
+        let expected: T? = multiple <= Wide(T.max) ? T(multiple) : nil
+        let rounded = roundUp(value, toMultipleOf: alignment)
+        if rounded != expected {
+            note("roundUp(\(value), \(alignment)) gave \(String(describing: rounded)), expected \(String(describing: expected))")
+        }
+        if roundDown(value, toMultipleOf: alignment) != value / alignment * alignment {
+            note("roundDown(\(value), \(alignment))")
+        }
     }
 
     func assertNone(file: StaticString = #filePath, line: UInt = #line) {

@@ -1,9 +1,7 @@
 import XCTest
 @testable import Cairn
 
-final class BumpAllocatorTests: XCTestCase {
-    override func setUp() { MisuseRecorder.reset() }
-
+final class BumpAllocatorTests: MisuseRecordingTestCase {
     func testBlocksAreAlignedAndConsecutive() throws {
         let region = TestRegion(bytes: 256)
         var bump = BumpAllocator(region: region.buffer)

@@ -2,9 +2,7 @@ import XCTest
 @testable import Cairn
 
 /// The C allocation rules, proven over the slab (and the bump where they differ).
-final class CHeapTests: XCTestCase {
-    override func setUp() { MisuseRecorder.reset() }
-
+final class CHeapTests: MisuseRecordingTestCase {
     func testPosixMemalignRejectsBadAlignmentsWithEINVALAndLeavesOutUntouched() throws {
         let heap = try SlabFixture()
         let sentinel = UnsafeMutableRawPointer(bitPattern: 0xBAD0)

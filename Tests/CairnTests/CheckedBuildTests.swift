@@ -4,9 +4,7 @@ import XCTest
 #if CAIRN_CHECKED
 /// The checked build catches overflow, write after free and double free in
 /// quarantine, and names the block and its class.
-final class CheckedBuildTests: XCTestCase {
-    override func setUp() { MisuseRecorder.reset() }
-
+final class CheckedBuildTests: MisuseRecordingTestCase {
     func testUsableSizeIsTheRequestedSize() throws {
         let heap = try SlabFixture()
         let block = try XCTUnwrap(heap.slab.allocate(byteCount: 13, alignment: 8))

@@ -12,8 +12,8 @@ final class FitFixture {
 
     /// A heap over `bytes` bytes starting `offset` bytes into a 4096-aligned allocation.
     init(bytes: Int = 4096, offset: Int = 0) throws {
-        region = TestRegion(bytes: bytes + offset)
-        buffer = UnsafeMutableRawBufferPointer(rebasing: region.buffer[offset...])
+        region = TestRegion(bytes: bytes, offset: offset)
+        buffer = region.buffer
         guard heap.configure(region: buffer) else { throw RegionRefused() }
     }
 
@@ -40,9 +40,7 @@ final class FitFixture {
 }
 
 /// FitHeap: good-fit blocks with boundary tags, O(1) allocate and free.
-final class FitHeapTests: XCTestCase {
-    override func setUp() { MisuseRecorder.reset() }
-
+final class FitHeapTests: MisuseRecordingTestCase {
     // MARK: - Configuration
 
     func testUnconfiguredHeapFailsEveryAllocationAndReportsEveryFreeAsForeign() throws {
@@ -328,29 +326,27 @@ final class FitHeapTests: XCTestCase {
     }
 
     func testFreeMergesWithTheNextBlockAlone() throws {
-        let f = try FitFixture()
-        let a = try f.allocate(40)
-        let b = try f.allocate(40)
-        let fence = try f.allocate(40)
-        f.heap.deallocate(b)
-        f.heap.deallocate(a)
-        XCTAssertEqual(f.heap.statistics.freeBlocks, 2)
-        XCTAssertEqual(try f.allocate(92), a)
-        _ = fence
-        f.assertIntact()
+        try assertTwoNeighboursMergeBelowAFence(freeingTheSecondFirst: true)
     }
 
     func testFreeMergesWithThePreviousBlockAlone() throws {
+        try assertTwoNeighboursMergeBelowAFence(freeingTheSecondFirst: false)
+    }
+
+    /// Two 40-byte neighbours below a live fence, freed in either order:
+    /// they merge into one free block of both (92 bytes serve from it), and
+    /// the fence keeps them off the top free block.
+    private func assertTwoNeighboursMergeBelowAFence(freeingTheSecondFirst: Bool,
+                                                     file: StaticString = #filePath, line: UInt = #line) throws {
         let f = try FitFixture()
         let a = try f.allocate(40)
         let b = try f.allocate(40)
         let fence = try f.allocate(40)
-        f.heap.deallocate(a)
-        f.heap.deallocate(b)
-        XCTAssertEqual(f.heap.statistics.freeBlocks, 2)
-        XCTAssertEqual(try f.allocate(92), a)
+        for block in freeingTheSecondFirst ? [b, a] : [a, b] { f.heap.deallocate(block) }
+        XCTAssertEqual(f.heap.statistics.freeBlocks, 2, file: file, line: line)
+        XCTAssertEqual(try f.allocate(92), a, file: file, line: line)
         _ = fence
-        f.assertIntact()
+        f.assertIntact(file: file, line: line)
     }
 
     func testLastBlockFreedMergesWithTheTopFreeBlock() throws {

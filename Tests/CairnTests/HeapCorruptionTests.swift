@@ -7,11 +7,7 @@ import XCTest
 /// hand out a block outside its arena or over a live block. The same in the
 /// release and the checked build (the checked build's firmware handler then
 /// stops; here the recorder lets the test look on).
-final class HeapCorruptionTests: XCTestCase {
-    override func setUp() {
-        MisuseRecorder.reset()
-    }
-
+final class HeapCorruptionTests: MisuseRecordingTestCase {
     let blockBytes: UInt = 24
 
     /// Eight blocks of one class, every other one freed (and, in checked

@@ -4,7 +4,7 @@ import XCTest
 /// The regions a heap has beyond its first: tried in order when the first
 /// refuses, found by address when a block is freed, refused when they
 /// overlap, and observed one by one.
-final class HeapRegionsTests: XCTestCase {
+final class HeapRegionsTests: MisuseRecordingTestCase {
     /// The regions the foreign-block handler below reaches (a
     /// `@convention(c)` handler cannot capture).
     nonisolated(unsafe) static var regions = HeapRegions()
@@ -14,7 +14,7 @@ final class HeapRegionsTests: XCTestCase {
     }
 
     override func setUp() {
-        MisuseRecorder.reset()
+        super.setUp()
         Self.regions = HeapRegions()
     }
 

@@ -106,11 +106,22 @@ final class RoutedFixture {
     func free(_ block: UnsafeMutableRawPointer?) { CHeap.free(&heap, block) }
 
     var bumpInUse: UInt { heap.router.statistics.bump.bytesInUse }
+
+    /// Frees `older`, a bump block below the newest (a counted no-op: the
+    /// bytes in use stay `inUse`), then `newest` (the top rolls back by its
+    /// `newestBytes`).
+    func assertOnlyTheNewestRollsBack(older: UnsafeMutableRawPointer, newest: UnsafeMutableRawPointer, inUse: UInt,
+                                      newestBytes: UInt, file: StaticString = #filePath, line: UInt = #line) {
+        free(older)
+        XCTAssertEqual(heap.router.statistics.bump.ignoredFrees, 1, file: file, line: line)
+        XCTAssertEqual(bumpInUse, inUse, file: file, line: line)
+        free(newest)
+        XCTAssertEqual(heap.router.statistics.bump.rollbacks, 1, file: file, line: line)
+        XCTAssertEqual(bumpInUse, inUse - newestBytes, file: file, line: line)
+    }
 }
 
-final class HeapRouterTests: XCTestCase {
-    override func setUp() { MisuseRecorder.reset() }
-
+final class HeapRouterTests: MisuseRecordingTestCase {
     func testNothingIsRoutedUntilSelectedOrScoped() throws {
         let f = try RoutedFixture()
         XCTAssertEqual(f.heap.router.routesToBump, 0)
@@ -157,12 +168,7 @@ final class HeapRouterTests: XCTestCase {
         f.heap.router.select(.slab)
         // Bump blocks freed once the slab is selected go to the bump arena:
         // an older one is a counted no-op, the newest rolls the top back.
-        f.free(older)
-        XCTAssertEqual(f.heap.router.statistics.bump.ignoredFrees, 1)
-        XCTAssertEqual(f.bumpInUse, 32)
-        f.free(newest)
-        XCTAssertEqual(f.heap.router.statistics.bump.rollbacks, 1)
-        XCTAssertEqual(f.bumpInUse, 16)
+        f.assertOnlyTheNewestRollsBack(older: older, newest: newest, inUse: 32, newestBytes: 16)
         XCTAssertEqual(MisuseRecorder.reports.count, 0)
         XCTAssertEqual(f.heap.slab.statistics.misuseCount, 0)
     }
@@ -218,12 +224,7 @@ final class HeapRouterTests: XCTestCase {
         let scope = try XCTUnwrap(f.heap.openScope(bytes: 512))
         let a = try XCTUnwrap(f.malloc(64))
         let b = try XCTUnwrap(f.malloc(64))
-        f.free(a)
-        XCTAssertEqual(f.heap.router.statistics.bump.ignoredFrees, 1)
-        XCTAssertEqual(f.bumpInUse, 128)
-        f.free(b)
-        XCTAssertEqual(f.heap.router.statistics.bump.rollbacks, 1)
-        XCTAssertEqual(f.bumpInUse, 64)
+        f.assertOnlyTheNewestRollsBack(older: a, newest: b, inUse: 128, newestBytes: 64)
         let c = try XCTUnwrap(f.malloc(32))
         XCTAssertEqual(c.address, b.address, "the rolled-back bytes are reused")
         f.heap.router.closeScope(scope)

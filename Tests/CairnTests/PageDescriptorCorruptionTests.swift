@@ -7,20 +7,20 @@ import XCTest
 /// when memory runs short, and the unlinking of a page whose neighbour
 /// link was forged. Each must be reported as `heapCorruption` and must
 /// never send a page with blocks in use back to the fit heap.
-final class PageDescriptorCorruptionTests: XCTestCase {
-    override func setUp() {
-        MisuseRecorder.reset()
-    }
-
+final class PageDescriptorCorruptionTests: MisuseRecordingTestCase {
     let blockBytes: UInt = 24
 
-    /// `count` blocks of one class, and that class's blocks per page.
-    func blocks(_ heap: SlabFixture, count: Int) -> (blocks: [UnsafeMutableRawPointer], perPage: Int) {
-        let first = heap.slab.allocate(byteCount: blockBytes, alignment: 8)!
-        let record = heap.slab.classRecord(UInt(heap.slab.pageState(heap.page(of: first))))
-        var all = [first]
-        while all.count < count { all.append(heap.slab.allocate(byteCount: blockBytes, alignment: 8)!) }
-        return (all, Int(record.pointee.blocksPerPage))
+    /// Blocks of one class filling `fullPages` pages of it and `extra`
+    /// more, that class's blocks per page, and the pages they fill, in order.
+    func blocks(_ heap: SlabFixture, fullPages: Int, extra: Int)
+        -> (blocks: [UnsafeMutableRawPointer], perPage: Int, pages: [UInt]) {
+        let probe = heap.slab.allocate(byteCount: blockBytes, alignment: 8)!
+        let per = Int(heap.slab.classRecord(UInt(heap.slab.pageState(heap.page(of: probe)))).pointee.blocksPerPage)
+        heap.slab.deallocate(probe)
+        heap.releaseQuarantine()
+        var all: [UnsafeMutableRawPointer] = []
+        while all.count < fullPages * per + extra { all.append(heap.slab.allocate(byteCount: blockBytes, alignment: 8)!) }
+        return (all, per, stride(from: 0, to: all.count, by: per).map { heap.page(of: all[$0]) })
     }
 
     /// Takes large blocks until none fits (the reclaim runs), failing on
@@ -39,9 +39,8 @@ final class PageDescriptorCorruptionTests: XCTestCase {
     /// must find the use count out of step with its check.
     func testForgedEmptyUseCountOfAPartialPageIsReportedWhenMemoryRunsShort() throws {
         let heap = try SlabFixture(bytes: 16 * 1024)
-        let per = perPage(heap)
-        var (live, _) = blocks(heap, count: 2 * per + 1)
-        let page = heap.page(of: live[0])
+        var (live, _, pages) = blocks(heap, fullPages: 2, extra: 1)
+        let page = pages[0]
         heap.slab.deallocate(live.remove(at: 1))
         heap.releaseQuarantine()
         XCTAssertEqual(UInt(heap.slab.classRecord(UInt(heap.slab.pageState(page))).pointee.partialHead), page)
@@ -58,10 +57,8 @@ final class PageDescriptorCorruptionTests: XCTestCase {
     /// forged: the refill must not follow it.
     func testForgedLinkBehindTheKeptEmptyPageIsReportedOnRefill() throws {
         let heap = try SlabFixture()
-        let per = perPage(heap)
-        var (live, _) = blocks(heap, count: 2 * per + 1)
-        let kept = heap.page(of: live[0])
-        let behind = heap.page(of: live[per])
+        var (live, per, pages) = blocks(heap, fullPages: 2, extra: 1)
+        let (kept, behind) = (pages[0], pages[1])
         XCTAssertNotEqual(kept, behind)
         // The first page empties (the class keeps it), then the second
         // gets a free block and goes behind it.
@@ -82,9 +79,8 @@ final class PageDescriptorCorruptionTests: XCTestCase {
     /// the limit it leaves stays inside the page.
     func testPartialPageWithAForgedCarvedLimitIsAbandonedWithinItsPage() throws {
         let heap = try SlabFixture()
-        let per = perPage(heap)
-        var (live, _) = blocks(heap, count: per + 2)
-        let page = heap.page(of: live[0])
+        var (live, per, pages) = blocks(heap, fullPages: 1, extra: 2)
+        let page = pages[0]
         heap.slab.deallocate(live.remove(at: 1))
         heap.releaseQuarantine()
         heap.slab.descriptor(page).pointee.freeList = 0xFFFF_FFF0
@@ -101,11 +97,8 @@ final class PageDescriptorCorruptionTests: XCTestCase {
     /// memory that left the class.
     func testForgedBackLinkOfAPartialPageIsNotWrittenThrough() throws {
         let heap = try SlabFixture()
-        let per = perPage(heap)
-        var (live, _) = blocks(heap, count: 3 * per + 1)
-        let first = heap.page(of: live[0])
-        let second = heap.page(of: live[per])
-        let third = heap.page(of: live[2 * per])
+        var (live, per, pages) = blocks(heap, fullPages: 3, extra: 1)
+        let (first, second, third) = (pages[0], pages[1], pages[2])
         // Two partial pages: the second, then the first in front of it.
         heap.slab.deallocate(live.remove(at: per + 1))
         heap.slab.deallocate(live.remove(at: 1))
@@ -137,16 +130,6 @@ final class PageDescriptorCorruptionTests: XCTestCase {
         XCTAssertTrue(MisuseRecorder.kinds.contains(.heapCorruption), "\(MisuseRecorder.kinds)")
         #endif
         assertAllocationsStayInside(heap, count: 8, blockBytes: blockBytes, live: [kept, victim], liveBytes: 40)
-    }
-
-    // MARK: - Helpers
-
-    func perPage(_ heap: SlabFixture) -> Int {
-        let probe = heap.slab.allocate(byteCount: blockBytes, alignment: 8)!
-        let per = Int(heap.slab.classRecord(UInt(heap.slab.pageState(heap.page(of: probe)))).pointee.blocksPerPage)
-        heap.slab.deallocate(probe)
-        heap.releaseQuarantine()
-        return per
     }
 
 }

@@ -8,9 +8,7 @@ import XCTest
 /// extension below pins the release build's exact geometry (block sizes,
 /// usable sizes, byte counts), which the checked build's canary changes
 /// (it has its own suite, CheckedBuildTests).
-final class SlabAllocatorTests: XCTestCase {
-    override func setUp() { MisuseRecorder.reset() }
-
+final class SlabAllocatorTests: MisuseRecordingTestCase {
     // MARK: - Configuration and classes
 
     func testStandardClassesWasteAtMostAQuarter() throws {

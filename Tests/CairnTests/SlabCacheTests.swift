@@ -6,9 +6,7 @@ import XCTest
 /// fit heap runs dry. Release geometry (the checked build adds a canary to
 /// each block).
 #if !CAIRN_CHECKED
-final class SlabCacheTests: XCTestCase {
-    override func setUp() { MisuseRecorder.reset() }
-
+final class SlabCacheTests: MisuseRecordingTestCase {
     /// 256-byte blocks filling `pages` pages of their class (three blocks
     /// to a 1 KiB page, whose last 20 bytes hold no block), the last page
     /// the cache page.
@@ -19,6 +17,17 @@ final class SlabCacheTests: XCTestCase {
         for _ in 0..<(3 * pages) { blocks.append(try XCTUnwrap(heap.slab.allocate(byteCount: 256, alignment: 8))) }
         XCTAssertEqual(Set(blocks.map { heap.page(of: $0) }).count, pages)
         return blocks
+    }
+
+    /// ``blocksFilling(pages:_:)`` with the first page emptied again (its
+    /// three blocks freed): the class keeps it, at the head of its partial
+    /// list. The blocks, the kept page and the class's record.
+    private func blocksFillingAfterAKeptPage(pages: Int, _ heap: SlabFixture) throws
+        -> (blocks: [UnsafeMutableRawPointer], kept: UInt, record: UnsafeMutablePointer<SizeClassRecord>) {
+        let record = heap.slab.classRecord(try XCTUnwrap(heap.slab.sizeClass(for: 256, alignment: 8)))
+        let blocks = try blocksFilling(pages: pages, heap)
+        for block in blocks[0..<3] { heap.slab.deallocate(block) }
+        return (blocks, heap.page(of: blocks[0]), record)
     }
 
     func testAFreedCachePageBlockIsTheNextOneHandedOut() throws {
@@ -156,12 +165,8 @@ final class SlabCacheTests: XCTestCase {
     /// that became partial after it still serve first.
     func testTheKeptEmptyPageHeadsThePartialListAndPartialPagesServeFirst() throws {
         let heap = try SlabFixture()
-        let sizeClass = try XCTUnwrap(heap.slab.sizeClass(for: 256, alignment: 8))
-        let record = heap.slab.classRecord(sizeClass)
         // Four full pages, the fourth the cache page.
-        let blocks = try blocksFilling(pages: 4, heap)
-        let first = heap.page(of: blocks[0])
-        for block in blocks[0..<3] { heap.slab.deallocate(block) }
+        let (blocks, first, record) = try blocksFillingAfterAKeptPage(pages: 4, heap)
         XCTAssertEqual(UInt(record.pointee.partialHead), first, "kept, at the head")
         // Two more pages become partial: each goes behind the kept page.
         heap.slab.deallocate(blocks[3])
@@ -187,11 +192,7 @@ final class SlabCacheTests: XCTestCase {
     /// Reclaiming finds the kept page at the head of a long partial list.
     func testADryFitHeapTakesTheKeptPageBackFromTheHeadOfALongPartialList() throws {
         let heap = try SlabFixture()
-        let sizeClass = try XCTUnwrap(heap.slab.sizeClass(for: 256, alignment: 8))
-        let record = heap.slab.classRecord(sizeClass)
-        let blocks = try blocksFilling(pages: 6, heap)
-        let first = heap.page(of: blocks[0])
-        for block in blocks[0..<3] { heap.slab.deallocate(block) }
+        let (blocks, first, record) = try blocksFillingAfterAKeptPage(pages: 6, heap)
         // Pages 2 to 5 partial, behind the kept page.
         for page in 1..<5 { heap.slab.deallocate(blocks[3 * page]) }
         XCTAssertEqual(UInt(record.pointee.partialHead), first)

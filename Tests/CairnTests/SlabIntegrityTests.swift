@@ -2,9 +2,7 @@ import XCTest
 @testable import Cairn
 
 /// The integrity check finds each kind of corruption a stray write can cause.
-final class SlabIntegrityTests: XCTestCase {
-    override func setUp() { MisuseRecorder.reset() }
-
+final class SlabIntegrityTests: MisuseRecordingTestCase {
     func testFreshAndBusyHeapsAreValidAndTheWalkCountsWhatWasAllocated() throws {
         let heap = try SlabFixture()
         XCTAssertTrue(heap.slab.checkIntegrity().isValid)

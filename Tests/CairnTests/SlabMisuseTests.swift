@@ -2,9 +2,7 @@ import XCTest
 @testable import Cairn
 
 /// Bad frees are reported with what, where and which class, and change nothing.
-final class SlabMisuseTests: XCTestCase {
-    override func setUp() { MisuseRecorder.reset() }
-
+final class SlabMisuseTests: MisuseRecordingTestCase {
     func testDoubleFreeOfTheLastFreedBlockIsReported() throws {
         let heap = try SlabFixture()
         let block = try XCTUnwrap(heap.slab.allocate(byteCount: 40, alignment: 8))

@@ -3,9 +3,7 @@ import XCTest
 
 /// The small pieces of the public surface: ownership, derived statistics,
 /// allocators that report misuse before they have memory.
-final class SmallSurfaceTests: XCTestCase {
-    override func setUp() { MisuseRecorder.reset() }
-
+final class SmallSurfaceTests: MisuseRecordingTestCase {
     func testOwnsTellsArenaPointersFromOthers() throws {
         let heap = try SlabFixture()
         let block = try XCTUnwrap(heap.slab.allocate(byteCount: 10, alignment: 8))

@@ -5,9 +5,7 @@ import XCTest
 /// reference: where each block must start (the top rounded up to the
 /// alignment), where the top goes after a rollback, a rewind or a reset,
 /// and every counter of its statistics, after every step.
-final class BumpRandomizedTests: XCTestCase {
-    override func setUp() { MisuseRecorder.reset() }
-
+final class BumpRandomizedTests: MisuseRecordingTestCase {
     /// A microcontroller-sized arena, full check after every step: it fills
     /// up often, so failures and recoveries by rollback, rewind and reset
     /// are all frequent.
@@ -28,25 +26,26 @@ final class BumpRandomizedTests: XCTestCase {
             var random = SeededGenerator(seed: seed ^ 0xB0_B0B0)
             let scenario = BumpChurn.Scenario(
                 regionBytes: regionBytes,
-                regionOffset: random.chance(50) ? 0 : random.uniform(1...63),
+                regionOffset: random.regionOffset(upTo: 63),
                 steps: steps * RandomizedSeeds.soak,
                 fullCheckEvery: RandomizedSeeds.isReplay ? 1 : fullCheckEvery,
                 markPerMille: markPerMille)
             let run = RandomRun(seed: seed, setting: scenario.description, suite: Self.self, test: test,
                                 file: #filePath, line: line)
-            MisuseRecorder.reset()
             let churn = BumpChurn(scenario, run: run, random: random)
             churn.execute()
             total.add(churn.coverage)
         }
         // Every way memory comes back happened, and so did exhaustion.
-        XCTAssertGreaterThan(total.failedAllocations, 0, "the arena never filled up")
-        XCTAssertGreaterThan(total.rollbacks, 0, "no free rolled the top back")
-        XCTAssertGreaterThan(total.reuseAfterRollback, 0, "no allocation reused a rolled-back block's address")
-        XCTAssertGreaterThan(total.ignoredFrees, 0, "no free of an older block")
-        XCTAssertGreaterThan(total.rewinds, 0, "no rewind")
-        XCTAssertGreaterThan(total.staleRewinds, 0, "no stale mark was refused")
-        XCTAssertGreaterThan(total.resets, 0, "no reset")
+        total.assertHappened([
+            .failedAllocations: "the arena never filled up",
+            .rollbacks: "no free rolled the top back",
+            .reuseAfterRollback: "no allocation reused a rolled-back block's address",
+            .ignoredFrees: "no free of an older block",
+            .rewinds: "no rewind",
+            .staleRewinds: "no stale mark was refused",
+            .resets: "no reset"
+        ])
     }
 }
 
@@ -63,27 +62,18 @@ final class BumpChurn {
         var description: String { "bump over a \(regionBytes)-byte region at +\(regionOffset)" }
     }
 
-    struct Coverage {
-        var allocations = 0
-        var failedAllocations = 0
-        var rollbacks = 0
-        var reuseAfterRollback = 0
-        var ignoredFrees = 0
-        var rewinds = 0
-        var staleRewinds = 0
-        var resets = 0
-
-        mutating func add(_ other: Coverage) {
-            allocations += other.allocations
-            failedAllocations += other.failedAllocations
-            rollbacks += other.rollbacks
-            reuseAfterRollback += other.reuseAfterRollback
-            ignoredFrees += other.ignoredFrees
-            rewinds += other.rewinds
-            staleRewinds += other.staleRewinds
-            resets += other.resets
-        }
+    enum Event {
+        case allocations
+        case failedAllocations
+        case rollbacks
+        case reuseAfterRollback
+        case ignoredFrees
+        case rewinds
+        case staleRewinds
+        case resets
     }
+
+    typealias Coverage = RunCoverage<Event>
 
     let scenario: Scenario
     let run: RandomRun
@@ -115,9 +105,8 @@ final class BumpChurn {
         self.scenario = scenario
         self.run = run
         self.random = random
-        region = TestRegion(bytes: scenario.regionBytes + 64)
-        let window = UnsafeMutableRawBufferPointer(
-            rebasing: region.buffer[Int(scenario.regionOffset) ..< Int(scenario.regionOffset) + scenario.regionBytes])
+        region = TestRegion(bytes: scenario.regionBytes, offset: Int(scenario.regionOffset))
+        let window = region.buffer
         bump = BumpAllocator(region: window)
         bump.misuseHandler = MisuseRecorder.handler
         base = UInt(bitPattern: window.baseAddress)
@@ -203,7 +192,7 @@ final class BumpChurn {
             if run.expect(block == nil, "\(what)(\(size), alignment \(alignment)) returned \(block!.address.hexText) "
                           + "with the top at \(top.hexText) and the end at \(end.hexText)") {
                 failedRequests += 1
-                coverage.failedAllocations += 1
+                coverage[.failedAllocations] += 1
             }
             return
         }
@@ -216,9 +205,9 @@ final class BumpChurn {
                          + "\(block.address.hexText), expected the top \(top.hexText) rounded up: \(start.hexText)"),
               model.adopt(block, size: size, alignment: alignment, what)
         else { return }
-        if start == rolledBack { coverage.reuseAfterRollback += 1 }
+        if start == rolledBack { coverage[.reuseAfterRollback] += 1 }
         rolledBack = nil
-        coverage.allocations += 1
+        coverage[.allocations] += 1
         top = start + extent
         newest = start
         peak = max(peak, top)
@@ -254,7 +243,7 @@ final class BumpChurn {
         bump.deallocate(start.modelPointer)
         model.remove(at: index)
         rollbacks += 1
-        coverage.rollbacks += 1
+        coverage[.rollbacks] += 1
         top = start
         newest = nil
         rolledBack = start
@@ -275,7 +264,7 @@ final class BumpChurn {
             bump.deallocate(block.address.modelPointer)
             model.retire(at: index)
             ignoredFrees += 1
-            coverage.ignoredFrees += 1
+            coverage[.ignoredFrees] += 1
             return
         }
         allocate()
@@ -298,7 +287,7 @@ final class BumpChurn {
         guard run.expect(bump.rewind(to: mark), "rewind to a valid mark at \(mark.top.hexText) (top \(top.hexText)) was refused"),
               model.removeAll(from: mark.top)
         else { return }
-        coverage.rewinds += 1
+        coverage[.rewinds] += 1
         top = mark.top
         newest = nil
         rolledBack = nil
@@ -318,14 +307,14 @@ final class BumpChurn {
                          "rewind to a stale mark reported \(MisuseRecorder.kinds), expected one invalidMark at \(mark.top.hexText)")
         else { return }
         MisuseRecorder.reset()
-        coverage.staleRewinds += 1
+        coverage[.staleRewinds] += 1
     }
 
     func reset() {
         run.note("reset, blocks held", UInt(model.count))
         bump.reset()
         model.removeAll()
-        coverage.resets += 1
+        coverage[.resets] += 1
         top = base
         newest = nil
         rolledBack = nil

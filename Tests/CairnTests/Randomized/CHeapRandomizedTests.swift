@@ -7,9 +7,7 @@ import XCTest
 /// realloc keeps min(old, new) bytes along a whole chain, calloc zeroes,
 /// every failure leaves the heap and the old block as they were, and the
 /// error numbers are the C library's.
-final class CHeapRandomizedTests: XCTestCase {
-    override func setUp() { MisuseRecorder.reset() }
-
+final class CHeapRandomizedTests: MisuseRecordingTestCase {
     func testReallocChainsKeepContentsCallocZeroesAndFailuresChangeNothingOnTheSlab() {
         let settings: [(bytes: Int, pageSize: UInt, explicit: Bool)] =
             [(16 * 1024, 64, false), (16 * 1024, 256, true), (64 * 1024, 1024, false), (64 * 1024, 4096, true)]
@@ -17,7 +15,7 @@ final class CHeapRandomizedTests: XCTestCase {
         for seed in RandomizedSeeds.all {
             for setting in settings {
                 var random = SeededGenerator(seed: seed ^ UInt64(setting.pageSize) << 32)
-                let offset = random.chance(50) ? 0 : random.uniform(1...63)
+                let offset = random.regionOffset(upTo: 63)
                 guard let subject = SlabSubject(bytes: setting.bytes, offset: offset, pageSize: setting.pageSize,
                                                 explicitClasses: setting.explicit)
                 else { XCTFail("configuration refused: \(setting)"); continue }
@@ -32,7 +30,7 @@ final class CHeapRandomizedTests: XCTestCase {
         for seed in RandomizedSeeds.all {
             for bytes in [16 * 1024, 64 * 1024] {
                 var random = SeededGenerator(seed: seed ^ UInt64(bytes) << 32 ^ 0xB)
-                let offset = random.chance(50) ? 0 : random.uniform(1...63)
+                let offset = random.regionOffset(upTo: 63)
                 let subject = BumpSubject(bytes: bytes, offset: offset)
                 total.add(play(subject, seed: seed, random: random, steps: 900, fullCheckEvery: 1))
             }
@@ -61,7 +59,6 @@ final class CHeapRandomizedTests: XCTestCase {
     private func play(_ subject: CHeapSubject, seed: UInt64, random: SeededGenerator, steps: Int, fullCheckEvery: Int,
                       test: String = #function, line: UInt = #line) -> CHeapChurn.Coverage {
         let run = RandomRun(seed: seed, setting: subject.description, suite: Self.self, test: test, file: #filePath, line: line)
-        MisuseRecorder.reset()
         let churn = CHeapChurn(subject, run: run, random: random, steps: steps * RandomizedSeeds.soak,
                                fullCheckEvery: RandomizedSeeds.isReplay ? 1 : fullCheckEvery)
         churn.execute()
@@ -96,9 +93,34 @@ protocol CHeapSubject: AnyObject, CustomStringConvertible {
     func problem(_ model: ReferenceModel) -> String?
 }
 
-final class SlabSubject: CHeapSubject {
+/// The C calls of a ``CHeapSubject``: the same `CHeap` functions whatever
+/// the allocator behind them.
+class CHeapCalls<Allocator: RawAllocator & ~Copyable> {
+    var allocator: Allocator
+
+    init(_ allocator: consuming Allocator) {
+        self.allocator = allocator
+    }
+
+    func malloc(_ size: UInt) -> UnsafeMutableRawPointer? { CHeap.malloc(&allocator, byteCount: size) }
+    func calloc(_ count: UInt, _ size: UInt) -> UnsafeMutableRawPointer? {
+        CHeap.calloc(&allocator, count: count, size: size)
+    }
+    func realloc(_ pointer: UnsafeMutableRawPointer?, _ size: UInt) -> UnsafeMutableRawPointer? {
+        CHeap.realloc(&allocator, pointer, byteCount: size)
+    }
+    func posixMemalign(_ out: inout UnsafeMutableRawPointer?, alignment: UInt, size: UInt) -> Int32 {
+        CHeap.posixMemalign(&allocator, &out, alignment: alignment, byteCount: size)
+    }
+    func alignedAlloc(alignment: UInt, size: UInt) -> (UnsafeMutableRawPointer?, Int32) {
+        CHeap.alignedAlloc(&allocator, alignment: alignment, byteCount: size)
+    }
+    func free(_ pointer: UnsafeMutableRawPointer?) { CHeap.free(&allocator, pointer) }
+    func usableSize(_ pointer: UnsafeMutableRawPointer?) -> UInt { CHeap.usableSize(allocator, pointer) }
+}
+
+final class SlabSubject: CHeapCalls<SlabAllocator>, CHeapSubject {
     let region: TestRegion
-    var slab: SlabAllocator
     let lower: UInt
     let upper: UInt
     let description: String
@@ -106,47 +128,27 @@ final class SlabSubject: CHeapSubject {
     private var peakBytes: UInt = 0
 
     init?(bytes: Int, offset: UInt, pageSize: UInt, explicitClasses: Bool) {
-        region = TestRegion(bytes: bytes + 64)
-        let window = UnsafeMutableRawBufferPointer(rebasing: region.buffer[Int(offset) ..< Int(offset) + bytes])
-        let sizes = SlabChurn.explicitClasses(pageSize: pageSize)
-        let list = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: sizes.count)
-        defer { list.deallocate() }
-        _ = list.initialize(from: sizes)
-        let configuration = explicitClasses
-            ? SlabConfiguration(pageSize: pageSize, sizeClasses: UnsafeBufferPointer(list))
-            : SlabConfiguration(pageSize: pageSize)
-        guard let configured = SlabAllocator(region: window, configuration: configuration) else { return nil }
-        slab = configured
-        slab.misuseHandler = MisuseRecorder.handler
+        region = TestRegion(bytes: bytes, offset: Int(offset))
+        guard let slab = SlabChurn.makeSlab(region: region.buffer, pageSize: pageSize, explicitClasses: explicitClasses)
+        else { return nil }
         // Every block, a class page's or the fit heap's, lies in the fit heap.
         lower = slab.fit.firstBlock + FitHeap.headerBytes
         upper = slab.fit.sentinel
         description = "slab over a \(bytes)-byte region at +\(offset), page \(pageSize), "
-            + (explicitClasses ? "explicit classes \(sizes)" : "standard classes")
+            + (explicitClasses ? "explicit classes \(SlabChurn.explicitClasses(pageSize: pageSize))" : "standard classes")
+        super.init(slab)
+        allocator.misuseHandler = MisuseRecorder.handler
     }
 
-    var failures: UInt { slab.outOfMemoryCount }
+    var failures: UInt { allocator.outOfMemoryCount }
     var reallocReleasesTheOldBlock: Bool { true }
-    func malloc(_ size: UInt) -> UnsafeMutableRawPointer? { CHeap.malloc(&slab, byteCount: size) }
-    func calloc(_ count: UInt, _ size: UInt) -> UnsafeMutableRawPointer? { CHeap.calloc(&slab, count: count, size: size) }
-    func realloc(_ pointer: UnsafeMutableRawPointer?, _ size: UInt) -> UnsafeMutableRawPointer? {
-        CHeap.realloc(&slab, pointer, byteCount: size)
-    }
-    func posixMemalign(_ out: inout UnsafeMutableRawPointer?, alignment: UInt, size: UInt) -> Int32 {
-        CHeap.posixMemalign(&slab, &out, alignment: alignment, byteCount: size)
-    }
-    func alignedAlloc(alignment: UInt, size: UInt) -> (UnsafeMutableRawPointer?, Int32) {
-        CHeap.alignedAlloc(&slab, alignment: alignment, byteCount: size)
-    }
-    func free(_ pointer: UnsafeMutableRawPointer?) { CHeap.free(&slab, pointer) }
-    func usableSize(_ pointer: UnsafeMutableRawPointer?) -> UInt { CHeap.usableSize(slab, pointer) }
     func freeReleases(_ pointer: UnsafeMutableRawPointer) -> Bool { true }
     func releaseAll() -> Bool { false }
 
     func problem(_ model: ReferenceModel) -> String? {
-        let report = slab.checkIntegrity()
+        let report = allocator.checkIntegrity()
         if !report.isValid { return "integrity check: \(report.problem.map { "\($0)" } ?? "-") at page \(report.page)" }
-        let s = slab.statistics
+        let s = allocator.statistics
         if s.liveBlocks + s.largeBlocks != UInt(model.liveCount) {
             return "statistics count \(s.liveBlocks) class blocks + \(s.largeBlocks) large blocks, "
                 + "the model holds \(model.liveCount)"
@@ -173,48 +175,33 @@ final class SlabSubject: CHeapSubject {
     }
 }
 
-final class BumpSubject: CHeapSubject {
+final class BumpSubject: CHeapCalls<BumpAllocator>, CHeapSubject {
     let region: TestRegion
-    var bump: BumpAllocator
     let lower: UInt
     let upper: UInt
     let description: String
 
     init(bytes: Int, offset: UInt) {
-        region = TestRegion(bytes: bytes + 64)
-        let window = UnsafeMutableRawBufferPointer(rebasing: region.buffer[Int(offset) ..< Int(offset) + bytes])
-        bump = BumpAllocator(region: window)
-        bump.misuseHandler = MisuseRecorder.handler
-        lower = UInt(bitPattern: window.baseAddress)
-        upper = lower + UInt(bytes)
+        region = TestRegion(bytes: bytes, offset: Int(offset))
+        lower = region.start
+        upper = region.end
         description = "bump over a \(bytes)-byte region at +\(offset)"
+        super.init(BumpAllocator(region: region.buffer))
+        allocator.misuseHandler = MisuseRecorder.handler
     }
 
-    var failures: UInt { bump.statistics.failedRequests }
+    var failures: UInt { allocator.statistics.failedRequests }
     var reallocReleasesTheOldBlock: Bool { false }
-    func malloc(_ size: UInt) -> UnsafeMutableRawPointer? { CHeap.malloc(&bump, byteCount: size) }
-    func calloc(_ count: UInt, _ size: UInt) -> UnsafeMutableRawPointer? { CHeap.calloc(&bump, count: count, size: size) }
-    func realloc(_ pointer: UnsafeMutableRawPointer?, _ size: UInt) -> UnsafeMutableRawPointer? {
-        CHeap.realloc(&bump, pointer, byteCount: size)
-    }
-    func posixMemalign(_ out: inout UnsafeMutableRawPointer?, alignment: UInt, size: UInt) -> Int32 {
-        CHeap.posixMemalign(&bump, &out, alignment: alignment, byteCount: size)
-    }
-    func alignedAlloc(alignment: UInt, size: UInt) -> (UnsafeMutableRawPointer?, Int32) {
-        CHeap.alignedAlloc(&bump, alignment: alignment, byteCount: size)
-    }
-    func free(_ pointer: UnsafeMutableRawPointer?) { CHeap.free(&bump, pointer) }
-    func usableSize(_ pointer: UnsafeMutableRawPointer?) -> UInt { CHeap.usableSize(bump, pointer) }
     /// Only the newest block rolls back; its usable size is known exactly then.
-    func freeReleases(_ pointer: UnsafeMutableRawPointer) -> Bool { bump.usableSize(of: pointer) != nil }
+    func freeReleases(_ pointer: UnsafeMutableRawPointer) -> Bool { allocator.usableSize(of: pointer) != nil }
 
     func releaseAll() -> Bool {
-        bump.reset()
+        allocator.reset()
         return true
     }
 
     func problem(_ model: ReferenceModel) -> String? {
-        let s = bump.statistics
+        let s = allocator.statistics
         let top = lower + s.bytesInUse
         var held: UInt = 0
         for block in model.blocks {
@@ -229,40 +216,20 @@ final class BumpSubject: CHeapSubject {
 
 /// One randomized sequence of C heap calls.
 final class CHeapChurn {
-    struct Coverage {
-        var callocs = 0
-        var callocOverflows = 0
-        var reallocChains = 0
-        var longestChain = 0
-        var reallocsInPlace = 0
-        var reallocsMoved = 0
-        var reallocsFailed = 0
-        var einval = 0
-        var enomem = 0
-
-        mutating func add(_ other: Coverage) {
-            callocs += other.callocs
-            callocOverflows += other.callocOverflows
-            reallocChains += other.reallocChains
-            longestChain = max(longestChain, other.longestChain)
-            reallocsInPlace += other.reallocsInPlace
-            reallocsMoved += other.reallocsMoved
-            reallocsFailed += other.reallocsFailed
-            einval += other.einval
-            enomem += other.enomem
-        }
-
-        func assertEverythingHappened(file: StaticString = #filePath, line: UInt = #line) {
-            XCTAssertGreaterThan(callocs, 0, "no calloc succeeded", file: file, line: line)
-            XCTAssertGreaterThan(callocOverflows, 0, "no calloc overflowed", file: file, line: line)
-            XCTAssertGreaterThanOrEqual(longestChain, 3, "no realloc chain of 3 links", file: file, line: line)
-            XCTAssertGreaterThan(reallocsInPlace, 0, "no realloc stayed in place", file: file, line: line)
-            XCTAssertGreaterThan(reallocsMoved, 0, "no realloc moved", file: file, line: line)
-            XCTAssertGreaterThan(reallocsFailed, 0, "no realloc failed", file: file, line: line)
-            XCTAssertGreaterThan(einval, 0, "no EINVAL", file: file, line: line)
-            XCTAssertGreaterThan(enomem, 0, "no ENOMEM", file: file, line: line)
-        }
+    enum Event {
+        case callocs
+        case callocOverflows
+        case reallocChains
+        /// Chains that reached three links.
+        case chainsOfThreeLinks
+        case reallocsInPlace
+        case reallocsMoved
+        case reallocsFailed
+        case einval
+        case enomem
     }
+
+    typealias Coverage = RunCoverage<Event>
 
     let subject: CHeapSubject
     let run: RandomRun
@@ -366,7 +333,7 @@ final class CHeapChurn {
         guard !wraps else {
             guard run.expect(block == nil, "calloc(\(count), \(size)) overflows but returned \(block!.address.hexText)")
             else { return }
-            coverage.callocOverflows += 1
+            coverage[.callocOverflows] += 1
             return
         }
         guard let block else {
@@ -380,20 +347,8 @@ final class CHeapChurn {
             run.fail("calloc(\(count), \(size)) returned \(address.hexText) with byte \(bad) not zero")
             return
         }
-        coverage.callocs += 1
+        coverage[.callocs] += 1
         model.record(address, size: total, alignment: CHeap.fundamentalAlignment, tag: model.newTag(), at: slot)
-    }
-
-    func nextReallocSize(_ size: UInt, usable: UInt) -> UInt {
-        switch random.below(10) {
-        case 0: return 0
-        case 1: return size
-        case 2: return random.uniform(0...size)
-        case 3: return usable
-        case 4: return usable + 1
-        case 5, 6: return size + random.uniform(1...max(1, size))
-        default: return nextSize()
-        }
     }
 
     /// Index of a random block still held (not retired), or `nil`.
@@ -410,11 +365,11 @@ final class CHeapChurn {
     /// min(old, new) bytes of what the first allocation wrote.
     func reallocChain() {
         guard var index = randomHeldBlock() else { return malloc() }
-        coverage.reallocChains += 1
+        coverage[.reallocChains] += 1
         let links = 1 + random.below(5)
         for link in 1...links {
             guard let next = realloc(at: index) else { return }
-            coverage.longestChain = max(coverage.longestChain, link)
+            if link == 3 { coverage[.chainsOfThreeLinks] += 1 }
             index = next
         }
     }
@@ -427,7 +382,7 @@ final class CHeapChurn {
         guard model.verify(old, "before realloc") else { return nil }
         // 0 when unknown (a bump block other than the newest).
         let usable = subject.usableSize(p)
-        let size = nextReallocSize(old.size, usable: usable)
+        let size = random.reallocSize(old.size, usable: usable) ?? nextSize()
         let result = subject.realloc(p, size)
         run.note("realloc(offset, size) -> offset", offset(p), size, offset(result))
         // Zero bytes fit any live block, even one whose size is unknown.
@@ -435,7 +390,7 @@ final class CHeapChurn {
         let why = size == 0 ? "zero bytes fit any live block" : "its \(usable) bytes hold it"
         guard let result else {
             expectedFailures += 1
-            coverage.reallocsFailed += 1
+            coverage[.reallocsFailed] += 1
             guard run.expect(!fits, "realloc of \(old) to \(size) failed though \(why)"),
                   model.verify(old, "after a failed realloc to \(size)")
             else { return nil }
@@ -443,25 +398,14 @@ final class CHeapChurn {
             return nil
         }
         if result == p {
-            coverage.reallocsInPlace += 1
+            coverage[.reallocsInPlace] += 1
             guard model.resize(at: index, to: size, "realloc") else { return nil }
             return model.index(of: old.address)
         }
-        coverage.reallocsMoved += 1
-        guard run.expect(!fits, "realloc of \(old) to \(size) moved it though \(why)"),
-              let slot = model.placement(of: result.address, size: size, alignment: CHeap.fundamentalAlignment, "realloc")
-        else { return nil }
-        let kept = min(old.size, size)
-        let moved = ModelBlock(address: result.address, size: size, alignment: CHeap.fundamentalAlignment, tag: old.tag)
-        guard model.verify(moved, upTo: kept, "realloc of \(old) to \(size) carrying \(kept) bytes") else { return nil }
-        model.record(result.address, size: size, alignment: CHeap.fundamentalAlignment, tag: old.tag, at: slot, keeping: kept)
-        let oldIndex = model.index(of: old.address)!
-        if subject.reallocReleasesTheOldBlock {
-            model.remove(at: oldIndex)
-        } else {
-            model.retire(at: oldIndex)
-        }
-        return model.index(of: result.address)
+        coverage[.reallocsMoved] += 1
+        guard run.expect(!fits, "realloc of \(old) to \(size) moved it though \(why)") else { return nil }
+        return model.move(at: index, to: result.address, size: size, alignment: CHeap.fundamentalAlignment,
+                          released: subject.reallocReleasesTheOldBlock, "realloc")
     }
 
     func reallocNull() {
@@ -484,13 +428,13 @@ final class CHeapChurn {
         run.note("posix_memalign(alignment, size) -> error", alignment, size, UInt(error))
         let valid = isPowerOfTwo(alignment) && alignment >= CHeap.pointerSize
         if !valid {
-            coverage.einval += 1
+            coverage[.einval] += 1
             run.expect(error == CHeap.EINVAL && out == sentinel,
                        "posix_memalign(alignment \(alignment)) gave error \(error), out \(String(describing: out))")
             return
         }
         if error == CHeap.ENOMEM {
-            coverage.enomem += 1
+            coverage[.enomem] += 1
             expectedFailures += 1
             run.expect(out == sentinel, "posix_memalign failed with ENOMEM but wrote out")
             return
@@ -509,14 +453,14 @@ final class CHeapChurn {
         let (block, error) = subject.alignedAlloc(alignment: alignment, size: size)
         run.note("aligned_alloc(alignment, size) -> offset", alignment, size, offset(block))
         guard isPowerOfTwo(alignment) else {
-            coverage.einval += 1
+            coverage[.einval] += 1
             run.expect(block == nil && error == CHeap.EINVAL, "aligned_alloc(alignment \(alignment)) gave \(error)")
             return
         }
         guard run.expect((block == nil) == (error == CHeap.ENOMEM) && (block != nil) == (error == 0),
                          "aligned_alloc gave \(String(describing: block)) with error \(error)")
         else { return }
-        if block == nil { coverage.enomem += 1 }
+        if block == nil { coverage[.enomem] += 1 }
         accept(block, size: size, alignment: max(alignment, CHeap.pointerSize), "aligned_alloc")
     }
 
@@ -573,5 +517,21 @@ final class CHeapChurn {
     func fullCheck() {
         guard model.verifyAll() else { return }
         if let problem = subject.problem(model) { run.fail(problem) }
+    }
+}
+
+extension RunCoverage<CHeapChurn.Event> {
+    /// Every kind of call and outcome happened in the runs added up here.
+    func assertEverythingHappened(file: StaticString = #filePath, line: UInt = #line) {
+        assertHappened([
+            .callocs: "no calloc succeeded",
+            .callocOverflows: "no calloc overflowed",
+            .chainsOfThreeLinks: "no realloc chain of 3 links",
+            .reallocsInPlace: "no realloc stayed in place",
+            .reallocsMoved: "no realloc moved",
+            .reallocsFailed: "no realloc failed",
+            .einval: "no EINVAL",
+            .enomem: "no ENOMEM"
+        ], file: file, line: line)
     }
 }

@@ -7,9 +7,7 @@ import XCTest
 /// ``ReferenceModel`` and the integrity check after every step.
 ///
 /// A failure names its seed and how to replay it (see SeededGenerator.swift).
-final class FitHeapRandomizedTests: XCTestCase {
-    override func setUp() { MisuseRecorder.reset() }
-
+final class FitHeapRandomizedTests: MisuseRecordingTestCase {
     /// Heaps of a microcontroller's size, where exhaustion and the top
     /// moving are frequent: every byte of every block checked every step.
     func testBlocksNeverOverlapAndTheHeapStaysIntactInSmallHeaps() {
@@ -29,10 +27,9 @@ final class FitHeapRandomizedTests: XCTestCase {
         for seed in RandomizedSeeds.all {
             for regionBytes in regionSizes {
                 var random = SeededGenerator(seed: seed &+ UInt64(regionBytes))
-                let offset = random.chance(50) ? 0 : Int(random.uniform(1...15))
+                let offset = Int(random.regionOffset(upTo: 15))
                 let run = RandomRun(seed: seed, setting: "\(regionBytes)-byte region at +\(offset)",
                                     suite: Self.self, test: test, file: #filePath, line: line)
-                MisuseRecorder.reset()
                 guard let churn = FitChurn(regionBytes: regionBytes, offset: offset, run: run, random: random,
                                            fullCheckEvery: RandomizedSeeds.isReplay ? 1 : fullCheckEvery)
                 else { XCTFail("region refused"); continue }
@@ -40,42 +37,34 @@ final class FitHeapRandomizedTests: XCTestCase {
                 total.add(churn.coverage)
             }
         }
-        XCTAssertGreaterThan(total.failedAllocations, 0, "no allocation ever failed")
-        XCTAssertGreaterThan(total.drains, 0, "the heap was never drained")
-        XCTAssertGreaterThan(total.grownInPlace, 0, "no block grew in place")
-        XCTAssertGreaterThan(total.shrunkInPlace, 0, "no block shrank in place")
-        XCTAssertGreaterThan(total.topsGiven, 0, "shrinkTop never gave memory")
-        XCTAssertGreaterThan(total.topsTaken, 0, "growTop never took memory back")
-        XCTAssertGreaterThan(total.misuses, 0, "no bad free was tried")
-        XCTAssertGreaterThan(total.alignedAbove16, 0, "no alignment above 16 was asked")
+        total.assertHappened([
+            .failedAllocations: "no allocation ever failed",
+            .drains: "the heap was never drained",
+            .grownInPlace: "no block grew in place",
+            .shrunkInPlace: "no block shrank in place",
+            .topsGiven: "shrinkTop never gave memory",
+            .topsTaken: "growTop never took memory back",
+            .misuses: "no bad free was tried",
+            .alignedAbove16: "no alignment above 16 was asked"
+        ])
     }
 }
 
 /// One randomized run over one FitHeap.
 final class FitChurn {
-    struct Coverage {
-        var allocations = 0
-        var failedAllocations = 0
-        var alignedAbove16 = 0
-        var grownInPlace = 0
-        var shrunkInPlace = 0
-        var topsGiven = 0
-        var topsTaken = 0
-        var misuses = 0
-        var drains = 0
-
-        mutating func add(_ other: Coverage) {
-            allocations += other.allocations
-            failedAllocations += other.failedAllocations
-            alignedAbove16 += other.alignedAbove16
-            grownInPlace += other.grownInPlace
-            shrunkInPlace += other.shrunkInPlace
-            topsGiven += other.topsGiven
-            topsTaken += other.topsTaken
-            misuses += other.misuses
-            drains += other.drains
-        }
+    enum Event {
+        case allocations
+        case failedAllocations
+        case alignedAbove16
+        case grownInPlace
+        case shrunkInPlace
+        case topsGiven
+        case topsTaken
+        case misuses
+        case drains
     }
+
+    typealias Coverage = RunCoverage<Event>
 
     /// The byte the "slab zone" above the heap holds while the heap has given it up.
     static let zoneByte: UInt8 = 0xEE
@@ -145,10 +134,10 @@ final class FitChurn {
         let before = fixture.heap.statistics
         let block = fixture.heap.allocate(byteCount: size, alignment: alignment)
         run.note("allocate", size, alignment, block.map { $0.address - run.origin })
-        coverage.allocations += 1
-        if alignment > 16 { coverage.alignedAbove16 += 1 }
+        coverage[.allocations] += 1
+        if alignment > 16 { coverage[.alignedAbove16] += 1 }
         guard let block else {
-            coverage.failedAllocations += 1
+            coverage[.failedAllocations] += 1
             var after = fixture.heap.statistics
             run.expect(after.outOfMemoryCount == before.outOfMemoryCount + 1, "a failure was not counted")
             after.outOfMemoryCount = before.outOfMemoryCount
@@ -188,7 +177,7 @@ final class FitChurn {
             model.verify(block, "after a failed resize")
             return
         }
-        if size > block.size { coverage.grownInPlace += 1 } else { coverage.shrunkInPlace += 1 }
+        if size > block.size { coverage[.grownInPlace] += 1 } else { coverage[.shrunkInPlace] += 1 }
         let usable = fixture.heap.usableSize(of: block.address.modelPointer) ?? 0
         run.expect(usable >= size, "usable size \(usable) after resizing to \(size)")
         model.resize(at: i, to: size, "resize")
@@ -196,7 +185,7 @@ final class FitChurn {
 
     /// A bad free of one kind; it must be reported as that kind and change nothing.
     func misuse() {
-        coverage.misuses += 1
+        coverage[.misuses] += 1
         MisuseRecorder.reset()
         let address: UInt
         var allowed: [MisuseKind]
@@ -265,21 +254,21 @@ final class FitChurn {
                   run.expect(model.blocks.last.map { $0.end <= newEnd - 4 } ?? true,
                              "shrinkTop gave up memory under a live block")
             else { return }
-            if newEnd < end { coverage.topsGiven += 1 }
+            if newEnd < end { coverage[.topsGiven] += 1 }
             fillBytes(newEnd, Self.zoneByte, end - newEnd)
         } else {
             let newEnd = end + 8 * random.uniform(1...(regionTop - end) / 8)
             guard checkZone() else { return }
             let grown = fixture.heap.growTop(to: newEnd)
             run.note("growTop", newEnd - run.origin, grown ? 1 : 0)
-            if run.expect(grown, "growTop to \(newEnd.hexText) refused") { coverage.topsTaken += 1 }
+            if run.expect(grown, "growTop to \(newEnd.hexText) refused") { coverage[.topsTaken] += 1 }
         }
     }
 
     /// Frees every block and gives the whole region back to the heap: one
     /// free block of the whole capacity again.
     func drain() {
-        coverage.drains += 1
+        coverage[.drains] += 1
         while !model.isEmpty {
             let block = model.remove(at: model.count - 1)
             fixture.heap.deallocate(block.address.modelPointer)

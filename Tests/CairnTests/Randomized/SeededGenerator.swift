@@ -58,6 +58,28 @@ struct SeededGenerator: RandomNumberGenerator {
         1 << UInt(exponents.lowerBound + below(exponents.count))
     }
 
+    /// A new size for a block of `size` bytes with `usable` bytes (0 when
+    /// unknown) to realloc to: zero, the same, smaller, its usable size or
+    /// a byte more, larger; `nil` three times in ten, for a size the
+    /// caller draws from its own mix.
+    mutating func reallocSize(_ size: UInt, usable: UInt) -> UInt? {
+        switch below(10) {
+        case 0: return 0
+        case 1: return size
+        case 2: return uniform(0...size)
+        case 3: return usable
+        case 4: return usable + 1
+        case 5, 6: return size + uniform(1...max(1, size))
+        default: return nil
+        }
+    }
+
+    /// Where a run's region starts in its allocation: half the runs at 0,
+    /// half off any alignment (1 to `limit` bytes in), as a linker may place it.
+    mutating func regionOffset(upTo limit: UInt) -> UInt {
+        chance(50) ? 0 : uniform(1...limit)
+    }
+
     /// One element of a non-empty array.
     mutating func element<T>(of array: [T]) -> T {
         array[below(array.count)]
@@ -124,8 +146,10 @@ final class RandomRun {
     private var trailNext = 0
     private static let trailLength = 12
 
-    /// `test` is `#function` of the test method; `suite` its class.
+    /// `test` is `#function` of the test method; `suite` its class. A run
+    /// starts with no misuse recorded.
     init(seed: UInt64, setting: String, suite: Any.Type, test: String, file: StaticString, line: UInt) {
+        MisuseRecorder.reset()
         self.seed = seed
         self.setting = setting
         let name = test.hasSuffix("()") ? String(test.dropLast(2)) : test
@@ -171,11 +195,9 @@ final class RandomRun {
     }
 }
 
-extension UInt {
-    /// The pointer at this address, which is never zero here (addresses
-    /// come from blocks an allocator handed out).
-    var modelPointer: UnsafeMutableRawPointer { UnsafeMutableRawPointer(bitPattern: self)! }
-
-    /// This value as hex, for failure messages.
-    var hexText: String { "0x" + String(self, radix: 16) }
+extension ReferenceModel {
+    /// A model whose faults fail `run`.
+    convenience init(run: RandomRun, lower: UInt, upper: UInt) {
+        self.init(lower: lower, upper: upper) { run.fail($0) }
+    }
 }

@@ -13,9 +13,7 @@ import XCTest
 /// map names its class) or a fit-heap block (a large request, or a class
 /// request served from the fit heap when the class could not take a page);
 /// the run checks which, and the exact size of every fit-heap block.
-final class SlabRandomizedTests: XCTestCase {
-    override func setUp() { MisuseRecorder.reset() }
-
+final class SlabRandomizedTests: MisuseRecordingTestCase {
     /// A microcontroller-sized heap, checked in full after every step.
     func testBlocksNeverOverlapUnderRandomChurnIn16KiB() {
         runEveryScenario(regionBytes: 16 * 1024, steps: 1200, fullCheckEvery: 1)
@@ -73,34 +71,33 @@ final class SlabRandomizedTests: XCTestCase {
                     var random = SeededGenerator(seed: seed &+ UInt64(pageSize) &* 31 &+ (explicitClasses ? 7 : 0))
                     let scenario = SlabChurn.Scenario(
                         regionBytes: regionBytes,
-                        // Half the runs give the allocator a region that
-                        // starts off any alignment, as a linker may.
-                        regionOffset: random.chance(50) ? 0 : random.uniform(1...63),
+                        regionOffset: random.regionOffset(upTo: 63),
                         pageSize: pageSize, explicitClasses: explicitClasses,
                         steps: steps * RandomizedSeeds.soak,
                         fullCheckEvery: RandomizedSeeds.isReplay ? 1 : fullCheckEvery,
                         drainPerMille: drainPerMille, exhaustPerMille: exhaustPerMille)
                     let run = RandomRun(seed: seed, setting: scenario.description, suite: Self.self, test: test,
                                         file: #filePath, line: line)
-                    MisuseRecorder.reset()
                     guard let churn = SlabChurn(scenario, run: run, random: random) else { continue }
                     churn.execute()
                     total.add(churn.coverage)
                     // Each run must have hit the limits it is meant to prove.
                     if !run.failed {
-                        run.expect(churn.coverage.failedAllocations > 0, "the run never exhausted the heap")
-                        run.expect(churn.coverage.drains > 0, "the run never drained the heap")
+                        run.expect(churn.coverage[.failedAllocations] > 0, "the run never exhausted the heap")
+                        run.expect(churn.coverage[.drains] > 0, "the run never drained the heap")
                     }
                 }
             }
         }
         // Across all runs, every kind of operation happened.
-        XCTAssertGreaterThan(total.largeBlocks, 0, "no large block was allocated")
-        XCTAssertGreaterThan(total.classBlocksFromFitHeap, 0, "no class request was served from the fit heap")
-        XCTAssertGreaterThan(total.reallocsInPlace, 0, "no realloc stayed in place")
-        XCTAssertGreaterThan(total.fitBlocksGrownInPlace, 0, "no fit-heap block grew in place")
-        XCTAssertGreaterThan(total.reallocsMoved, 0, "no realloc moved")
-        XCTAssertGreaterThan(total.reallocsFailed, 0, "no realloc failed")
+        total.assertHappened([
+            .largeBlocks: "no large block was allocated",
+            .classBlocksFromFitHeap: "no class request was served from the fit heap",
+            .reallocsInPlace: "no realloc stayed in place",
+            .fitBlocksGrownInPlace: "no fit-heap block grew in place",
+            .reallocsMoved: "no realloc moved",
+            .reallocsFailed: "no realloc failed"
+        ])
     }
 }
 
@@ -126,35 +123,23 @@ final class SlabChurn {
     }
 
     /// What a run did, to prove that it reached what it is meant to test.
-    struct Coverage {
-        var allocations = 0
-        var failedAllocations = 0
+    enum Event {
+        case allocations
+        case failedAllocations
         /// Requests above the largest class (or aligned beyond any class).
-        var largeBlocks = 0
+        case largeBlocks
         /// Class requests served as fit-heap blocks (the class took no page).
-        var classBlocksFromFitHeap = 0
-        var frees = 0
-        var reallocsInPlace = 0
-        var fitBlocksGrownInPlace = 0
-        var reallocsMoved = 0
-        var reallocsFailed = 0
-        var drains = 0
-        var exhaustions = 0
-
-        mutating func add(_ other: Coverage) {
-            allocations += other.allocations
-            failedAllocations += other.failedAllocations
-            largeBlocks += other.largeBlocks
-            classBlocksFromFitHeap += other.classBlocksFromFitHeap
-            frees += other.frees
-            reallocsInPlace += other.reallocsInPlace
-            fitBlocksGrownInPlace += other.fitBlocksGrownInPlace
-            reallocsMoved += other.reallocsMoved
-            reallocsFailed += other.reallocsFailed
-            drains += other.drains
-            exhaustions += other.exhaustions
-        }
+        case classBlocksFromFitHeap
+        case frees
+        case reallocsInPlace
+        case fitBlocksGrownInPlace
+        case reallocsMoved
+        case reallocsFailed
+        case drains
+        case exhaustions
     }
+
+    typealias Coverage = RunCoverage<Event>
 
     /// Explicit classes of irregular sizes (3, 5, 7, 11, 15, 25, 31, 63,
     /// 95, 127, 255, 511, 1023 times 4): odd multiples of 4 put the free
@@ -166,6 +151,22 @@ final class SlabChurn {
         let sizes: [UInt16] = [8, 12, 20, 28, 44, 60, 100, 124, 252, 380, 508, 1020, 2044, 4092]
         let limit = SlabConfiguration.largestClassLimit(pageSize: pageSize)
         return sizes.filter { UInt($0) < limit } + [UInt16(limit)]
+    }
+
+    /// A slab over `region` with the standard classes or
+    /// ``explicitClasses(pageSize:)``. The list is read only while the
+    /// allocator is created: it is scribbled on and freed right after, so
+    /// that a later read shows (and ASan catches it).
+    static func makeSlab(region: UnsafeMutableRawBufferPointer, pageSize: UInt, explicitClasses: Bool) -> SlabAllocator? {
+        guard explicitClasses else { return SlabAllocator(region: region, configuration: SlabConfiguration(pageSize: pageSize)) }
+        let sizes = Self.explicitClasses(pageSize: pageSize)
+        let list = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: sizes.count)
+        _ = list.initialize(from: sizes)
+        let slab = SlabAllocator(region: region,
+                                 configuration: SlabConfiguration(pageSize: pageSize, sizeClasses: UnsafeBufferPointer(list)))
+        list.update(repeating: 0xFFFF)
+        list.deallocate()
+        return slab
     }
 
     let scenario: Scenario
@@ -197,26 +198,11 @@ final class SlabChurn {
         self.scenario = scenario
         self.run = run
         self.random = random
-        region = TestRegion(bytes: scenario.regionBytes + 64)
-        let window = UnsafeMutableRawBufferPointer(
-            rebasing: region.buffer[Int(scenario.regionOffset) ..< Int(scenario.regionOffset) + scenario.regionBytes])
-        var configuration = SlabConfiguration(pageSize: scenario.pageSize)
-        var classList: UnsafeMutableBufferPointer<UInt16>? = nil
-        if scenario.explicitClasses {
-            let sizes = Self.explicitClasses(pageSize: scenario.pageSize)
-            let list = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: sizes.count)
-            _ = list.initialize(from: sizes)
-            configuration = SlabConfiguration(pageSize: scenario.pageSize, sizeClasses: UnsafeBufferPointer(list))
-            classList = list
-        }
-        let configured = SlabAllocator(region: window, configuration: configuration)
-        // The list is read only while the allocator is created: scribble on
-        // it and free it, so that a later read shows (and ASan catches it).
-        if let list = classList {
-            list.update(repeating: 0xFFFF)
-            list.deallocate()
-        }
-        guard let configured else {
+        region = TestRegion(bytes: scenario.regionBytes, offset: Int(scenario.regionOffset))
+        let window = region.buffer
+        guard let configured = Self.makeSlab(region: window, pageSize: scenario.pageSize,
+                                             explicitClasses: scenario.explicitClasses)
+        else {
             run.fail("the configuration was refused")
             return nil
         }
@@ -332,22 +318,15 @@ final class SlabChurn {
         return slab.sizeClass(for: size + overhead, alignment: alignment)
     }
 
-    /// The fit-heap block (header included) that holds `bytes`: a 4-byte
-    /// header, 8-byte granularity, 16 bytes at least; `nil` when no fit
-    /// heap of this capacity can hold it.
-    func fitBlockBytes(_ bytes: UInt) -> UInt? {
-        guard bytes <= capacity else { return nil }
-        let size = max(FitHeap.minimumBlock, (bytes + FitHeap.headerBytes + 7) & ~7)
-        return size <= capacity ? size : nil
-    }
-
     /// The fit-heap block a request takes when it comes from the fit heap:
     /// a class request asks for its class's block size, any other for the
     /// request (plus a checked build's canary). `nil` when it cannot fit.
     func expectedFitBlock(_ size: UInt, _ alignment: UInt) -> UInt? {
         guard size <= UInt.max - overhead else { return nil }
-        if let sizeClass = requestClass(size, alignment) { return fitBlockBytes(slab.blockSize(ofClass: Int(sizeClass))) }
-        return fitBlockBytes(size + overhead)
+        if let sizeClass = requestClass(size, alignment) {
+            return slab.fitBlockBytes(holding: slab.blockSize(ofClass: Int(sizeClass)))
+        }
+        return slab.fitBlockBytes(holding: size + overhead)
     }
 
     /// Bytes from the fit heap's first payload to the first payload aligned
@@ -373,22 +352,11 @@ final class SlabChurn {
         return gap(alignment) + block <= capacity
     }
 
-    /// The page holding `address`. Precondition: the address is in the arena.
-    func page(of address: UInt) -> UInt { (address - slab.arenaBase) >> slab.pageShift }
-
-    /// True when `address` lies in a class page (the page-state map names a
-    /// class); else it is in a fit-heap block.
-    func isInClassPage(_ address: UInt) -> Bool {
-        slab.pageState(page(of: address)) != PageDescriptor.notClassPage
-    }
-
     /// The bytes a live block occupies: its class's block size, or what its
     /// fit-heap block holds (its size less the header); `nil` when it is not
     /// a live block.
     func footprint(_ address: UInt) -> UInt? {
-        guard let (_, state) = slab.liveBlockPage(address) else { return nil }
-        if state == PageDescriptor.notClassPage { return FitHeap.blockBytes(ofPayload: address) - FitHeap.headerBytes }
-        return slab.blockSize(ofClass: Int(state))
+        slab.liveBlockPage(address) == nil ? nil : slab.bytesTaken(byBlockAt: address)
     }
 
     /// Checks a block the allocator just gave and records it: live, large
@@ -407,7 +375,7 @@ final class SlabChurn {
                          "\(what)(\(size)) returned \(block.address.hexText), outside the fit heap")
         else { return false }
         let sizeClass = requestClass(size, alignment)
-        let state = slab.pageState(page(of: block.address))
+        let state = slab.pageState(slab.page(of: block.address))
         if state != PageDescriptor.notClassPage {
             let blockSize = slab.blockSize(ofClass: Int(state))
             let inPage = (block.address - slab.arenaBase) & (pageSize - 1)
@@ -424,10 +392,10 @@ final class SlabChurn {
             guard run.expect(bytes == expected,
                              "\(what)(\(size), alignment \(alignment)) returned a fit-heap block of \(bytes) bytes, "
                              + "expected \(expected.map { "\($0)" } ?? "none")"),
-                  run.expect(!isInClassPage(block.address + bytes - FitHeap.headerBytes - 1),
+                  run.expect(!slab.isInClassPage(block.address + bytes - FitHeap.headerBytes - 1),
                              "the fit-heap block \(block.address.hexText) of \(bytes) bytes ends in a class page")
             else { return false }
-            if sizeClass == nil { coverage.largeBlocks += 1 } else { coverage.classBlocksFromFitHeap += 1 }
+            if sizeClass == nil { coverage[.largeBlocks] += 1 } else { coverage[.classBlocksFromFitHeap] += 1 }
         }
         return model.adopt(block, size: size, alignment: alignment, what)
     }
@@ -439,12 +407,12 @@ final class SlabChurn {
         run.note("allocate(size, alignment) -> offset", size, alignment, offset(block))
         guard let block else {
             expectedOutOfMemory += 1
-            coverage.failedAllocations += 1
+            coverage[.failedAllocations] += 1
             run.expect(!(model.isEmpty && fitsEmptyArena(size, alignment)),
                        "allocate(\(size), alignment \(alignment)) failed with no block live")
             return
         }
-        coverage.allocations += 1
+        coverage[.allocations] += 1
         accept(block, size: size, alignment: alignment, "allocate")
     }
 
@@ -455,24 +423,12 @@ final class SlabChurn {
         guard model.verify(block, "before free") else { return }
         slab.deallocate(block.address.modelPointer)
         model.remove(at: index)
-        coverage.frees += 1
+        coverage[.frees] += 1
         run.expect(slab.usableSize(of: block.address.modelPointer) == nil, "\(block) still counts as live after its free")
     }
 
     func free() {
         free(at: random.below(model.count))
-    }
-
-    func nextReallocSize(_ size: UInt, usable: UInt) -> UInt {
-        switch random.below(10) {
-        case 0: return 0
-        case 1: return size
-        case 2: return random.uniform(0...size)
-        case 3: return usable
-        case 4: return usable + 1
-        case 5, 6: return size + random.uniform(1...max(1, size))
-        default: return nextSize()
-        }
     }
 
     /// `CHeap.realloc`: a size the block holds stays in place, a larger one
@@ -486,7 +442,7 @@ final class SlabChurn {
             run.note("realloc(NULL, size) -> offset", size, offset(block))
             guard let block else {
                 expectedOutOfMemory += 1
-                coverage.failedAllocations += 1
+                coverage[.failedAllocations] += 1
                 return
             }
             accept(block, size: size, alignment: CHeap.fundamentalAlignment, "realloc(NULL)")
@@ -500,14 +456,14 @@ final class SlabChurn {
             run.fail("\(old) is not live before its realloc")
             return
         }
-        let inFitHeap = !isInClassPage(old.address)
+        let inFitHeap = !slab.isInClassPage(old.address)
         let bytesBefore = inFitHeap ? FitHeap.blockBytes(ofPayload: old.address) : 0
-        let size = nextReallocSize(old.size, usable: usable)
+        let size = random.reallocSize(old.size, usable: usable) ?? nextSize()
         let result = CHeap.realloc(&slab, p, byteCount: size)
         run.note("realloc(offset, size) -> offset", offset(old.address), size, offset(result))
         guard let result else {
             expectedOutOfMemory += 1
-            coverage.reallocsFailed += 1
+            coverage[.reallocsFailed] += 1
             guard run.expect(size > usable, "realloc of \(old) to \(size) failed though its \(usable) bytes hold it"),
                   model.verify(old, "after a failed realloc to \(size)")
             else { return }
@@ -515,27 +471,23 @@ final class SlabChurn {
             return
         }
         if result == p {
-            coverage.reallocsInPlace += 1
+            coverage[.reallocsInPlace] += 1
             if inFitHeap {
                 let bytes = FitHeap.blockBytes(ofPayload: old.address)
-                let expected = size <= UInt.max - overhead ? fitBlockBytes(size + overhead) : nil
+                let expected = size <= UInt.max - overhead ? slab.fitBlockBytes(holding: size + overhead) : nil
                 guard run.expect(bytes == expected,
                                  "realloc of \(old) to \(size) in place left a fit-heap block of \(bytes) bytes, "
                                  + "expected \(expected.map { "\($0)" } ?? "none")")
                 else { return }
-                if bytes > bytesBefore { coverage.fitBlocksGrownInPlace += 1 }
+                if bytes > bytesBefore { coverage[.fitBlocksGrownInPlace] += 1 }
             }
             guard model.resize(at: index, to: size, "realloc") else { return }
         } else {
-            coverage.reallocsMoved += 1
+            coverage[.reallocsMoved] += 1
             guard run.expect(size > usable, "realloc of \(old) to \(size) moved it though its \(usable) bytes hold it"),
-                  let slot = model.placement(of: result.address, size: size, alignment: CHeap.fundamentalAlignment, "realloc")
+                  model.move(at: index, to: result.address, size: size, alignment: CHeap.fundamentalAlignment,
+                             released: true, "realloc") != nil
             else { return }
-            let kept = min(old.size, size)
-            let moved = ModelBlock(address: result.address, size: size, alignment: CHeap.fundamentalAlignment, tag: old.tag)
-            guard model.verify(moved, upTo: kept, "realloc of \(old) to \(size) carrying \(kept) bytes") else { return }
-            model.record(result.address, size: size, alignment: CHeap.fundamentalAlignment, tag: old.tag, at: slot, keeping: kept)
-            model.remove(at: model.index(of: old.address)!)
             run.expect(slab.usableSize(of: p) == nil, "\(old) still counts as live after realloc moved it")
         }
         let usableNow = slab.usableSize(of: result) ?? 0
@@ -593,7 +545,7 @@ final class SlabChurn {
     /// block again, and that once it is freed (and, in a checked build, has
     /// left the quarantine) nothing is in use.
     func drainAndTakeTheWholeArena() {
-        coverage.drains += 1
+        coverage[.drains] += 1
         run.note("drain: blocks", UInt(model.count))
         while !model.isEmpty && !run.failed { free(at: random.below(model.count)) }
         guard !run.failed else { return }
@@ -647,18 +599,18 @@ final class SlabChurn {
     /// the heap is then really full and intact, then frees one block and
     /// takes its memory again.
     func exhaustAndRecover() {
-        coverage.exhaustions += 1
+        coverage[.exhaustions] += 1
         run.note("exhaust: blocks", UInt(model.count))
         var size = max(1, capacity / 2)
         var attempts = 0
         while attempts < 20_000 && !run.failed {
             attempts += 1
             if let block = slab.allocate(byteCount: size, alignment: 1) {
-                coverage.allocations += 1
+                coverage[.allocations] += 1
                 accept(block, size: size, alignment: 1, "allocate while exhausting")
             } else {
                 expectedOutOfMemory += 1
-                coverage.failedAllocations += 1
+                coverage[.failedAllocations] += 1
                 if size == 1 { break }
                 size /= 2
             }
@@ -687,7 +639,7 @@ final class SlabChurn {
             run.fail("\(victim) is not live")
             return
         }
-        let inFitHeap = !isInClassPage(victim.address)
+        let inFitHeap = !slab.isInClassPage(victim.address)
         free(at: index)
         var request = occupied - overhead
         if inFitHeap && occupied <= largestClass {
@@ -782,7 +734,7 @@ final class SlabChurn {
                              "\(block) has \(usable) usable bytes and occupies \(occupied)")
             else { return }
             occupiedTotal += occupied
-            if isInClassPage(block.address) {
+            if slab.isInClassPage(block.address) {
                 classBlocksHeld += 1
             } else {
                 fitBytes += occupied + FitHeap.headerBytes

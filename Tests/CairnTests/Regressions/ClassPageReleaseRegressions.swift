@@ -14,9 +14,7 @@ import XCTest
 /// before an old block of an emptied page reads as no header, and the page
 /// goes back in O(1) (`releaseClassPage`). The fuzz program found it as a
 /// freed block that still had a usable size (FuzzRegressions).
-final class ClassPageReleaseRegressions: XCTestCase {
-    override func setUp() { MisuseRecorder.reset() }
-
+final class ClassPageReleaseRegressions: MisuseRecordingTestCase {
     /// A double free of a class block whose page went back to the fit heap,
     /// where the caller's data before the block looked like a fit-heap
     /// header, was taken for the free of a live fit-heap block: no misuse

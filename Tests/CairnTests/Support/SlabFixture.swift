@@ -32,13 +32,13 @@ final class SlabFixture {
 
     /// The number of the page holding `block`.
     func page(of block: UnsafeMutableRawPointer) -> UInt {
-        (block.address - slab.arenaBase) >> slab.pageShift
+        slab.page(of: block.address)
     }
 
     /// True when `block` lies in a class page; false for a fit-heap block
     /// of its own (a large block, or a class block served by the fit heap).
     func isInClassPage(_ block: UnsafeMutableRawPointer) -> Bool {
-        slab.pageState(page(of: block)) != PageDescriptor.notClassPage
+        slab.isInClassPage(block.address)
     }
 
     /// Large blocks of `byteCount` bytes (above the largest class) until

@@ -73,16 +73,17 @@ struct BumpRun: ~Copyable {
     var model: BumpModel
     let region: UnsafeMutableRawBufferPointer
     let guards: FuzzGuards
+    let patterns: BlockPatterns
     let checkEvery: Int
     let alwaysCheckUntil = 16
-    var live: [FuzzBlock] = []
+    var live: [ModelBlock] = []
     var marks: [(mark: BumpMark, top: UInt)] = []
     var nextTag: UInt32 = 1
     var operation = 0
 
     static func run(_ bytes: inout FuzzBytes, region: UnsafeMutableRawBufferPointer, guards: FuzzGuards,
-                    flags: UInt8) throws {
-        var state = BumpRun(region: region, guards: guards, flags: flags)
+                    patterns: BlockPatterns, flags: UInt8) throws {
+        var state = BumpRun(region: region, guards: guards, patterns: patterns, flags: flags)
         try state.check("after creation")
         while !bytes.isAtEnd && state.operation < FuzzProgram.maximumOperations {
             try state.step(&bytes)
@@ -94,13 +95,14 @@ struct BumpRun: ~Copyable {
         try state.check("at end")
     }
 
-    init(region: UnsafeMutableRawBufferPointer, guards: FuzzGuards, flags: UInt8) {
+    init(region: UnsafeMutableRawBufferPointer, guards: FuzzGuards, patterns: BlockPatterns, flags: UInt8) {
         bump = BumpAllocator(region: region)
-        bump.misuseHandler = FuzzMisuseLog.handler
+        bump.misuseHandler = MisuseRecorder.handler
         let base = UInt(bitPattern: region.baseAddress)
         model = BumpModel(base: base, end: base + UInt(region.count))
         self.region = region
         self.guards = guards
+        self.patterns = patterns
         checkEvery = [1, 4, 16, 64][Int(flags >> 3) & 3]
     }
 
@@ -109,30 +111,26 @@ struct BumpRun: ~Copyable {
                             zeroed: Bool = false, _ context: @autoclosure () -> String) throws {
         let address = pointer.map { UInt(bitPattern: $0) }
         try FuzzProgram.expect(address == expected,
-                               "\(context()): got \(address.map(hex) ?? "nil"), model \(expected.map(hex) ?? "nil")")
+                               "\(context()): got \(address.map(\.hexText) ?? "nil"), model \(expected.map(\.hexText) ?? "nil")")
         guard let address else { return }
         try FuzzProgram.checkPlacement(address, size: size, alignment: alignment, region: region, live: live, context())
-        if zeroed {
-            let p = UnsafePointer<UInt8>(bitPattern: address)!
-            for i in 0..<Int(size) where p[i] != 0 {
-                throw FuzzFailure(description: "\(context()): calloc block \(hex(address)) not zero at \(i)")
-            }
+        if zeroed, let bad = patterns.firstNonZero(address, size) {
+            throw FuzzFailure(description: "\(context()): calloc block \(address.hexText) not zero at \(bad)")
         }
-        let block = FuzzBlock(address: address, size: size, tag: nextTag, usable: 0, inFitHeap: false)
+        let block = ModelBlock(address: address, size: size, tag: nextTag, usable: 0, inFitHeap: false)
         nextTag &+= 1
-        FuzzProgram.writeTag(block)
+        patterns.fill(block)
         live.append(block)
     }
 
     mutating func free(_ address: UInt, _ context: @autoclosure () -> String) throws {
         CHeap.free(&bump, UnsafeMutableRawPointer(bitPattern: address))
         if model.free(address) == .foreign {
-            try FuzzProgram.expectReports(1, "\(context()): free of foreign \(hex(address))")
-            try FuzzProgram.expect(FuzzMisuseLog.kind == MisuseKind.foreignPointer.rawValue
-                                   && FuzzMisuseLog.address == address,
-                                   "\(context()): foreign free reported as kind \(FuzzMisuseLog.kind) at \(hex(FuzzMisuseLog.address))")
+            let report = try FuzzProgram.expectReports(1, "\(context()): free of foreign \(address.hexText)")[0]
+            try FuzzProgram.expect(report.kind == .foreignPointer && report.address == address,
+                                   "\(context()): foreign free reported as \(report.kind) at \(report.address.hexText)")
         }
-        try FuzzProgram.expectReports(0, "\(context()): free of \(hex(address))")
+        try FuzzProgram.expectReports(0, "\(context()): free of \(address.hexText)")
     }
 
     mutating func step(_ bytes: inout FuzzBytes) throws {
@@ -147,18 +145,19 @@ struct BumpRun: ~Copyable {
             let expected = model.allocate(size, alignment)
             try allocated(CHeap.malloc(&bump, byteCount: size), expected: expected, size: size, alignment: alignment,
                           "\(context()) malloc(\(size))")
-        case 2:
-            let size = bytes.size()
-            let alignment = bytes.alignment()
+        case 2, 6, 7, 8:
+            let call = FuzzCall(opcode: opcode, &bytes)!
             if full { return }
-            let expected = model.allocate(size, alignment)
-            try allocated(bump.allocate(byteCount: size, alignment: alignment), expected: expected, size: size,
-                          alignment: alignment, "\(context()) allocate(\(size), align \(alignment))")
+            let block = try call.perform(on: &bump, context())
+            guard let request = call.request else { return }
+            let expected = model.allocate(request.size, request.alignment)
+            try allocated(block, expected: expected, size: request.size, alignment: request.alignment,
+                          zeroed: request.zeroed, "\(context()) \(call.label)")
         case 3, 4, 12:
             let selector = Int(bytes.byte())
             if live.isEmpty { return }
             let block = live.remove(at: selector % live.count)
-            try FuzzProgram.verifyTag(block, "\(context()): before free")
+            try patterns.expectIntact(block, "\(context()): before free")
             try free(block.address, context())
             // A bump allocator cannot tell a double free from any other
             // free below the top: it is ignored (and counted), by design.
@@ -167,43 +166,6 @@ struct BumpRun: ~Copyable {
             let selector = Int(bytes.byte())
             let size = bytes.size()
             try realloc(selector: selector, size: size, "\(context()) realloc(\(size))")
-        case 6:
-            let alignment = bytes.alignment()
-            let size = bytes.size()
-            if full { return }
-            let sentinel = UnsafeMutableRawPointer(bitPattern: 0xDEAD_0000)
-            var out = sentinel
-            let error = CHeap.posixMemalign(&bump, &out, alignment: alignment, byteCount: size)
-            func label() -> String { "\(context()) posix_memalign(\(alignment), \(size))" }
-            guard alignment >= CHeap.pointerSize, alignment & (alignment - 1) == 0 else {
-                try FuzzProgram.expect(error == CHeap.EINVAL && out == sentinel, "\(label()): returned \(error)")
-                return
-            }
-            let expected = model.allocate(size, alignment)
-            try FuzzProgram.expect(error == (expected == nil ? CHeap.ENOMEM : 0), "\(label()): returned \(error)")
-            try allocated(error == 0 ? out : nil, expected: expected, size: size, alignment: alignment, label())
-        case 7:
-            let count = bytes.size()
-            let size = bytes.size()
-            if full { return }
-            let block = CHeap.calloc(&bump, count: count, size: size)
-            let (total, overflow) = count.multipliedReportingOverflow(by: size)
-            let expected = overflow ? nil : model.allocate(total, CHeap.fundamentalAlignment)
-            try allocated(block, expected: expected, size: total, alignment: CHeap.fundamentalAlignment, zeroed: true,
-                          "\(context()) calloc(\(count), \(size))")
-        case 8:
-            let alignment = bytes.alignment()
-            let size = bytes.size()
-            if full { return }
-            let (block, error) = CHeap.alignedAlloc(&bump, alignment: alignment, byteCount: size)
-            func label() -> String { "\(context()) aligned_alloc(\(alignment), \(size))" }
-            guard alignment != 0, alignment & (alignment - 1) == 0 else {
-                try FuzzProgram.expect(block == nil && error == CHeap.EINVAL, "\(label()): returned \(error)")
-                return
-            }
-            let expected = model.allocate(size, max(alignment, CHeap.pointerSize))
-            try FuzzProgram.expect(error == (expected == nil ? CHeap.ENOMEM : 0), "\(label()): returned \(error)")
-            try allocated(block, expected: expected, size: size, alignment: alignment, label())
         case 9:
             bump.reset()
             model.top = model.base
@@ -242,11 +204,10 @@ struct BumpRun: ~Copyable {
     mutating func rewind(_ entry: (mark: BumpMark, top: UInt), _ context: @autoclosure () -> String) throws {
         let valid = entry.top >= model.base && entry.top <= model.top
         let done = bump.rewind(to: entry.mark)
-        try FuzzProgram.expect(done == valid, "\(context()): rewind to \(hex(entry.top)) with top \(hex(model.top)) returned \(done)")
+        try FuzzProgram.expect(done == valid, "\(context()): rewind to \(entry.top.hexText) with top \(model.top.hexText) returned \(done)")
         guard valid else {
-            try FuzzProgram.expectReports(1, "\(context()): rewind to a stale mark")
-            try FuzzProgram.expect(FuzzMisuseLog.kind == MisuseKind.invalidMark.rawValue,
-                                   "\(context()): stale mark reported as kind \(FuzzMisuseLog.kind)")
+            let report = try FuzzProgram.expectReports(1, "\(context()): rewind to a stale mark")[0]
+            try FuzzProgram.expect(report.kind == .invalidMark, "\(context()): stale mark reported as \(report.kind)")
             return
         }
         model.top = entry.top
@@ -268,32 +229,32 @@ struct BumpRun: ~Copyable {
         }
         let index = selector % live.count
         let old = live[index]
-        try FuzzProgram.verifyTag(old, "\(label()): before realloc")
+        try patterns.expectIntact(old, "\(label()): before realloc")
         let result = CHeap.realloc(&bump, UnsafeMutableRawPointer(bitPattern: old.address), byteCount: size)
         try FuzzProgram.expectReports(0, label())
         let address = result.map { UInt(bitPattern: $0) }
         if model.resize(old.address, size) {
-            try FuzzProgram.expect(address == old.address, "\(label()) of newest \(hex(old.address)): got \(address.map(hex) ?? "nil")")
+            try FuzzProgram.expect(address == old.address, "\(label()) of newest \(old.address.hexText): got \(address.map(\.hexText) ?? "nil")")
             live.remove(at: index)
-            try FuzzProgram.verifyTag(old, count: min(old.tagged, max(size, 1)), "\(label()): in place")
-            let block = FuzzBlock(address: old.address, size: size, tag: nextTag, usable: 0, inFitHeap: false)
+            try patterns.expectIntact(old, upTo: min(old.written, max(size, 1)), "\(label()): in place")
+            let block = ModelBlock(address: old.address, size: size, tag: nextTag, usable: 0, inFitHeap: false)
             nextTag &+= 1
-            FuzzProgram.writeTag(block)
+            patterns.fill(block)
             live.append(block)
             return
         }
         if size == 0 {
             // Zero bytes fit any live block, even one below the newest: it
             // stays where it is, with nothing moved, allocated or freed.
-            try FuzzProgram.expect(address == old.address, "\(label()) of older \(hex(old.address)): got \(address.map(hex) ?? "nil")")
+            try FuzzProgram.expect(address == old.address, "\(label()) of older \(old.address.hexText): got \(address.map(\.hexText) ?? "nil")")
             live[index].size = 0
             return
         }
         let expected = model.allocate(size, CHeap.fundamentalAlignment)
-        try FuzzProgram.expect(address == expected, "\(label()) of \(hex(old.address)): got \(address.map(hex) ?? "nil"), model \(expected.map(hex) ?? "nil")")
+        try FuzzProgram.expect(address == expected, "\(label()) of \(old.address.hexText): got \(address.map(\.hexText) ?? "nil"), model \(expected.map(\.hexText) ?? "nil")")
         guard let address else { return }
-        let moved = FuzzBlock(address: address, size: size, tag: old.tag, usable: 0, inFitHeap: false)
-        try FuzzProgram.verifyTag(moved, count: min(old.size, size), "\(label()): moved contents")
+        let moved = ModelBlock(address: address, size: size, tag: old.tag, usable: 0, inFitHeap: false)
+        try patterns.expectIntact(moved, upTo: min(old.size, size), writtenAt: old.address, "\(label()): moved contents")
         _ = model.free(old.address)
         try allocated(result, expected: address, size: size, alignment: CHeap.fundamentalAlignment, label())
         live.remove(at: index)
@@ -308,11 +269,11 @@ struct BumpRun: ~Copyable {
                                && s.ignoredFrees == m.ignored && s.rollbacks == m.rollbacks,
                                "\(context()): statistics \(s), model top +\(m.top - m.base) peak +\(m.peak - m.base) failed \(m.failed) ignored \(m.ignored) rollbacks \(m.rollbacks)")
         for block in live {
-            try FuzzProgram.verifyTag(block, context())
+            try patterns.expectIntact(block, context())
             let pointer = UnsafeMutableRawPointer(bitPattern: block.address)!
             let usable = bump.usableSize(of: pointer)
             try FuzzProgram.expect(usable == model.usable(block.address) && bump.owns(pointer),
-                                   "\(context()): block \(hex(block.address)) usable \(usable.map(String.init) ?? "nil"), model \(model.usable(block.address).map(String.init) ?? "nil")")
+                                   "\(context()): block \(block.address.hexText) usable \(usable.map(String.init) ?? "nil"), model \(model.usable(block.address).map(String.init) ?? "nil")")
         }
     }
 }

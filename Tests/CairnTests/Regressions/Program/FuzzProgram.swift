@@ -3,7 +3,9 @@
 // reference model, and returns the first disagreement.
 //
 // Two builds compile the files of this folder (this one, FuzzSlabRun.swift,
-// FuzzBumpRun.swift):
+// FuzzBumpRun.swift, FuzzSlabAttack.swift, FuzzCall.swift) and the
+// reference model they share with the randomized tests
+// (Tests/CairnTests/Model):
 // - the libFuzzer target (`make fuzz`, mk/fuzz.mk), which compiles them by
 //   path with the allocator sources and Fuzz/AllocatorFuzzer.swift into one
 //   module (`-D CAIRN_FUZZER`, so no `import Cairn`) and traps on a
@@ -19,9 +21,9 @@
 // The oracles, checked after each operation (the costly ones on a cadence):
 // - every returned block lies inside the region, is aligned as asked, and
 //   overlaps no live block;
-// - every live block holds a tag (its id and offset, hashed) written at
-//   allocation and verified in full before it is freed or reallocated and on
-//   every full check: two live blocks sharing memory show up here even when
+// - every live block holds its pattern (Model/BlockPatterns.swift) written
+//   at allocation and verified in full before it is freed or reallocated and
+//   on every full check: two live blocks sharing memory show up here even when
 //   the allocator's structures look consistent;
 // - guard bytes around the region never change;
 // - a legal sequence reports no misuse; deliberate bad frees are reported
@@ -62,29 +64,6 @@
 #if !CAIRN_FUZZER
 import Cairn
 #endif
-
-// MARK: - Misuse log
-
-/// Misuse reports seen since the last `take()`. A `@convention(c)` handler
-/// cannot capture, so they go to a global (the fuzzer and XCTest both run
-/// one program at a time).
-enum FuzzMisuseLog {
-    nonisolated(unsafe) static var count = 0
-    nonisolated(unsafe) static var kind: UInt8 = 0
-    nonisolated(unsafe) static var address: UInt = 0
-    nonisolated(unsafe) static var sizeClass = 0
-    nonisolated(unsafe) static var blockSize: UInt = 0
-
-    static let handler: MisuseHandler = { kind, address, sizeClass, blockSize, _ in
-        FuzzMisuseLog.count += 1
-        FuzzMisuseLog.kind = kind
-        FuzzMisuseLog.address = address
-        FuzzMisuseLog.sizeClass = sizeClass
-        FuzzMisuseLog.blockSize = blockSize
-    }
-
-    static func reset() { count = 0 }
-}
 
 // MARK: - Input decoding
 
@@ -134,42 +113,6 @@ struct FuzzBytes {
     }
 }
 
-/// A live block as the model knows it.
-struct FuzzBlock {
-    var address: UInt
-    /// Bytes asked for; `extent` is the memory the block owns for placement
-    /// checks (a zero-byte request still gets a unique block of at least one
-    /// byte).
-    var size: UInt
-    var extent: UInt { max(size, 1) }
-    /// Bytes the tag covers: the extent, but in a checked build only the
-    /// bytes asked for (a byte past them is the canary).
-    var tagged: UInt {
-        #if CAIRN_CHECKED
-        size
-        #else
-        extent
-        #endif
-    }
-    var tag: UInt32
-    /// Slab: bytes `usableSize` must report, and whether it is a fit-heap
-    /// block (a large request, or a class request served from the fit
-    /// heap) rather than a block of a class page.
-    var usable: UInt
-    var inFitHeap: Bool
-    /// Slab: bytes the block takes (its class's block size, or what its
-    /// fit-heap block holds: its size less the 4-byte header). The same as
-    /// `usable`, except in a checked build.
-    var reserved: UInt = 0
-}
-
-/// Byte `offset` of the tag pattern `tag`.
-@inline(__always)
-func fuzzTagByte(_ tag: UInt32, _ offset: UInt) -> UInt8 {
-    let mixed = (tag &* 0x9E37_79B1) ^ (UInt32(truncatingIfNeeded: offset) &* 0x85EB_CA77)
-    return UInt8(truncatingIfNeeded: (mixed ^ (mixed >> 15)) >> 8)
-}
-
 // MARK: - The program
 
 /// Thrown (as the description of the first disagreement) out of a run.
@@ -207,7 +150,9 @@ enum FuzzProgram {
         region.initializeMemory(as: UInt8.self, repeating: 0xA5)
         let guards = FuzzGuards(raw: raw, total: total, regionStart: baseOffset, regionEnd: baseOffset + Int(regionBytes))
 
-        FuzzMisuseLog.reset()
+        let regionStart = UInt(bitPattern: region.baseAddress)
+        let patterns = BlockPatterns(lower: regionStart, upper: regionStart + regionBytes)
+        MisuseRecorder.reset()
         do {
             if flags & 1 == 0 {
                 // Explicit classes for one input in four, else the standard ones.
@@ -231,10 +176,10 @@ enum FuzzProgram {
                         : SlabConfiguration(pageSize: pageSize, sizeClasses: list)
                     configuration.quarantineSlots = quarantineSlots[Int(flags >> 5)]
                     try SlabRun.run(&bytes, region: region, configuration: configuration,
-                                    refused: list.isEmpty && largest < 8, guards: guards, flags: flags)
+                                    refused: list.isEmpty && largest < 8, guards: guards, patterns: patterns, flags: flags)
                 }
             } else {
-                try BumpRun.run(&bytes, region: region, guards: guards, flags: flags)
+                try BumpRun.run(&bytes, region: region, guards: guards, patterns: patterns, flags: flags)
             }
         } catch let failure as FuzzFailure {
             return failure.description
@@ -244,44 +189,13 @@ enum FuzzProgram {
         return nil
     }
 
-    /// Fills a block with its tag.
-    static func writeTag(_ block: FuzzBlock) {
-        let p = UnsafeMutablePointer<UInt8>(bitPattern: block.address)!
-        var i: UInt = 0
-        while i < block.tagged {
-            p[Int(i)] = fuzzTagByte(block.tag, i)
-            i += 1
-        }
-    }
-
-    /// Checks the first `count` bytes of `block` against `tag`.
-    static func verifyTag(_ block: FuzzBlock, tag: UInt32? = nil, count: UInt? = nil, _ context: @autoclosure () -> String) throws {
-        let p = UnsafePointer<UInt8>(bitPattern: block.address)!
-        let tag = tag ?? block.tag
-        let n = count ?? block.tagged
-        var i: UInt = 0
-        while i < n {
-            if p[Int(i)] != fuzzTagByte(tag, i) {
-                throw FuzzFailure(description: "\(context()): block \(hex(block.address)) (size \(block.size), tag \(tag)) changed at offset \(i)")
-            }
-            i += 1
-        }
-    }
-
     /// A new block must lie in the region, be aligned and overlap no live block.
     static func checkPlacement(_ address: UInt, size: UInt, alignment: UInt, region: UnsafeMutableRawBufferPointer,
-                               live: [FuzzBlock], _ context: @autoclosure () -> String) throws {
+                               live: [ModelBlock], _ context: @autoclosure () -> String) throws {
+        let block = ModelBlock(address: address, size: size, alignment: alignment, tag: 0)
         let start = UInt(bitPattern: region.baseAddress)
-        let end = start + UInt(region.count)
-        let extent = max(size, 1)
-        guard address >= start, address <= end, extent <= end - address else {
-            throw FuzzFailure(description: "\(context()): block \(hex(address))+\(size) outside region \(hex(start))..<\(hex(end))")
-        }
-        guard alignment == 0 || address % alignment == 0 else {
-            throw FuzzFailure(description: "\(context()): block \(hex(address)) not aligned to \(alignment)")
-        }
-        for other in live where address < other.address + other.extent && other.address < address + extent {
-            throw FuzzFailure(description: "\(context()): block \(hex(address))+\(size) overlaps live block \(hex(other.address))+\(other.size)")
+        if let problem = block.misplacement(lower: start, upper: start + UInt(region.count), among: live) {
+            throw FuzzFailure(description: "\(context()): \(problem)")
         }
     }
 
@@ -289,15 +203,27 @@ enum FuzzProgram {
         if !condition { throw FuzzFailure(description: message()) }
     }
 
-    /// The misuse reports since the last call must be exactly `expected`.
-    static func expectReports(_ expected: Int, _ context: @autoclosure () -> String) throws {
-        let seen = FuzzMisuseLog.count
-        FuzzMisuseLog.reset()
-        try expect(seen == expected, "\(context()): \(seen) misuse report(s), expected \(expected) (last kind \(FuzzMisuseLog.kind) at \(hex(FuzzMisuseLog.address)))")
+    /// The misuse reports since the last call must be exactly `expected`;
+    /// returns them.
+    @discardableResult
+    static func expectReports(_ expected: Int, _ context: @autoclosure () -> String) throws -> [MisuseReport] {
+        let reports = MisuseRecorder.reports
+        MisuseRecorder.reset()
+        try expect(reports.count == expected, "\(context()): \(reports.count) misuse report(s), expected \(expected)"
+                   + (reports.last.map { " (last \($0.kind) at \($0.address.hexText))" } ?? ""))
+        return reports
     }
 }
 
-func hex(_ value: UInt) -> String { "0x" + String(value, radix: 16) }
+extension BlockPatterns {
+    /// Throws unless `block` still holds its pattern (see ``damage(_:upTo:writtenAt:)``).
+    func expectIntact(_ block: ModelBlock, upTo limit: UInt? = nil, writtenAt source: UInt? = nil,
+                      _ context: @autoclosure () -> String) throws {
+        if let damage = damage(block, upTo: limit, writtenAt: source) {
+            throw FuzzFailure(description: "\(context()): \(damage)")
+        }
+    }
+}
 
 /// Guard bytes around the region: never written by anyone.
 struct FuzzGuards {

@@ -36,8 +36,8 @@ extension SlabRun {
                 try FuzzProgram.checkPlacement(address, size: size, alignment: CHeap.fundamentalAlignment,
                                                region: region, live: live, "\(context()) malloc(\(size))")
                 try FuzzProgram.expect(address >= firstPayload && address < heapEnd,
-                                       "\(context()): block \(hex(address)) outside the heap")
-                live.append(FuzzBlock(address: address, size: size, tag: 0, usable: size, inFitHeap: false,
+                                       "\(context()): block \(address.hexText) outside the heap")
+                live.append(ModelBlock(address: address, size: size, tag: 0, usable: size, inFitHeap: false,
                                       reserved: size))
             case 2:
                 let selector = Int(bytes.byte())

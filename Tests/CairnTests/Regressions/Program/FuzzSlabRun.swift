@@ -49,6 +49,7 @@ struct SlabRun: ~Copyable {
     let configuration: SlabConfiguration
     let region: UnsafeMutableRawBufferPointer
     let guards: FuzzGuards
+    let patterns: BlockPatterns
     let classSizes: [UInt]
     let pageSize: UInt
     let pageCount: UInt
@@ -65,7 +66,7 @@ struct SlabRun: ~Copyable {
     /// The highest peak of bytes in use seen since the allocator was configured.
     var peakSeen: UInt = 0
 
-    var live: [FuzzBlock] = []
+    var live: [ModelBlock] = []
     var nextTag: UInt32 = 1
     var expectedOutOfMemory: UInt = 0
     var expectedMisuse: UInt = 0
@@ -79,11 +80,11 @@ struct SlabRun: ~Copyable {
     /// allocator's ring is a FIFO). A quarantined fit-heap block is still a
     /// block of the fit heap: its bytes stay in use. Release builds have no
     /// quarantine: a freed block leaves at once.
-    var quarantine: [FuzzBlock] = []
+    var quarantine: [ModelBlock] = []
     let quarantineSlots: Int
     /// A quarantined block the program wrote after freeing it (the byte at
     /// `offset`), until it leaves quarantine.
-    var overwritten: (block: FuzzBlock, offset: UInt)? = nil
+    var overwritten: (block: ModelBlock, offset: UInt)? = nil
     /// `writeAfterFree` reports due for `overwritten` since the last check
     /// of the reports, and how many more may come.
     var writeAfterFreeReportsDue = 0
@@ -94,7 +95,8 @@ struct SlabRun: ~Copyable {
     var writeAfterFreeBlockSize: UInt? = nil
 
     static func run(_ bytes: inout FuzzBytes, region: UnsafeMutableRawBufferPointer,
-                    configuration: SlabConfiguration, refused: Bool, guards: FuzzGuards, flags: UInt8) throws {
+                    configuration: SlabConfiguration, refused: Bool, guards: FuzzGuards, patterns: BlockPatterns,
+                    flags: UInt8) throws {
         guard let slab = SlabAllocator(region: region, configuration: configuration) else {
             // Metadata is at most ~2 KiB plus 16 bytes a page, so a region of
             // two pages and 4 KiB more always holds a page.
@@ -104,7 +106,7 @@ struct SlabRun: ~Copyable {
         }
         try FuzzProgram.expect(!refused, "configuration with largest class < 8 accepted")
         var state = SlabRun(slab: slab, configuration: configuration, region: region, guards: guards,
-                            flags: flags)
+                            patterns: patterns, flags: flags)
         try state.check("after configure")
         while !bytes.isAtEnd && state.operation < FuzzProgram.maximumOperations {
             try state.step(&bytes)
@@ -123,12 +125,13 @@ struct SlabRun: ~Copyable {
     }
 
     init(slab: consuming SlabAllocator, configuration: SlabConfiguration, region: UnsafeMutableRawBufferPointer,
-         guards: FuzzGuards, flags: UInt8) {
+         guards: FuzzGuards, patterns: BlockPatterns, flags: UInt8) {
         self.slab = slab
-        self.slab.misuseHandler = FuzzMisuseLog.handler
+        self.slab.misuseHandler = MisuseRecorder.handler
         self.configuration = configuration
         self.region = region
         self.guards = guards
+        self.patterns = patterns
         self.pageSize = self.slab.pageSize
         let statistics = self.slab.statistics
         self.pageCount = statistics.pageCount
@@ -180,18 +183,10 @@ struct SlabRun: ~Copyable {
         if needed <= largest {
             let size = alignment > 4 ? (needed + (alignment - 1)) & ~(alignment - 1) : needed
             if size <= largest, let fit = classSizes.first(where: { $0 >= size && $0 % alignment == 0 }) {
-                return SlabPrediction(classSize: fit, fitBlock: fitBlockBytes(fit), looksForRoom: true)
+                return SlabPrediction(classSize: fit, fitBlock: slab.fitBlockBytes(holding: fit), looksForRoom: true)
             }
         }
-        return SlabPrediction(classSize: nil, fitBlock: fitBlockBytes(needed), looksForRoom: needed <= UInt(region.count))
-    }
-
-    /// The fit-heap block (header included) that holds `bytes`: a 4-byte
-    /// header, rounded up to 8, 16 at least; `nil` beyond the capacity.
-    func fitBlockBytes(_ bytes: UInt) -> UInt? {
-        guard bytes <= capacity else { return nil }
-        let size = max(FitHeap.minimumBlock, (bytes + FitHeap.headerBytes + 7) & ~7)
-        return size <= capacity ? size : nil
+        return SlabPrediction(classSize: nil, fitBlock: slab.fitBlockBytes(holding: needed), looksForRoom: needed <= UInt(region.count))
     }
 
     /// What `usableSize` reports for a block of `reserved` bytes that holds
@@ -203,22 +198,6 @@ struct SlabRun: ~Copyable {
         #else
         reserved
         #endif
-    }
-
-    /// The page holding `address`. Precondition: `address` is in the arena.
-    func page(of address: UInt) -> UInt { (address - slab.arenaBase) >> slab.pageShift }
-
-    /// True when `address` (in the arena) lies in a class page.
-    func isInClassPage(_ address: UInt) -> Bool {
-        slab.pageState(page(of: address)) != PageDescriptor.notClassPage
-    }
-
-    /// The bytes the live block at `address` takes: its class's block size,
-    /// or what its fit-heap block holds (its size less the header).
-    func reservedBytes(at address: UInt) -> UInt {
-        let state = slab.pageState(page(of: address))
-        if state == PageDescriptor.notClassPage { return FitHeap.blockBytes(ofPayload: address) - FitHeap.headerBytes }
-        return slab.blockSize(ofClass: Int(state))
     }
 
     /// True when the model knows a page of the class of block size `size`
@@ -279,16 +258,16 @@ struct SlabRun: ~Copyable {
         let address = UInt(bitPattern: pointer)
         try FuzzProgram.checkPlacement(address, size: size, alignment: alignment, region: region, live: live, context())
         try FuzzProgram.expect(address >= firstPayload && address < heapEnd,
-                               "\(context()): block \(hex(address)) outside the fit heap \(hex(firstPayload))..<\(hex(heapEnd))")
-        let state = slab.pageState(page(of: address))
+                               "\(context()): block \(address.hexText) outside the fit heap \(firstPayload.hexText)..<\(heapEnd.hexText)")
+        let state = slab.pageState(slab.page(of: address))
         let inFitHeap = state == PageDescriptor.notClassPage
         let reserved: UInt
         if inFitHeap {
             let bytes = FitHeap.blockBytes(ofPayload: address)
             try FuzzProgram.expect(bytes == prediction.fitBlock,
                                    "\(context()): size \(size) align \(alignment) got a fit-heap block of \(bytes) bytes, expected \(prediction.fitBlock.map(String.init) ?? "none")")
-            try FuzzProgram.expect(!isInClassPage(address + bytes - FitHeap.headerBytes - 1),
-                                   "\(context()): fit-heap block \(hex(address)) of \(bytes) bytes ends in a class page")
+            try FuzzProgram.expect(!slab.isInClassPage(address + bytes - FitHeap.headerBytes - 1),
+                                   "\(context()): fit-heap block \(address.hexText) of \(bytes) bytes ends in a class page")
             reserved = bytes - FitHeap.headerBytes
         } else {
             let blockSize = slab.blockSize(ofClass: Int(state))
@@ -297,7 +276,7 @@ struct SlabRun: ~Copyable {
                                    "\(context()): size \(size) align \(alignment) got a block in a page of class \(blockSize), expected \(prediction.classSize.map { "class \($0)" } ?? "a fit-heap block")")
             try FuzzProgram.expect(inPage % blockSize == 0
                                    && inPage + blockSize <= SlabConfiguration.largestClassLimit(pageSize: pageSize),
-                                   "\(context()): block \(hex(address)) is not a block of its class \(blockSize) page")
+                                   "\(context()): block \(address.hexText) is not a block of its class \(blockSize) page")
             reserved = blockSize
         }
         try syncQuarantine(mayHaveEmptied: true, mustHaveEmptied: false, handedOut: (address, reserved), context())
@@ -309,35 +288,32 @@ struct SlabRun: ~Copyable {
         let reported = slab.usableSize(of: UnsafeRawPointer(pointer))
         try FuzzProgram.expect(reported == usable,
                                "\(context()): size \(size) align \(alignment) got usable \(reported.map(String.init) ?? "nil"), expected \(usable)")
-        if zeroed {
-            let p = UnsafePointer<UInt8>(bitPattern: address)!
-            for i in 0..<Int(size) where p[i] != 0 {
-                throw FuzzFailure(description: "\(context()): calloc block \(hex(address)) not zero at \(i)")
-            }
+        if zeroed, let bad = patterns.firstNonZero(address, size) {
+            throw FuzzFailure(description: "\(context()): calloc block \(address.hexText) not zero at \(bad)")
         }
-        let block = FuzzBlock(address: address, size: size, tag: nextTag, usable: usable,
+        let block = ModelBlock(address: address, size: size, tag: nextTag, usable: usable,
                               inFitHeap: inFitHeap, reserved: reserved)
         nextTag &+= 1
-        FuzzProgram.writeTag(block)
+        patterns.fill(block)
         live.append(block)
     }
 
     /// Frees live block `index` legally.
     mutating func free(at index: Int, _ context: @autoclosure () -> String) throws {
         let block = live.remove(at: index)
-        try FuzzProgram.verifyTag(block, "\(context()): before free")
+        try patterns.expectIntact(block, "\(context()): before free")
         CHeap.free(&slab, UnsafeMutableRawPointer(bitPattern: block.address))
         try enterQuarantine(block)
-        try expectQuiet("\(context()): legal free of \(hex(block.address))")
+        try expectQuiet("\(context()): legal free of \(block.address.hexText)")
         try FuzzProgram.expect(slab.usableSize(of: UnsafeRawPointer(bitPattern: block.address)!) == nil,
-                               "\(context()): freed block \(hex(block.address)) still has a usable size")
+                               "\(context()): freed block \(block.address.hexText) still has a usable size")
     }
 
     // MARK: - Quarantine (checked builds; empty in release builds)
 
     /// A block was freed: it joins the quarantine, and the oldest block
     /// leaves when the quarantine is over its slots.
-    mutating func enterQuarantine(_ block: FuzzBlock) throws {
+    mutating func enterQuarantine(_ block: ModelBlock) throws {
         quarantine.append(block)
         if quarantine.count > quarantineSlots { leaveQuarantine(quarantine.removeFirst(), handedOut: nil) }
     }
@@ -356,7 +332,7 @@ struct SlabRun: ~Copyable {
     /// second report. Its page stays a class page when a live block shares
     /// it; else the page may have gone back to the fit heap and been carved
     /// afresh, or handed out as a fit-heap block, unchecked.
-    mutating func leaveQuarantine(_ block: FuzzBlock, handedOut: (address: UInt, reserved: UInt)?) {
+    mutating func leaveQuarantine(_ block: ModelBlock, handedOut: (address: UInt, reserved: UInt)?) {
         guard let (written, offset) = overwritten, written.address == block.address else { return }
         overwritten = nil
         writeAfterFreeReportsDue += 1
@@ -376,7 +352,7 @@ struct SlabRun: ~Copyable {
             return
         }
         // The first 8 bytes now hold the free-list link and mark.
-        if offset >= 8 && isInClassPage(byte) { UnsafeMutablePointer<UInt8>(bitPattern: byte)!.pointee = Self.poisonByte }
+        if offset >= 8 && slab.isInClassPage(byte) { UnsafeMutablePointer<UInt8>(bitPattern: byte)!.pointee = Self.poisonByte }
     }
 
     static let poisonByte: UInt8 = 0xDD
@@ -403,16 +379,26 @@ struct SlabRun: ~Copyable {
         let mayCome = writeAfterFreeReportsMayCome
         writeAfterFreeReportsDue = 0
         writeAfterFreeReportsMayCome = 0
-        if due == 0 { return try FuzzProgram.expectReports(0, context()) }
-        let (seen, kind, address) = (FuzzMisuseLog.count, FuzzMisuseLog.kind, FuzzMisuseLog.address)
+        if due == 0 {
+            try FuzzProgram.expectReports(0, context())
+            return
+        }
+        let seen = MisuseRecorder.reports.count
         if seen > due && seen <= due + mayCome { due = seen }
-        try FuzzProgram.expectReports(due, "\(context()): write after free of \(hex(writeAfterFreeAddress))")
+        let last = try FuzzProgram.expectReports(due, "\(context()): write after free of \(writeAfterFreeAddress.hexText)")[due - 1]
         expectedMisuse += UInt(due)
-        try FuzzProgram.expect(kind == MisuseKind.writeAfterFree.rawValue && address == writeAfterFreeAddress,
-                               "\(context()): \(seen) report(s), last of kind \(kind) at \(hex(address)), expected writeAfterFree at \(hex(writeAfterFreeAddress))")
-        let named = (FuzzMisuseLog.sizeClass, FuzzMisuseLog.blockSize)
-        try FuzzProgram.expect(writeAfterFreeBlockSize.map { named.0 >= 0 && named.1 == $0 } ?? (named.0 == -1 && named.1 == 0),
-                               "\(context()): write after free of \(hex(writeAfterFreeAddress)) names class \(named.0) of \(named.1) bytes, expected \(writeAfterFreeBlockSize.map { "\($0) bytes" } ?? "none")")
+        try FuzzProgram.expect(last.kind == .writeAfterFree && last.address == writeAfterFreeAddress,
+                               "\(context()): \(seen) report(s), last \(last.kind) at \(last.address.hexText), expected writeAfterFree at \(writeAfterFreeAddress.hexText)")
+        try Self.expectClass(named: last, blockSize: writeAfterFreeBlockSize,
+                             "\(context()): write after free of \(writeAfterFreeAddress.hexText)")
+    }
+
+    /// `report` must name the class of block size `blockSize`, or none
+    /// when `blockSize` is `nil` (a fit-heap block, or no block at all).
+    static func expectClass(named report: MisuseReport, blockSize: UInt?, _ context: @autoclosure () -> String) throws {
+        try FuzzProgram.expect(blockSize.map { report.sizeClass >= 0 && report.blockSize == $0 }
+                                   ?? (report.sizeClass == -1 && report.blockSize == 0),
+                               "\(context()): report names class \(report.sizeClass) of \(report.blockSize) bytes, expected \(blockSize.map { "\($0) bytes" } ?? "none")")
     }
 
     /// Bytes the fit-heap blocks in quarantine hold (headers included):
@@ -487,22 +473,13 @@ struct SlabRun: ~Copyable {
     /// to provoke the report (a smashed canary).
     mutating func expectMisuse(kinds: [MisuseKind], address: UInt, blockSize: UInt?, noClass: Bool = false,
                                _ context: @autoclosure () -> String, repair: () -> Void = {}) throws {
-        let seen = FuzzMisuseLog.count
-        let kind = FuzzMisuseLog.kind
-        try FuzzProgram.expectReports(1, context())
+        let report = try FuzzProgram.expectReports(1, context())[0]
         expectedMisuse += 1
-        try FuzzProgram.expect(kinds.contains { $0.rawValue == kind },
-                               "\(context()): misuse kind \(kind), expected one of \(kinds.map(\.rawValue)) (\(seen) report)")
-        try FuzzProgram.expect(FuzzMisuseLog.address == address,
-                               "\(context()): report names \(hex(FuzzMisuseLog.address)), expected \(hex(address))")
-        if let blockSize {
-            try FuzzProgram.expect(FuzzMisuseLog.blockSize == blockSize && FuzzMisuseLog.sizeClass >= 0,
-                                   "\(context()): report names class \(FuzzMisuseLog.sizeClass) of \(FuzzMisuseLog.blockSize) bytes, expected \(blockSize)")
-        }
-        if noClass {
-            try FuzzProgram.expect(FuzzMisuseLog.blockSize == 0 && FuzzMisuseLog.sizeClass == -1,
-                                   "\(context()): report names class \(FuzzMisuseLog.sizeClass) of \(FuzzMisuseLog.blockSize) bytes, expected none")
-        }
+        try FuzzProgram.expect(kinds.contains(report.kind), "\(context()): misuse \(report.kind), expected one of \(kinds)")
+        try FuzzProgram.expect(report.address == address,
+                               "\(context()): report names \(report.address.hexText), expected \(address.hexText)")
+        if let blockSize { try Self.expectClass(named: report, blockSize: blockSize, context()) }
+        if noClass { try Self.expectClass(named: report, blockSize: nil, context()) }
         // A bad free changes nothing.
         repair()
         try check("\(context()): after the bad free")
@@ -524,12 +501,13 @@ struct SlabRun: ~Copyable {
             if full { return }
             try allocated(CHeap.malloc(&slab, byteCount: size), size: size, alignment: CHeap.fundamentalAlignment,
                           "\(context()) malloc(\(size))")
-        case 2:
-            let size = bytes.size()
-            let alignment = bytes.alignment()
+        case 2, 6, 7, 8:
+            let call = FuzzCall(opcode: opcode, &bytes)!
             if full { return }
-            try allocated(slab.allocate(byteCount: size, alignment: alignment), size: size, alignment: alignment,
-                          "\(context()) allocate(\(size), align \(alignment))")
+            let block = try call.perform(on: &slab, context())
+            guard let request = call.request else { return }
+            try allocated(block, size: request.size, alignment: request.alignment, zeroed: request.zeroed,
+                          "\(context()) \(call.label)")
         case 3, 4:
             let selector = Int(bytes.byte())
             if live.isEmpty { return }
@@ -538,45 +516,6 @@ struct SlabRun: ~Copyable {
             let selector = Int(bytes.byte())
             let size = bytes.size()
             try realloc(selector: selector, size: size, context())
-        case 6:
-            let alignment = bytes.alignment()
-            let size = bytes.size()
-            if full { return }
-            var out = UnsafeMutableRawPointer(bitPattern: 0xDEAD_0000)
-            let error = CHeap.posixMemalign(&slab, &out, alignment: alignment, byteCount: size)
-            func label() -> String { "\(context()) posix_memalign(\(alignment), \(size))" }
-            if alignment < CHeap.pointerSize || predict(size, alignment) == nil {
-                try FuzzProgram.expect(error == CHeap.EINVAL && out == UnsafeMutableRawPointer(bitPattern: 0xDEAD_0000),
-                                       "\(label()): returned \(error), expected EINVAL and out untouched")
-                return
-            }
-            try FuzzProgram.expect(error == (out == UnsafeMutableRawPointer(bitPattern: 0xDEAD_0000) ? CHeap.ENOMEM : 0),
-                                   "\(label()): returned \(error)")
-            try allocated(error == 0 ? out : nil, size: size, alignment: alignment, label())
-        case 7:
-            let count = bytes.size()
-            let size = bytes.size()
-            if full { return }
-            let block = CHeap.calloc(&slab, count: count, size: size)
-            let (total, overflow) = count.multipliedReportingOverflow(by: size)
-            if overflow {
-                try FuzzProgram.expect(block == nil, "\(context()) calloc(\(count), \(size)): overflow accepted")
-                return
-            }
-            try allocated(block, size: total, alignment: CHeap.fundamentalAlignment, zeroed: true,
-                          "\(context()) calloc(\(count), \(size))")
-        case 8:
-            let alignment = bytes.alignment()
-            let size = bytes.size()
-            if full { return }
-            let (block, error) = CHeap.alignedAlloc(&slab, alignment: alignment, byteCount: size)
-            func label() -> String { "\(context()) aligned_alloc(\(alignment), \(size))" }
-            if predict(size, alignment) == nil {
-                try FuzzProgram.expect(block == nil && error == CHeap.EINVAL, "\(label()): returned \(error)")
-                return
-            }
-            try FuzzProgram.expect(error == (block == nil ? CHeap.ENOMEM : 0), "\(label()): returned \(error)")
-            try allocated(block, size: size, alignment: max(alignment, CHeap.pointerSize), label())
         case 9:
             try freeAll(order: bytes.byte())
         case 10:
@@ -651,7 +590,7 @@ struct SlabRun: ~Copyable {
             }
             try expectMisuse(kinds: [.notBlockStart], address: interior,
                              blockSize: block.inFitHeap ? nil : block.reserved, noClass: block.inFitHeap,
-                             "\(context()): \(viaRealloc ? "realloc" : "free") of interior \(hex(interior)) of \(hex(block.address))+\(block.size)")
+                             "\(context()): \(viaRealloc ? "realloc" : "free") of interior \(interior.hexText) of \(block.address.hexText)+\(block.size)")
         case 14:
             let selector = bytes.byte()
             let offset = bytes.word() << 8 | UInt(bytes.byte())
@@ -659,7 +598,7 @@ struct SlabRun: ~Copyable {
                 let foreign = guards.foreignAddress(selector)
                 CHeap.free(&slab, UnsafeMutableRawPointer(bitPattern: foreign))
                 try expectMisuse(kinds: [.foreignPointer], address: foreign, blockSize: nil, noClass: true,
-                                 "\(context()): free of foreign \(hex(foreign))")
+                                 "\(context()): free of foreign \(foreign.hexText)")
             } else {
                 let start = UInt(bitPattern: region.baseAddress)
                 let wild = start + offset % UInt(region.count)
@@ -669,7 +608,7 @@ struct SlabRun: ~Copyable {
                 if slab.fitHeapMayTakeForBlock(wild, orFree: false) { return }
                 CHeap.free(&slab, UnsafeMutableRawPointer(bitPattern: wild))
                 try expectMisuse(kinds: [.foreignPointer, .notBlockStart, .doubleFree], address: wild, blockSize: nil,
-                                 "\(context()): free of non-block \(hex(wild)) (region +\(wild - start))")
+                                 "\(context()): free of non-block \(wild.hexText) (region +\(wild - start))")
             }
         default:
             try check(context())
@@ -687,7 +626,7 @@ struct SlabRun: ~Copyable {
         }
         let index = selector % live.count
         let old = live[index]
-        try FuzzProgram.verifyTag(old, "\(label()): before realloc")
+        try patterns.expectIntact(old, "\(label()): before realloc")
         let result = CHeap.realloc(&slab, UnsafeMutableRawPointer(bitPattern: old.address), byteCount: size)
         try expectQuiet(label())
         // In place: a class block that still fits, or a fit-heap block whose
@@ -696,11 +635,11 @@ struct SlabRun: ~Copyable {
         // right after it. Resized in place, a fit-heap block is exactly the
         // fit-heap block of its new size.
         let (needed, tooLarge) = size.addingReportingOverflow(SlabAllocator.blockOverhead)
-        let wantedFitBlock = tooLarge ? nil : fitBlockBytes(needed)
+        let wantedFitBlock = tooLarge ? nil : slab.fitBlockBytes(holding: needed)
         let fitsInPlace = old.inFitHeap ? wantedFitBlock.map { $0 <= old.reserved + FitHeap.headerBytes } ?? false
                                         : !tooLarge && needed <= old.reserved
         guard let result else {
-            try FuzzProgram.expect(!fitsInPlace, "\(label()) of \(hex(old.address))+\(old.size): refused though it fits in place")
+            try FuzzProgram.expect(!fitsInPlace, "\(label()) of \(old.address.hexText)+\(old.size): refused though it fits in place")
             // The block stays live and unchanged; the new block had no room.
             try FuzzProgram.expect(slab.usableSize(of: UnsafeRawPointer(bitPattern: old.address)!) == old.usable,
                                    "\(label()): failed realloc changed the old block's size")
@@ -710,11 +649,11 @@ struct SlabRun: ~Copyable {
         let address = UInt(bitPattern: result)
         if address == old.address {
             try FuzzProgram.expect(old.inFitHeap || fitsInPlace,
-                                   "\(label()) of \(hex(old.address))+\(old.size): class block of \(old.reserved) kept in place")
+                                   "\(label()) of \(old.address.hexText)+\(old.size): class block of \(old.reserved) kept in place")
             live.remove(at: index)
             // (A checked build re-arms the canary right after the new size.)
-            let kept = FuzzBlock(address: address, size: size, tag: old.tag, usable: 0, inFitHeap: false).tagged
-            try FuzzProgram.verifyTag(old, count: min(old.tagged, kept), "\(label()): in place")
+            let kept = ModelBlock(address: address, size: size, tag: old.tag, usable: 0, inFitHeap: false).written
+            try patterns.expectIntact(old, upTo: min(old.written, kept), "\(label()): in place")
             var reserved = old.reserved
             if old.inFitHeap {
                 let bytes = FitHeap.blockBytes(ofPayload: address)
@@ -726,19 +665,19 @@ struct SlabRun: ~Copyable {
             let current = slab.usableSize(of: UnsafeRawPointer(result))
             try FuzzProgram.expect(current == usable, "\(label()): in place, usable \(current.map(String.init) ?? "nil"), expected \(usable)")
             try FuzzProgram.checkPlacement(address, size: size, alignment: 1, region: region, live: live, label())
-            let block = FuzzBlock(address: address, size: size, tag: nextTag, usable: usable, inFitHeap: old.inFitHeap,
+            let block = ModelBlock(address: address, size: size, tag: nextTag, usable: usable, inFitHeap: old.inFitHeap,
                                   reserved: reserved)
             nextTag &+= 1
-            FuzzProgram.writeTag(block)
+            patterns.fill(block)
             live.append(block)
             return
         }
-        try FuzzProgram.expect(!fitsInPlace, "\(label()) of \(hex(old.address))+\(old.size): moved though it fits in place")
+        try FuzzProgram.expect(!fitsInPlace, "\(label()) of \(old.address.hexText)+\(old.size): moved though it fits in place")
         // Moved: the new block was taken while the old one was live.
-        let moved = FuzzBlock(address: address, size: size, tag: old.tag, usable: 0, inFitHeap: false)
-        try FuzzProgram.verifyTag(moved, tag: old.tag, count: min(old.size, size), "\(label()): moved contents")
+        let moved = ModelBlock(address: address, size: size, tag: old.tag, usable: 0, inFitHeap: false)
+        try patterns.expectIntact(moved, upTo: min(old.size, size), writtenAt: old.address, "\(label()): moved contents")
         try FuzzProgram.expect(slab.usableSize(of: UnsafeRawPointer(bitPattern: old.address)!) == nil,
-                               "\(label()): old block \(hex(old.address)) still live after moving")
+                               "\(label()): old block \(old.address.hexText) still live after moving")
         // The new block was taken (which may have emptied the quarantine),
         // then the old one freed into it.
         let held = Int(slab.quarantineCount)
@@ -746,7 +685,7 @@ struct SlabRun: ~Copyable {
         if held != min(quarantine.count + joined, quarantineSlots) {
             try FuzzProgram.expect(held == min(joined, quarantineSlots),
                                    "\(label()) (moved): quarantine holds \(held) block(s), model \(quarantine.count) + \(joined)")
-            let moved = (address, reservedBytes(at: address))
+            let moved = (address, slab.bytesTaken(byBlockAt: address))
             for block in quarantine { leaveQuarantine(block, handedOut: moved) }
             quarantine.removeAll()
         }
@@ -768,7 +707,7 @@ struct SlabRun: ~Copyable {
         // before it, gone (not a block start), and it was cleared, so no
         // word before a block there passes for a header.
         let page = block.address / pageSize
-        let samePage = { [pageSize] (other: FuzzBlock) in !other.inFitHeap && other.address / pageSize == page }
+        let samePage = { [pageSize] (other: ModelBlock) in !other.inFitHeap && other.address / pageSize == page }
         let quarantined = quarantine.contains { $0.address == block.address }
         let pageStillClass = !block.inFitHeap && (live.contains(where: samePage) || quarantine.contains(where: samePage))
         let certain = quarantined || pageStillClass
@@ -776,7 +715,7 @@ struct SlabRun: ~Copyable {
         try expectMisuse(kinds: certain ? [.doubleFree] : [.doubleFree, .notBlockStart],
                          address: block.address, blockSize: pageStillClass ? block.reserved : nil,
                          noClass: block.inFitHeap,
-                         "\(context()): double free of \(hex(block.address))+\(block.size)\(block.inFitHeap ? " (fit heap)" : "")")
+                         "\(context()): double free of \(block.address.hexText)+\(block.size)\(block.inFitHeap ? " (fit heap)" : "")")
     }
 
     #if CAIRN_CHECKED
@@ -791,8 +730,8 @@ struct SlabRun: ~Copyable {
     /// and it is freed legally later.
     mutating func overflowThenFree(at index: Int, _ context: @autoclosure () -> String) throws {
         let block = live[index]
-        func label() -> String { "\(context()): overflow of \(hex(block.address))+\(block.size)\(block.inFitHeap ? " (fit heap)" : "")" }
-        try FuzzProgram.verifyTag(block, label())
+        func label() -> String { "\(context()): overflow of \(block.address.hexText)+\(block.size)\(block.inFitHeap ? " (fit heap)" : "")" }
+        try patterns.expectIntact(block, label())
         let canary = UnsafeMutablePointer<UInt8>(bitPattern: block.address + block.size)!
         let saved = canary.pointee
         canary.pointee = saved ^ 0xFF
@@ -821,7 +760,7 @@ struct SlabRun: ~Copyable {
         let block = quarantine[quarantine.count - 1 - (selector >> 1) % quarantine.count]
         let at = offset % block.reserved
         func label() -> String {
-            "\(context()): write after free at \(hex(block.address))+\(at) (\(block.inFitHeap ? "fit-heap block of" : "class") \(block.reserved))"
+            "\(context()): write after free at \(block.address.hexText)+\(at) (\(block.inFitHeap ? "fit-heap block of" : "class") \(block.reserved))"
         }
         let byte = UnsafeMutablePointer<UInt8>(bitPattern: block.address + at)!
         byte.pointee = Self.poisonByte ^ 0x5A
@@ -860,17 +799,17 @@ struct SlabRun: ~Copyable {
         var fitBytes: UInt = 0
         var reserved: UInt = 0
         for block in live {
-            try FuzzProgram.verifyTag(block, context())
+            try patterns.expectIntact(block, context())
             let usable = slab.usableSize(of: UnsafeRawPointer(bitPattern: block.address)!)
             try FuzzProgram.expect(usable == block.usable,
-                                   "\(context()): live block \(hex(block.address)) usable \(usable.map(String.init) ?? "nil"), expected \(block.usable)")
-            try FuzzProgram.expect(isInClassPage(block.address) != block.inFitHeap,
-                                   "\(context()): live block \(hex(block.address)) \(block.inFitHeap ? "now in a class page" : "no longer in a class page")")
+                                   "\(context()): live block \(block.address.hexText) usable \(usable.map(String.init) ?? "nil"), expected \(block.usable)")
+            try FuzzProgram.expect(slab.isInClassPage(block.address) != block.inFitHeap,
+                                   "\(context()): live block \(block.address.hexText) \(block.inFitHeap ? "now in a class page" : "no longer in a class page")")
             if block.inFitHeap {
                 largeBlocks += 1
                 fitBytes += block.reserved + FitHeap.headerBytes
                 try FuzzProgram.expect(FitHeap.blockBytes(ofPayload: block.address) == block.reserved + FitHeap.headerBytes,
-                                       "\(context()): fit-heap block \(hex(block.address)) is \(FitHeap.blockBytes(ofPayload: block.address)) bytes, model \(block.reserved + FitHeap.headerBytes)")
+                                       "\(context()): fit-heap block \(block.address.hexText) is \(FitHeap.blockBytes(ofPayload: block.address)) bytes, model \(block.reserved + FitHeap.headerBytes)")
             } else {
                 classBlocks += 1
             }

@@ -1,8 +1,11 @@
+#if !CAIRN_FUZZER
 import Cairn
+#endif
 
 /// Collects the misuse reports of the allocator under test. A
 /// `@convention(c)` handler cannot capture, so reports go to a global that
-/// each test clears first (XCTest runs the tests of a process one by one).
+/// each test (``MisuseRecordingTestCase``, a randomized run) and each fuzz
+/// input clears first: XCTest and the fuzzer run one at a time.
 enum MisuseRecorder {
     nonisolated(unsafe) static var reports: [MisuseReport] = []
 
