@@ -27,6 +27,13 @@ func cairnPosixMemalign(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>, _
 func cairnMalloc(_ size: UInt) -> UnsafeMutableRawPointer? {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
+    return hookMalloc(size)
+}
+
+/// `malloc`'s body, interrupts masked by the caller: the slab's fast path
+/// inlined, any failure out of line. Shared with `realloc(NULL, n)`.
+@inline(__always)
+func hookMalloc(_ size: UInt) -> UnsafeMutableRawPointer? {
     var hooks = HookHeap()
     if let block = CHeap.malloc(&hooks, byteCount: size) { return block }
     return mallocAfterFailure(size)
@@ -70,12 +77,7 @@ func cairnRealloc(_ pointer: UnsafeMutableRawPointer?, _ size: UInt, _ caller: U
 /// `realloc(NULL, n)`: `malloc(n)`, and possibly the heap's first use.
 @inline(never)
 func mallocAfterNull(_ size: UInt) -> UnsafeMutableRawPointer? {
-    // The same two lines as `cairnMalloc`'s body, written out: sharing them
-    // through an inlined helper changes the code layout of `malloc` and
-    // costs it an instruction.
-    var hooks = HookHeap()
-    if let block = CHeap.malloc(&hooks, byteCount: size) { return block }
-    return mallocAfterFailure(size)
+    hookMalloc(size)
 }
 
 /// A `realloc` that cannot keep its block: move it, or report a bad pointer.
