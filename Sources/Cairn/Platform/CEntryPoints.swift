@@ -67,15 +67,14 @@ func cairnCalloc(_ count: UInt, _ size: UInt) -> UnsafeMutableRawPointer? {
 func cairnRealloc(_ pointer: UnsafeMutableRawPointer?, _ size: UInt, _ caller: UInt) -> UnsafeMutableRawPointer? {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
-    // Only the measuring is inlined: a block that keeps its place costs one
-    // validation and a compare; moving it goes out of line.
-    guard let pointer else { return mallocAfterNull(size) }
-    let outcome = platformHeap.resizeOrMeasure(pointer, byteCount: size)
-    if outcome == .resized { return pointer }
-    return reallocAfterMeasure(pointer, size, outcome, caller)
+    // The first region measures, inlined; a block it cannot resize moves
+    // out of line, in whichever heap holds it.
+    return CHeap.realloc(pointer, measure: { platformHeap.resizeOrMeasure($0, byteCount: size) },
+                         malloc: { mallocAfterNull(size) },
+                         move: { reallocAfterMeasure($0, size, $1, caller) })
 }
 
-/// `realloc(NULL, n)`: `malloc(n)`, and possibly the heap's first use.
+/// `realloc(NULL, n)`: `malloc(n)` out of line.
 @inline(never)
 func mallocAfterNull(_ size: UInt) -> UnsafeMutableRawPointer? {
     hookMalloc(size)
@@ -242,12 +241,9 @@ struct OutOfLineHeap: RawAllocator {
         return platformHeap.usableSize(of: pointer)
     }
 
-    @inline(never)
+    /// ``resizeOrMeasure(_:byteCount:)``'s first answer.
     mutating func resizeInPlace(_ pointer: UnsafeMutableRawPointer, byteCount: UInt) -> Bool {
-        #if !CAIRN_BUMP
-        if otherRegion(holding: pointer) != nil { return false }
-        #endif
-        return platformHeap.resizeInPlace(pointer, byteCount: byteCount)
+        resizeOrMeasure(pointer, byteCount: byteCount) == .resized
     }
 
     @inline(never)
