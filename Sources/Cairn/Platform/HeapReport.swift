@@ -59,16 +59,16 @@ func cairnPrintReport() -> Int32 {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
     _ = platformHeapIsReady()
-    writeReportFigures()
+    writeHeapReportFigures()
     label("integrity")
-    let problem = writeIntegrityProblem()
+    let problem = writeHeapReportIntegrity()
     if problem == 0 { Console.write("OK\n") }
     return problem
 }
 
 #if CAIRN_BUMP
 /// The report's title and figures for the bump allocator.
-private func writeReportFigures() {
+private func writeHeapReportFigures() {
     let stats = platformHeap.statistics
     Console.write("cairn heap report (bump allocator)\n")
     line("capacity", stats.capacity, " bytes\n")
@@ -79,11 +79,11 @@ private func writeReportFigures() {
 }
 
 /// A bump arena has no structure that can break: nothing to write, 0.
-private func writeIntegrityProblem() -> Int32 { 0 }
+private func writeHeapReportIntegrity() -> Int32 { 0 }
 #else
 /// The report's title and figures for the slab allocator: the whole, the
 /// bump arena beside it, its classes, and its regions when it has several.
-private func writeReportFigures() {
+private func writeHeapReportFigures() {
     let stats = platformHeap.statistics
     Console.write("cairn heap report (slab allocator)\n")
     line("capacity", stats.capacity, " bytes, pages of ", stats.pageSize, " bytes\n")
@@ -114,7 +114,7 @@ private func writeReportFigures() {
 /// The first broken invariant of any region, written after the
 /// `integrity` label (`BROKEN: invariant <n> [in region <r>] at page
 /// <p>`), and its number; 0, and nothing written, when every region holds.
-private func writeIntegrityProblem() -> Int32 {
+private func writeHeapReportIntegrity() -> Int32 {
     var integrity = platformHeap.checkIntegrity()
     var region: UInt = 0
     if integrity.isValid, let broken = platformRegions.checkIntegrity() {
