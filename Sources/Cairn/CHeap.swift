@@ -70,15 +70,32 @@ public enum CHeap {
     public static func realloc<A: RawAllocator & ~Copyable>(
         _ allocator: inout A, _ pointer: UnsafeMutableRawPointer?, byteCount: UInt, caller: UInt = 0
     ) -> UnsafeMutableRawPointer? {
-        guard let pointer else { return malloc(&allocator, byteCount: byteCount) }
-        let outcome = allocator.resizeOrMeasure(pointer, byteCount: byteCount)
+        realloc(pointer, measure: { allocator.resizeOrMeasure($0, byteCount: byteCount) },
+                malloc: { malloc(&allocator, byteCount: byteCount) },
+                move: { realloc(&allocator, $0, byteCount: byteCount, after: $1, caller: caller) })
+    }
+
+    /// ``realloc(_:_:byteCount:caller:)`` by its steps: `malloc` for
+    /// `realloc(NULL, n)`; `measure`, the heap's
+    /// ``RawAllocator/resizeOrMeasure(_:byteCount:)``; `move`, the rest
+    /// once `measure` could not resize in place
+    /// (``realloc(_:_:byteCount:after:caller:)`` on the heap that holds the
+    /// block). A firmware inlines this and `measure` (a block that keeps its
+    /// place costs one validation) and keeps the other two out of line.
+    @inline(__always)
+    public static func realloc(
+        _ pointer: UnsafeMutableRawPointer?, measure: (UnsafeMutableRawPointer) -> ResizeOutcome,
+        malloc: () -> UnsafeMutableRawPointer?,
+        move: (UnsafeMutableRawPointer, ResizeOutcome) -> UnsafeMutableRawPointer?
+    ) -> UnsafeMutableRawPointer? {
+        guard let pointer else { return malloc() }
+        let outcome = measure(pointer)
         if outcome == .resized { return pointer }
-        return realloc(&allocator, pointer, byteCount: byteCount, after: outcome, caller: caller)
+        return move(pointer, outcome)
     }
 
     /// The rest of ``realloc(_:_:byteCount:caller:)`` once `pointer` was
-    /// measured and could not be resized in place: a firmware inlines the
-    /// measuring (the common in-place case) and calls this.
+    /// measured and could not be resized in place.
     @inline(__always)
     public static func realloc<A: RawAllocator & ~Copyable>(
         _ allocator: inout A, _ pointer: UnsafeMutableRawPointer, byteCount: UInt, after outcome: ResizeOutcome,

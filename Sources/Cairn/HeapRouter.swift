@@ -203,12 +203,12 @@ extension HeapRouter {
         router.ownsAddress(address(of: pointer)) ? router.bump.usableSize(of: pointer) : slab.usableSize(of: pointer)
     }
 
-    /// The owner resizes `pointer` in place (a bump block only when newest).
+    /// The owner resizes `pointer` in place (a bump block only when newest):
+    /// ``resizeOrMeasure(_:_:_:byteCount:)``'s first answer.
     public static func resizeInPlace<Slab: RawAllocator & ~Copyable>(
         _ router: inout HeapRouter, _ slab: inout Slab, _ pointer: UnsafeMutableRawPointer, byteCount: UInt
     ) -> Bool {
-        if router.ownsAddress(address(of: pointer)) { return router.bump.resizeInPlace(pointer, byteCount: byteCount) }
-        return slab.resizeInPlace(pointer, byteCount: byteCount)
+        resizeOrMeasure(&router, &slab, pointer, byteCount: byteCount) == .resized
     }
 
     /// What a moving `realloc` of `pointer` may copy, asked of its owner.

@@ -7,9 +7,10 @@
 // free and realloc's validation get the allocator's fast path inlined.
 // Everything rarer goes through `OutOfLineHeap`, whose methods are single
 // out-of-line copies, or an out-of-line function of its own: the flash a
-// firmware pays for stays close to one copy of the algorithm. Failures
-// leave through `mallocAfterFailure` and its kin, which configure the heap
-// on first use and set errno.
+// firmware pays for stays close to one copy of the algorithm. A failure
+// configures the heap if it was its first use and tries again, in one of
+// two places: `allocateAfterRefusal` behind an inlined fast path,
+// `retryingOnFirstUse` around an out-of-line one.
 #if hasFeature(Embedded) && os(none)
 import CairnPlatform
 
@@ -27,6 +28,13 @@ func cairnPosixMemalign(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>, _
 func cairnMalloc(_ size: UInt) -> UnsafeMutableRawPointer? {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
+    return hookMalloc(size)
+}
+
+/// `malloc`'s body, interrupts masked by the caller: the slab's fast path
+/// inlined, any failure out of line. Shared with `realloc(NULL, n)`.
+@inline(__always)
+func hookMalloc(_ size: UInt) -> UnsafeMutableRawPointer? {
     var hooks = HookHeap()
     if let block = CHeap.malloc(&hooks, byteCount: size) { return block }
     return mallocAfterFailure(size)
@@ -49,8 +57,8 @@ func cairnCalloc(_ count: UInt, _ size: UInt) -> UnsafeMutableRawPointer? {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
     var heap = RoutedPlatformHeap()
-    if let block = CHeap.calloc(&heap, count: count, size: size) { return block }
-    if heapWasUnconfigured(), let block = CHeap.calloc(&heap, count: count, size: size) { return block }
+    let block = retryingOnFirstUse({ CHeap.calloc(&heap, count: count, size: size) }, failed: { $0 == nil })
+    if let block { return block }
     cairn_set_errno(CHeap.ENOMEM)
     return nil
 }
@@ -59,23 +67,17 @@ func cairnCalloc(_ count: UInt, _ size: UInt) -> UnsafeMutableRawPointer? {
 func cairnRealloc(_ pointer: UnsafeMutableRawPointer?, _ size: UInt, _ caller: UInt) -> UnsafeMutableRawPointer? {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
-    // Only the measuring is inlined: a block that keeps its place costs one
-    // validation and a compare; moving it goes out of line.
-    guard let pointer else { return mallocAfterNull(size) }
-    let outcome = platformHeap.resizeOrMeasure(pointer, byteCount: size)
-    if outcome == .resized { return pointer }
-    return reallocAfterMeasure(pointer, size, outcome, caller)
+    // The first region measures, inlined; a block it cannot resize moves
+    // out of line, in whichever heap holds it.
+    return CHeap.realloc(pointer, measure: { platformHeap.resizeOrMeasure($0, byteCount: size) },
+                         malloc: { mallocAfterNull(size) },
+                         move: { reallocAfterMeasure($0, size, $1, caller) })
 }
 
-/// `realloc(NULL, n)`: `malloc(n)`, and possibly the heap's first use.
+/// `realloc(NULL, n)`: `malloc(n)` out of line.
 @inline(never)
 func mallocAfterNull(_ size: UInt) -> UnsafeMutableRawPointer? {
-    // The same two lines as `cairnMalloc`'s body, written out: sharing them
-    // through an inlined helper changes the code layout of `malloc` and
-    // costs it an instruction.
-    var hooks = HookHeap()
-    if let block = CHeap.malloc(&hooks, byteCount: size) { return block }
-    return mallocAfterFailure(size)
+    hookMalloc(size)
 }
 
 /// A `realloc` that cannot keep its block: move it, or report a bad pointer.
@@ -130,10 +132,8 @@ func cairnAlignedAlloc(_ alignment: UInt, _ size: UInt) -> UnsafeMutableRawPoint
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
     var heap = RoutedPlatformHeap()
-    var (block, code) = CHeap.alignedAlloc(&heap, alignment: alignment, byteCount: size)
-    if code == CHeap.ENOMEM && heapWasUnconfigured() {
-        (block, code) = CHeap.alignedAlloc(&heap, alignment: alignment, byteCount: size)
-    }
+    let (block, code) = retryingOnFirstUse({ CHeap.alignedAlloc(&heap, alignment: alignment, byteCount: size) },
+                                           failed: { $0.1 == CHeap.ENOMEM })
     if block == nil { cairn_set_errno(code) }
     return block
 }
@@ -146,32 +146,45 @@ func cairnUsableSize(_ pointer: UnsafeMutableRawPointer?) -> UInt {
     return CHeap.usableSize(heap, pointer)
 }
 
-/// A malloc that failed: configures the heap if this was its first use and
-/// tries once more, else tries the other regions; sets errno to ENOMEM
-/// when that fails too.
+/// A malloc that the first region refused: as `allocateAfterRefusal`,
+/// and errno set to ENOMEM when that fails too.
 @inline(never)
 func mallocAfterFailure(_ size: UInt) -> UnsafeMutableRawPointer? {
-    var heap = OutOfLineHeap()
-    let block = heapWasUnconfigured() ? CHeap.malloc(&heap, byteCount: size)
-        : allocateInOtherRegions(byteCount: size, alignment: CHeap.fundamentalAlignment)
-    if let block { return block }
+    if let block = allocateAfterRefusal(byteCount: size, alignment: CHeap.fundamentalAlignment) { return block }
     cairn_set_errno(CHeap.ENOMEM)
     return nil
 }
 
-/// A posix_memalign the first region refused for want of memory: as
-/// `mallocAfterFailure` (posix_memalign returns its error, errno stays).
+/// A posix_memalign the first region refused for want of memory (so the
+/// alignment is valid): as `allocateAfterRefusal` (posix_memalign returns
+/// its error, errno stays).
 @inline(never)
 func posixMemalignAfterFailure(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>, _ alignment: UInt,
                                _ size: UInt) -> Int32 {
-    if heapWasUnconfigured() {
-        var heap = OutOfLineHeap()
-        return CHeap.posixMemalign(&heap, out, alignment: alignment, byteCount: size)
-    }
-    // The first region found the alignment valid.
-    guard let block = allocateInOtherRegions(byteCount: size, alignment: alignment) else { return CHeap.ENOMEM }
+    guard let block = allocateAfterRefusal(byteCount: size, alignment: alignment) else { return CHeap.ENOMEM }
     out.pointee = block
     return 0
+}
+
+/// Where an allocation the first region refused goes next: the whole heap,
+/// once configured, when the refusal was the heap's first use; else the
+/// regions after the first (the hooks with an inlined fast path).
+@inline(__always)
+func allocateAfterRefusal(byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
+    if heapWasUnconfigured() {
+        var heap = OutOfLineHeap()
+        return heap.allocate(byteCount: byteCount, alignment: alignment)
+    }
+    return allocateInOtherRegions(byteCount: byteCount, alignment: alignment)
+}
+
+/// `attempt`, and once more when it `failed` on the heap's first use (the
+/// heap is configured in between): the hooks that allocate out of line,
+/// through every region at once.
+@inline(__always)
+func retryingOnFirstUse<Result>(_ attempt: () -> Result, failed: (Result) -> Bool) -> Result {
+    let result = attempt()
+    return failed(result) && heapWasUnconfigured() ? attempt() : result
 }
 
 /// True once `cairn_add_region` added a region.
@@ -228,12 +241,9 @@ struct OutOfLineHeap: RawAllocator {
         return platformHeap.usableSize(of: pointer)
     }
 
-    @inline(never)
+    /// ``resizeOrMeasure(_:byteCount:)``'s first answer.
     mutating func resizeInPlace(_ pointer: UnsafeMutableRawPointer, byteCount: UInt) -> Bool {
-        #if !CAIRN_BUMP
-        if otherRegion(holding: pointer) != nil { return false }
-        #endif
-        return platformHeap.resizeInPlace(pointer, byteCount: byteCount)
+        resizeOrMeasure(pointer, byteCount: byteCount) == .resized
     }
 
     @inline(never)

@@ -42,7 +42,7 @@ import CairnPlatform
 func cairnPrintHeapMap() {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
-    if !platformHeap.isConfigured { _ = configurePlatformHeap() }
+    _ = platformHeapIsReady()
     #if CAIRN_BUMP
     let stats = platformHeap.statistics
     Console.write("map bump capacity=")

@@ -58,8 +58,17 @@ func cairnCorruptionCount(_ lostBlocks: UnsafeMutablePointer<Int>?) -> Int {
 func cairnPrintReport() -> Int32 {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
-    if !platformHeap.isConfigured { _ = configurePlatformHeap() }
-    #if CAIRN_BUMP
+    _ = platformHeapIsReady()
+    writeHeapReportFigures()
+    label("integrity")
+    let problem = writeHeapReportIntegrity()
+    if problem == 0 { Console.write("OK\n") }
+    return problem
+}
+
+#if CAIRN_BUMP
+/// The report's title and figures for the bump allocator.
+private func writeHeapReportFigures() {
     let stats = platformHeap.statistics
     Console.write("cairn heap report (bump allocator)\n")
     line("capacity", stats.capacity, " bytes\n")
@@ -67,27 +76,23 @@ func cairnPrintReport() -> Int32 {
     line("peak", stats.peakBytesInUse, " bytes\n")
     line("failed requests", stats.failedRequests, "\n")
     line("ignored frees", stats.ignoredFrees, "\n")
-    label("integrity")
-    Console.write("OK\n")
-    return 0
-    #else
+}
+
+/// A bump arena has no structure that can break: nothing to write, 0.
+private func writeHeapReportIntegrity() -> Int32 { 0 }
+#else
+/// The report's title and figures for the slab allocator: the whole, the
+/// bump arena beside it, its classes, and its regions when it has several.
+private func writeHeapReportFigures() {
     let stats = platformHeap.statistics
     Console.write("cairn heap report (slab allocator)\n")
-    line("capacity", stats.capacity, " bytes, pages of ")
-    Console.write(stats.pageSize)
-    Console.write(" bytes\n")
-    line("in use", stats.bytesInUse, " bytes (")
-    Console.write(stats.classPages)
-    Console.write(" class pages)\n")
+    line("capacity", stats.capacity, " bytes, pages of ", stats.pageSize, " bytes\n")
+    line("in use", stats.bytesInUse, " bytes (", stats.classPages, " class pages)\n")
     line("peak", stats.peakBytesInUse, " bytes\n")
-    line("reserved", stats.bytesReserved, " bytes in ")
-    Console.write(stats.liveBlocks)
-    Console.write(" class and ")
+    line("reserved", stats.bytesReserved, " bytes in ", stats.liveBlocks, " class and ")
     Console.write(stats.largeBlocks)
     Console.write(" large blocks\n")
-    line("free", stats.freeBytes, " bytes, largest block ")
-    Console.write(stats.largestFreeBlock)
-    Console.write(" bytes\n")
+    line("free", stats.freeBytes, " bytes, largest block ", stats.largestFreeBlock, " bytes\n")
     line("out of memory", stats.outOfMemoryCount, "\n")
     line("misuse", stats.misuseCount, "\n")
     writeBumpArenaReport()
@@ -104,29 +109,30 @@ func cairnPrintReport() -> Int32 {
         index += 1
     }
     if !platformRegions.isEmpty { printRegions() }
+}
+
+/// The first broken invariant of any region, written after the
+/// `integrity` label (`BROKEN: invariant <n> [in region <r>] at page
+/// <p>`), and its number; 0, and nothing written, when every region holds.
+private func writeHeapReportIntegrity() -> Int32 {
     var integrity = platformHeap.checkIntegrity()
     var region: UInt = 0
     if integrity.isValid, let broken = platformRegions.checkIntegrity() {
         (region, integrity) = (broken.region &+ 1, broken.report)
     }
-    if let problem = integrity.problem {
-        label("integrity")
-        Console.write("BROKEN: invariant ")
-        Console.write(UInt(problem.rawValue))
-        if region != 0 {
-            Console.write(" in region ")
-            Console.write(region)
-        }
-        Console.write(" at page ")
-        Console.write(UInt(bitPattern: integrity.page))
-        Console.write("\n")
-        return Int32(problem.rawValue)
+    guard let problem = integrity.problem else { return 0 }
+    Console.write("BROKEN: invariant ")
+    Console.write(UInt(problem.rawValue))
+    if region != 0 {
+        Console.write(" in region ")
+        Console.write(region)
     }
-    label("integrity")
-    Console.write("OK\n")
-    return 0
-    #endif
+    Console.write(" at page ")
+    Console.write(UInt(bitPattern: integrity.page))
+    Console.write("\n")
+    return Int32(problem.rawValue)
 }
+#endif
 
 #if !CAIRN_BUMP
 /// The regions of a heap that has several: a line each (the first is the
@@ -174,6 +180,14 @@ private func regionFigures(_ stats: cairn_heap_stats) {
 private func line(_ name: StaticString, _ value: UInt, _ tail: StaticString) {
     label(name)
     Console.write(value, width: 8)
+    Console.write(tail)
+}
+
+/// A report line with a second figure: as above, then `second` and `tail`.
+private func line(_ name: StaticString, _ value: UInt, _ middle: StaticString, _ second: UInt,
+                  _ tail: StaticString) {
+    line(name, value, middle)
+    Console.write(second)
     Console.write(tail)
 }
 

@@ -91,11 +91,9 @@ struct RoutedPlatformHeap: RawAllocator {
         return HeapRouter.usableSize(&router.pointee, &slab, of: pointer)
     }
 
-    @inline(never)
+    /// ``resizeOrMeasure(_:byteCount:)``'s first answer.
     mutating func resizeInPlace(_ pointer: UnsafeMutableRawPointer, byteCount: UInt) -> Bool {
-        var slab = OutOfLineHeap()
-        guard let router = heapRouter else { return slab.resizeInPlace(pointer, byteCount: byteCount) }
-        return HeapRouter.resizeInPlace(&router.pointee, &slab, pointer, byteCount: byteCount)
+        resizeOrMeasure(pointer, byteCount: byteCount) == .resized
     }
 
     @inline(never)

@@ -75,7 +75,13 @@ func cairnInitRegion(_ base: UnsafeMutableRawPointer?, _ bytes: UInt) -> Int32 {
 func cairnInit() -> Int32 {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
-    return platformHeap.isConfigured || configurePlatformHeap() ? 0 : -1
+    return platformHeapIsReady() ? 0 : -1
+}
+
+/// True when the heap is configured, configuring it now if it was not
+/// (false: the settings are unusable).
+func platformHeapIsReady() -> Bool {
+    platformHeap.isConfigured || configurePlatformHeap()
 }
 
 /// The slow path every allocation failure takes: configures the heap if

@@ -85,7 +85,7 @@ func cairnAddRegion(_ base: UnsafeMutableRawPointer?, _ bytes: UInt) -> Int32 {
     #else
     // A region of 2 GiB or more is refused by the slab's layout too; the
     // bound here keeps the count an Int.
-    guard let base, bytes < UInt(1) << 31, platformHeap.isConfigured || configurePlatformHeap() else { return -1 }
+    guard let base, bytes < UInt(1) << 31, platformHeapIsReady() else { return -1 }
     var config = cairn_heap_config()
     cairn_platform_heap_config(&config)
     let classes = config.size_classes.map { UnsafeBufferPointer(start: $0, count: Int(config.size_class_count)) }
