@@ -83,8 +83,8 @@ func cairnAddRegion(_ base: UnsafeMutableRawPointer?, _ bytes: UInt) -> Int32 {
     #if CAIRN_BUMP
     return -1
     #else
-    // A region of 2 GiB or more is refused by the slab's layout too; the
-    // bound here keeps the count an Int.
+    // The bound keeps the count an Int; the slab uses a region's first
+    // 16 MiB (FitHeap.largestSpan).
     guard let base, bytes < UInt(1) << 31, platformHeapIsReady() else { return -1 }
     var config = cairn_heap_config()
     cairn_platform_heap_config(&config)

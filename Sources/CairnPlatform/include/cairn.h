@@ -41,7 +41,9 @@ int cairn_init_region(void *base, size_t bytes);
  * an allocation, and free, realloc and malloc_usable_size find the region
  * that holds a block. Each region is an allocator of its own, with its
  * tables at its start and the geometry of its own size (PAGE_SIZE and
- * LARGEST_CLASS still apply), so a block never spans two regions. At most
+ * LARGEST_CLASS still apply), so a block never spans two regions. A
+ * region uses at most its first 16 MiB (a fit-heap header holds its size
+ * in 24 bits): add a larger memory as several regions. At most
  * MAX_REGIONS regions (4 unless the build says otherwise), the first
  * included. Returns 0 when the region is the heap's, -1 when it is not
  * (NULL, too small for its tables and a page, overlapping another region
