@@ -47,8 +47,7 @@ extension SlabAllocator {
     }
 
     /// Writes the slack pattern and the trailer for a block holding `size`
-    /// requested bytes. (`mutating`, like every out-of-line helper an
-    /// allocation reaches: see scripts/check-no-heap-copy.sh.)
+    /// requested bytes.
     mutating func arm(_ block: UInt, page: UInt, state: UInt8, size: UInt) {
         if state == PageDescriptor.notClassPage {
             let usable = Self.usableSize(ofLargeBlock: block)
@@ -95,8 +94,6 @@ extension SlabAllocator {
     }
 
     /// The requested size of a live block, or `nil` when its trailer is broken.
-    /// (Inlined, like ``isQuarantined(_:)``: `realloc` calls both from a
-    /// mutating context, where an out-of-line call copies the heap.)
     @inline(__always)
     func requestedSize(ofLiveBlock block: UInt, page: UInt, state: UInt8) -> UInt? {
         if state == PageDescriptor.notClassPage { return requestedSize(ofLargeBlock: block) }
@@ -227,7 +224,7 @@ extension SlabAllocator {
         let state = pageState(page)
         guard state != PageDescriptor.notClassPage else {
             quarantinedLargeCount &-= 1
-            return releaseFitBlock(arenaBase &+ offset)
+            return Self.releaseFitBlock(&self, arenaBase &+ offset)
         }
         releaseBlock(offset: offset, page: page, descriptor(page), classRecord(UInt(state)))
     }
@@ -313,14 +310,14 @@ extension SlabAllocator {
         while inPage < UInt(d.pointee.carved) {
             let block = arenaBase &+ pageStart &+ inPage
             let offset = UInt32(truncatingIfNeeded: pageStart &+ inPage)
-            if Self.looksFree(block, key: linkKey), Self.isFreeBlock(offset, page: page, d, record, arenaBase: arenaBase, key: linkKey, pageMask: pageMask) {
+            if Self.looksFree(block, key: linkKey), Self.freeListsHold(offset, page: page, d, record, arenaBase: arenaBase, key: linkKey, pageMask: pageMask) {
                 if !poisonIsIntact(block, from: 8, blockSize: blockSize) { return .freeBlockOverwritten }
             } else if isQuarantined(UInt(offset)) {
                 if !poisonIsIntact(block, from: 0, blockSize: blockSize) { return .freeBlockOverwritten }
             } else if !canaryIsIntact(block, page: page, state: state) {
                 // A free block whose link was overwritten no longer looks
                 // free: the list walk tells it from a live block.
-                return Self.isFreeBlock(offset, page: page, d, record, arenaBase: arenaBase, key: linkKey, pageMask: pageMask) ? .freeBlockOverwritten : .blockCanary
+                return Self.freeListsHold(offset, page: page, d, record, arenaBase: arenaBase, key: linkKey, pageMask: pageMask) ? .freeBlockOverwritten : .blockCanary
             }
             inPage &+= blockSize
         }

@@ -137,9 +137,6 @@ extension SlabAllocator {
     /// Fills the size→class map for blocks aligned to `granule`: entry i is
     /// the first class whose size is a multiple of `granule` and holds
     /// i × granule bytes, or ``noClass``. O(classes + entries), at creation.
-    /// (`mutating` though it writes only through pointers: called from
-    /// `configure` on the global heap, a non-mutating call copies the
-    /// allocator first.)
     @inline(never)
     mutating func fillLookup(_ table: UInt, granule: UInt) {
         var slot: UInt = 0
