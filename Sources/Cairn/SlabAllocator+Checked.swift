@@ -133,15 +133,30 @@ extension SlabAllocator {
         }
     }
 
+    /// The one walk of the quarantine ring at `ring`, of `slots` slots:
+    /// passes the address of each slot, and the arena offset it holds
+    /// (``PageDescriptor/noBlock`` when empty), to `visit`, until `visit`
+    /// returns false. O(slots). (Over the two fields, so that `visit` may
+    /// change the allocator.)
+    @inline(__always)
+    static func forEachQuarantineSlot(ring: UInt, slots: UInt, _ visit: (_ slot: UInt, _ offset: UInt32) -> Bool) {
+        var slot: UInt = 0
+        while slot < slots {
+            let address = ring &+ slot &* 4
+            if !visit(address, loadWord(address)) { return }
+            slot &+= 1
+        }
+    }
+
     /// True when the block at arena offset `offset` waits in quarantine.
     @inline(__always)
     func isQuarantined(_ offset: UInt) -> Bool {
-        var slot: UInt = 0
-        while slot < quarantineSlots {
-            if UInt(loadWord(quarantine &+ slot &* 4)) == offset { return true }
-            slot &+= 1
+        var found = false
+        Self.forEachQuarantineSlot(ring: quarantine, slots: quarantineSlots) { _, held in
+            found = UInt(held) == offset
+            return !found
         }
-        return false
+        return found
     }
 
     /// Checks a block being freed, poisons it and puts it in quarantine.
@@ -233,13 +248,11 @@ extension SlabAllocator {
     /// quarantine, headers included.
     func quarantinedLargeBytes() -> UInt {
         var bytes: UInt = 0
-        var slot: UInt = 0
-        while slot < quarantineSlots {
-            let offset = loadWord(quarantine &+ slot &* 4)
+        Self.forEachQuarantineSlot(ring: quarantine, slots: quarantineSlots) { _, offset in
             if offset != PageDescriptor.noBlock, pageState(UInt(offset) &>> pageShift) == PageDescriptor.notClassPage {
                 bytes &+= FitHeap.blockBytes(ofPayload: arenaBase &+ UInt(offset))
             }
-            slot &+= 1
+            return true
         }
         return bytes
     }
@@ -247,14 +260,12 @@ extension SlabAllocator {
     /// Bytes of the blocks waiting in quarantine (of one class, or of all).
     func quarantinedBytes(ofClass sizeClass: UInt?) -> UInt {
         var bytes: UInt = 0
-        var slot: UInt = 0
-        while slot < quarantineSlots {
-            let offset = loadWord(quarantine &+ slot &* 4)
+        Self.forEachQuarantineSlot(ring: quarantine, slots: quarantineSlots) { _, offset in
             if offset != PageDescriptor.noBlock {
                 let state = UInt(pageState(UInt(offset) &>> pageShift))
                 if sizeClass == nil || sizeClass == state { bytes &+= quarantinedBlockBytes(UInt(offset)) }
             }
-            slot &+= 1
+            return true
         }
         return bytes
     }
@@ -262,17 +273,13 @@ extension SlabAllocator {
     /// Empties the quarantine (memory is short). True when any block left.
     mutating func flushQuarantine() -> Bool {
         var released = false
-        var slot: UInt = 0
-        while slot < quarantineSlots {
-            let address = quarantine &+ slot &* 4
-            let offset = loadWord(address)
-            if offset != PageDescriptor.noBlock {
-                storeWord(PageDescriptor.noBlock, address)
-                checkLeavingQuarantine(UInt(offset))
-                releaseBlock(offset: UInt(offset))
-                released = true
-            }
-            slot &+= 1
+        Self.forEachQuarantineSlot(ring: quarantine, slots: quarantineSlots) { slot, offset in
+            guard offset != PageDescriptor.noBlock else { return true }
+            storeWord(PageDescriptor.noBlock, slot)
+            checkLeavingQuarantine(UInt(offset))
+            releaseBlock(offset: UInt(offset))
+            released = true
+            return true
         }
         quarantineCount = 0
         quarantinedLargeCount = 0

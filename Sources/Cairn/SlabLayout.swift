@@ -121,11 +121,12 @@ extension SlabAllocator {
         fillLookup(classLookup8, granule: 8)
         fillLookup(classLookup16, granule: 16)
         fillBytes(pageStates, PageDescriptor.notClassPage, pageCount)
-        var slot: UInt = 0
-        while slot < quarantineSlots {
-            storeWord(PageDescriptor.noBlock, quarantine &+ slot &* 4)
-            slot &+= 1
+        #if CAIRN_CHECKED
+        Self.forEachQuarantineSlot(ring: quarantine, slots: quarantineSlots) { slot, _ in
+            storeWord(PageDescriptor.noBlock, slot)
+            return true
         }
+        #endif
         _ = fit.configure(region: UnsafeMutableRawBufferPointer(start: rawPointer(layout.fitStart),
                                                                 count: Int(layout.fitEnd &- layout.fitStart)))
         classPageLimit = fit.capacity &- fit.capacity / Self.classPageReserve
