@@ -46,7 +46,9 @@
 ///   push on Cortex-M4; four instructions on Cortex-M0, whose push cannot
 ///   reach r10).
 ///
-/// So every function that is not inlined has one of three shapes:
+/// So every function an allocation path may call out of line has one of
+/// three shapes (the statistics and the integrity check, which only read,
+/// are free of the rule):
 /// - a way out of a fast path (what an entry point calls):
 ///   `@inline(never) static func name(_ heap: inout SlabAllocator, ...)`,
 ///   its body written there, with no instance method of the same name
