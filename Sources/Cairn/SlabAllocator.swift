@@ -356,8 +356,7 @@ public struct SlabAllocator: ~Copyable {
     @inline(__always)
     static func isCarvedBlockStart(_ inPage: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>,
                                    _ d: UnsafeMutablePointer<PageDescriptor>) -> Bool {
-        let offset = UInt32(truncatingIfNeeded: inPage)
-        return offset &* record.pointee.reciprocal < record.pointee.reciprocal && offset < UInt32(d.pointee.carved)
+        isBlockMultiple(inPage, record) && UInt32(truncatingIfNeeded: inPage) < UInt32(d.pointee.carved)
     }
 
     /// True when the block at `block` carries the free mark (its second
