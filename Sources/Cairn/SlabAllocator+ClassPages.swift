@@ -156,6 +156,9 @@ extension SlabAllocator {
     /// Blocks in the class's cache: O(blocks per page), bounded even when a
     /// stray write made the list cyclic.
     func cachedBlocks(_ record: UnsafeMutablePointer<SizeClassRecord>) -> UInt {
+        // An empty cache (most of them, when memory runs short) answers
+        // before the walk reads the base and the key.
+        guard record.pointee.cacheHead != PageDescriptor.noBlock else { return 0 }
         var count: UInt = 0
         Self.walkFreeList(from: record.pointee.cacheHead, limit: UInt(record.pointee.blocksPerPage),
                           arenaBase: arenaBase, key: linkKey) { _ in
