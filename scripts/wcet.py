@@ -102,11 +102,11 @@ LOOP_BOUNDS = [
     ("SlabAllocator.reclaimPages(", "classes + 1", "every size class once",
      # It runs at most once per refill (refillAndAllocate's `reclaimed`).
      ("SlabAllocator.refillAndAllocate(", "classes + 1")),
-    ("SlabAllocator.cachedBlocks(", "blocks + 2", "the cache list, cut at blocksPerPage + 1 links",
-     # One class's cache each: at most its own page's blocks, + 2.
+    ("SlabAllocator.walkFreeList(", "blocks + 2",
+     "a page's free list or a class's cache, cut at blocksPerPage + 1 links",
+     # In the reclaim, one class's cache each (cachedBlocks): at most its
+     # own page's blocks, + 2.
      ("SlabAllocator.reclaimPages(", "class_blocks + 2 * classes")),
-    ("SlabAllocator.isFreeBlock(", "blocks + 2",
-     "list(from:holds:) over a page's free list and the cache: each cut at blocksPerPage + 1 links"),
     # Fit heap (Sources/Cairn/FitHeap*.swift).
     ("FitHeap.bestFit(", "ownBinLook + 1", "the first ownBinLook blocks of one bin"),
     # Only when a check of a free block fails (FitHeap+LinkChecks.swift),

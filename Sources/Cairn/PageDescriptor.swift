@@ -34,7 +34,7 @@ struct PageDescriptor {
     var carved: UInt16
     /// `carved` XOR the low half of the link key: the descriptor lies where
     /// an overflow can reach, and a forged lower `carved` would hand out
-    /// blocks in use again (see ``SlabAllocator/carvedLimit(_:)``).
+    /// blocks in use again (see ``SlabAllocator/carvedLimitIsIntact(_:)``).
     var carvedCheck: UInt16
     /// Doubly linked list of the partial pages of a class, by page number;
     /// ``noPage`` ends it.

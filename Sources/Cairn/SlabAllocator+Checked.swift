@@ -47,8 +47,7 @@ extension SlabAllocator {
     }
 
     /// Writes the slack pattern and the trailer for a block holding `size`
-    /// requested bytes. (`mutating`, like every out-of-line helper an
-    /// allocation reaches: see scripts/check-no-heap-copy.sh.)
+    /// requested bytes.
     mutating func arm(_ block: UInt, page: UInt, state: UInt8, size: UInt) {
         if state == PageDescriptor.notClassPage {
             let usable = Self.usableSize(ofLargeBlock: block)
@@ -95,8 +94,6 @@ extension SlabAllocator {
     }
 
     /// The requested size of a live block, or `nil` when its trailer is broken.
-    /// (Inlined, like ``isQuarantined(_:)``: `realloc` calls both from a
-    /// mutating context, where an out-of-line call copies the heap.)
     @inline(__always)
     func requestedSize(ofLiveBlock block: UInt, page: UInt, state: UInt8) -> UInt? {
         if state == PageDescriptor.notClassPage { return requestedSize(ofLargeBlock: block) }
@@ -136,15 +133,30 @@ extension SlabAllocator {
         }
     }
 
+    /// The one walk of the quarantine ring at `ring`, of `slots` slots:
+    /// passes the address of each slot, and the arena offset it holds
+    /// (``PageDescriptor/noBlock`` when empty), to `visit`, until `visit`
+    /// returns false. O(slots). (Over the two fields, so that `visit` may
+    /// change the allocator.)
+    @inline(__always)
+    static func forEachQuarantineSlot(ring: UInt, slots: UInt, _ visit: (_ slot: UInt, _ offset: UInt32) -> Bool) {
+        var slot: UInt = 0
+        while slot < slots {
+            let address = ring &+ slot &* 4
+            if !visit(address, loadWord(address)) { return }
+            slot &+= 1
+        }
+    }
+
     /// True when the block at arena offset `offset` waits in quarantine.
     @inline(__always)
     func isQuarantined(_ offset: UInt) -> Bool {
-        var slot: UInt = 0
-        while slot < quarantineSlots {
-            if UInt(loadWord(quarantine &+ slot &* 4)) == offset { return true }
-            slot &+= 1
+        var found = false
+        Self.forEachQuarantineSlot(ring: quarantine, slots: quarantineSlots) { _, held in
+            found = UInt(held) == offset
+            return !found
         }
-        return false
+        return found
     }
 
     /// Checks a block being freed, poisons it and puts it in quarantine.
@@ -227,7 +239,7 @@ extension SlabAllocator {
         let state = pageState(page)
         guard state != PageDescriptor.notClassPage else {
             quarantinedLargeCount &-= 1
-            return releaseFitBlock(arenaBase &+ offset)
+            return Self.releaseFitBlock(&self, arenaBase &+ offset)
         }
         releaseBlock(offset: offset, page: page, descriptor(page), classRecord(UInt(state)))
     }
@@ -236,13 +248,11 @@ extension SlabAllocator {
     /// quarantine, headers included.
     func quarantinedLargeBytes() -> UInt {
         var bytes: UInt = 0
-        var slot: UInt = 0
-        while slot < quarantineSlots {
-            let offset = loadWord(quarantine &+ slot &* 4)
+        Self.forEachQuarantineSlot(ring: quarantine, slots: quarantineSlots) { _, offset in
             if offset != PageDescriptor.noBlock, pageState(UInt(offset) &>> pageShift) == PageDescriptor.notClassPage {
                 bytes &+= FitHeap.blockBytes(ofPayload: arenaBase &+ UInt(offset))
             }
-            slot &+= 1
+            return true
         }
         return bytes
     }
@@ -250,14 +260,12 @@ extension SlabAllocator {
     /// Bytes of the blocks waiting in quarantine (of one class, or of all).
     func quarantinedBytes(ofClass sizeClass: UInt?) -> UInt {
         var bytes: UInt = 0
-        var slot: UInt = 0
-        while slot < quarantineSlots {
-            let offset = loadWord(quarantine &+ slot &* 4)
+        Self.forEachQuarantineSlot(ring: quarantine, slots: quarantineSlots) { _, offset in
             if offset != PageDescriptor.noBlock {
                 let state = UInt(pageState(UInt(offset) &>> pageShift))
                 if sizeClass == nil || sizeClass == state { bytes &+= quarantinedBlockBytes(UInt(offset)) }
             }
-            slot &+= 1
+            return true
         }
         return bytes
     }
@@ -265,17 +273,13 @@ extension SlabAllocator {
     /// Empties the quarantine (memory is short). True when any block left.
     mutating func flushQuarantine() -> Bool {
         var released = false
-        var slot: UInt = 0
-        while slot < quarantineSlots {
-            let address = quarantine &+ slot &* 4
-            let offset = loadWord(address)
-            if offset != PageDescriptor.noBlock {
-                storeWord(PageDescriptor.noBlock, address)
-                checkLeavingQuarantine(UInt(offset))
-                releaseBlock(offset: UInt(offset))
-                released = true
-            }
-            slot &+= 1
+        Self.forEachQuarantineSlot(ring: quarantine, slots: quarantineSlots) { slot, offset in
+            guard offset != PageDescriptor.noBlock else { return true }
+            storeWord(PageDescriptor.noBlock, slot)
+            checkLeavingQuarantine(UInt(offset))
+            releaseBlock(offset: UInt(offset))
+            released = true
+            return true
         }
         quarantineCount = 0
         quarantinedLargeCount = 0
@@ -313,14 +317,14 @@ extension SlabAllocator {
         while inPage < UInt(d.pointee.carved) {
             let block = arenaBase &+ pageStart &+ inPage
             let offset = UInt32(truncatingIfNeeded: pageStart &+ inPage)
-            if Self.looksFree(block, key: linkKey), Self.isFreeBlock(offset, page: page, d, record, arenaBase: arenaBase, key: linkKey, pageMask: pageMask) {
+            if Self.looksFree(block, key: linkKey), Self.freeListsHold(offset, page: page, d, record, arenaBase: arenaBase, key: linkKey, pageMask: pageMask) {
                 if !poisonIsIntact(block, from: 8, blockSize: blockSize) { return .freeBlockOverwritten }
             } else if isQuarantined(UInt(offset)) {
                 if !poisonIsIntact(block, from: 0, blockSize: blockSize) { return .freeBlockOverwritten }
             } else if !canaryIsIntact(block, page: page, state: state) {
                 // A free block whose link was overwritten no longer looks
                 // free: the list walk tells it from a live block.
-                return Self.isFreeBlock(offset, page: page, d, record, arenaBase: arenaBase, key: linkKey, pageMask: pageMask) ? .freeBlockOverwritten : .blockCanary
+                return Self.freeListsHold(offset, page: page, d, record, arenaBase: arenaBase, key: linkKey, pageMask: pageMask) ? .freeBlockOverwritten : .blockCanary
             }
             inPage &+= blockSize
         }

@@ -11,26 +11,27 @@ extension SlabAllocator {
     /// header, but no page held for one block). When even that fails,
     /// gives back the empty pages classes keep (and, in checked builds,
     /// empties the quarantine) and tries once more.
-    @inline(__always)
-    mutating func refillAndAllocate(ofClass sizeClass: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
+    @inline(never)
+    static func refillAndAllocate(_ heap: inout SlabAllocator, ofClass sizeClass: UInt,
+                                  alignment: UInt) -> UnsafeMutableRawPointer? {
         var reclaimed = false
         while true {
-            if let block = refill(ofClass: sizeClass) { return block }
-            let blockSize = UInt(classRecord(sizeClass).pointee.blockSize)
-            if let block = takeFitBlock(byteCount: blockSize, alignment: alignment) { return block }
-            guard !reclaimed, reclaimPages() else { break }
+            if let block = heap.refill(ofClass: sizeClass) { return block }
+            let blockSize = UInt(heap.classRecord(sizeClass).pointee.blockSize)
+            if let block = heap.takeFitBlock(byteCount: blockSize, alignment: alignment) { return block }
+            guard !reclaimed, heap.reclaimPages() else { break }
             reclaimed = true
             // A flushed quarantine may have refilled this very cache.
-            let record = classRecord(sizeClass)
-            if record.pointee.cacheHead != PageDescriptor.noBlock, let block = popCache(record) { return block }
+            let record = heap.classRecord(sizeClass)
+            if record.pointee.cacheHead != PageDescriptor.noBlock, let block = heap.popCache(record) { return block }
         }
-        outOfMemoryCount &+= 1
+        heap.outOfMemoryCount &+= 1
         return nil
     }
 
     /// One refill of an empty cache without touching other classes; `nil`
-    /// when the class has nothing left and may not or cannot take a page. (Inlined
-    /// into its one caller's loop: a refill is frequent on churn.)
+    /// when the class has nothing left and may not or cannot take a page.
+    /// Inlined into its one caller's loop: a refill is frequent on churn.
     @inline(__always)
     mutating func refill(ofClass sizeClass: UInt) -> UnsafeMutableRawPointer? {
         let record = classRecord(sizeClass)
@@ -49,8 +50,8 @@ extension SlabAllocator {
         // The cache page is full (all carved, all in use). The first partial
         // page's free list becomes the cache: all its blocks are now in use
         // or cached, and its list is not empty. (The head is taken off here,
-        // not through `unlinkPartial`: it has no previous page, and the
-        // general unlink costs random churn about 2 instructions a call.)
+        // not through `unlinkPartial`: it has no previous page, so only its
+        // successor's link changes; see DESIGN.md.)
         // One partial page at most: its descriptor is in the page, checked
         // before it is used; a page that fails is abandoned and the class
         // takes a fresh page instead (so a damaged list costs no walk).
@@ -99,8 +100,8 @@ extension SlabAllocator {
     /// A page other than the cache page has no block in use any more
     /// (`free` tests `used` and comes here straight, through its way out;
     /// a full page that gains a free block and is not empty only joins the
-    /// partial list, ``linkPartial(_:_:)``). `wasFull`: it was full before
-    /// this free, so it is on no list yet.
+    /// partial list, ``pageNoLongerFull(_:_:_:)``). `wasFull`: it was full
+    /// before this free, so it is on no list yet.
     ///
     /// An empty page goes back to the fit heap, unless it would be the class's
     /// only partial page: then the class keeps it on its partial list, so
@@ -110,15 +111,16 @@ extension SlabAllocator {
     /// carving it block by block. A class therefore keeps at most one empty
     /// page besides its cache page (a second one finds the list not empty).
     /// A class grows only when every page it holds is full.
-    @inline(__always)
-    mutating func pageEmptied(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>, wasFull: Bool) {
-        if !wasFull { unlinkPartialInlined(page, record) }
+    @inline(never)
+    static func pageEmptied(_ heap: inout SlabAllocator, _ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>,
+                            wasFull: Bool) {
+        if !wasFull { heap.unlinkPartialInlined(page, record) }
         if record.pointee.partialHead == PageDescriptor.noPage {
-            linkPartial(page, record)
-        } else if emptiedPageIsIntact(page) {
-            releaseClassPage(page)
+            heap.linkPartial(page, record)
+        } else if heap.emptiedPageIsIntact(page) {
+            heap.releaseClassPage(page)
         } else {
-            abandonEmptiedPage(page, record)
+            heap.abandonEmptiedPage(page, record)
         }
     }
 
@@ -154,20 +156,20 @@ extension SlabAllocator {
     /// Blocks in the class's cache: O(blocks per page), bounded even when a
     /// stray write made the list cyclic.
     func cachedBlocks(_ record: UnsafeMutablePointer<SizeClassRecord>) -> UInt {
-        let limit = UInt(record.pointee.blocksPerPage)
+        // An empty cache (most of them, when memory runs short) answers
+        // before the walk reads the base and the key.
+        guard record.pointee.cacheHead != PageDescriptor.noBlock else { return 0 }
         var count: UInt = 0
-        var link = record.pointee.cacheHead
-        while link != PageDescriptor.noBlock && count <= limit {
+        Self.walkFreeList(from: record.pointee.cacheHead, limit: UInt(record.pointee.blocksPerPage),
+                          arenaBase: arenaBase, key: linkKey) { _ in
             count &+= 1
-            let block = arenaBase &+ UInt(link)
-            link = loadWord(block)
-            guard Self.linkWordsAgree(link, loadWord(block &+ 4), key: linkKey) else { break }
+            return true
         }
         return count
     }
 
     /// Gives back the empty page the class keeps on its partial list, if
-    /// any (at most one: see ``pageEmptied(_:_:wasFull:)``): it
+    /// any (at most one: see ``pageEmptied(_:_:_:wasFull:)``): it
     /// heads the list (see ``linkPartial(_:_:)``), so this is O(1), not a
     /// walk over the class's partial pages.
     mutating func releaseEmptyPartialPage(_ record: UnsafeMutablePointer<SizeClassRecord>) -> Bool {
@@ -188,6 +190,8 @@ extension SlabAllocator {
     /// it without a walk. (A page is kept only when the list is empty, so
     /// it starts at the head; ``refill(ofClass:)`` serves the page behind
     /// it first, so the order blocks are handed out in is unchanged.)
+    /// Inlined: into ``pageEmptied(_:_:_:wasFull:)``, where the list is
+    /// empty and this is three stores.
     @inline(__always)
     mutating func linkPartial(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>) {
         let d = descriptor(page)
@@ -209,6 +213,15 @@ extension SlabAllocator {
         record.pointee.partialHead = UInt16(truncatingIfNeeded: page)
     }
 
+    /// A full page other than the cache page has its first free block
+    /// (`free` comes here straight, through its way out): it joins its
+    /// class's partial list.
+    @inline(never)
+    static func pageNoLongerFull(_ heap: inout SlabAllocator, _ page: UInt,
+                                 _ record: UnsafeMutablePointer<SizeClassRecord>) {
+        heap.linkPartial(page, record)
+    }
+
     /// Takes `page` off the class's partial list if it is on it. The links
     /// are in the page's descriptor, where an overflow of its last block
     /// reaches: each is used only when it names a page of the class
@@ -221,7 +234,7 @@ extension SlabAllocator {
     }
 
     /// ``unlinkPartial(_:_:)`` inlined into its caller: for
-    /// ``pageEmptied(_:_:wasFull:)``, on the path of a page release, the
+    /// ``pageEmptied(_:_:_:wasFull:)``, on the path of a page release, the
     /// worst free of a class block. The refill calls the out-of-line one:
     /// inlined there, it lengthens the page take, the worst allocation.
     /// Each neighbour link is checked once; the page's own links are
@@ -250,19 +263,13 @@ extension SlabAllocator {
     /// True when the block at arena offset `block` of `page` is free: on the
     /// page's list, or in the class's cache when `page` is the cache page.
     /// O(blocks per page); runs only when the block carries the free mark.
-    /// Each walk is bounded by the page's capacity, so even a list made
-    /// cyclic by a stray write cannot make it loop.
-    ///
-    /// Static, over the words it reads: a non-mutating path inlined into a
-    /// mutating one (``liveBlockPage(_:)`` in `realloc`) that calls an
-    /// instance method makes Swift copy the whole allocator first. (`free`
-    /// calls it through the four-argument form beside the other ways out of
-    /// the fast paths.)
+    /// Each walk is bounded by the page's capacity
+    /// (``walkFreeList(from:limit:arenaBase:key:_:)``).
     @inline(never)
-    static func isFreeBlock(_ block: UInt32, page: UInt, _ d: UnsafeMutablePointer<PageDescriptor>,
-                            _ record: UnsafeMutablePointer<SizeClassRecord>, arenaBase: UInt, key: UInt32,
-                            pageMask: UInt) -> Bool {
-        let limit = record.pointee.blocksPerPage
+    static func freeListsHold(_ block: UInt32, page: UInt, _ d: UnsafeMutablePointer<PageDescriptor>,
+                              _ record: UnsafeMutablePointer<SizeClassRecord>, arenaBase: UInt, key: UInt32,
+                              pageMask: UInt) -> Bool {
+        let limit = UInt(record.pointee.blocksPerPage)
         // The page's list head is in its descriptor: checked before it is read.
         if isPageListLink(d.pointee.freeList, of: block, record, d, pageMask: pageMask),
            list(from: d.pointee.freeList, holds: block, limit: limit, arenaBase: arenaBase, key: key) { return true }
@@ -270,30 +277,34 @@ extension SlabAllocator {
             && list(from: record.pointee.cacheHead, holds: block, limit: limit, arenaBase: arenaBase, key: key)
     }
 
-    /// True when the free list starting at `head` reaches `block` within
-    /// `limit` + 1 links. The walk stops at a block whose words fail their
-    /// check (see SlabAllocator+LinkChecks.swift), and at a head outside
-    /// the page of `block`.
-    static func list(from head: UInt32, holds block: UInt32, limit: UInt16, arenaBase: UInt, key: UInt32) -> Bool {
-        var link = head
-        var steps: UInt16 = 0
-        while link != PageDescriptor.noBlock && steps <= limit {
-            if link == block { return true }
-            let address = arenaBase &+ UInt(link)
-            link = loadWord(address)
-            guard linkWordsAgree(link, loadWord(address &+ 4), key: key) else { return false }
-            steps &+= 1
+    /// ``freeListsHold(_:page:_:_:arenaBase:key:pageMask:)`` as `free` asks
+    /// it, with the words it reads taken from `heap`.
+    @inline(never)
+    static func isFreeBlock(_ heap: inout SlabAllocator, _ block: UInt32, page: UInt,
+                            _ record: UnsafeMutablePointer<SizeClassRecord>) -> Bool {
+        freeListsHold(block, page: page, heap.descriptor(page), record, arenaBase: heap.arenaBase, key: heap.linkKey,
+                      pageMask: heap.pageMask)
+    }
+
+    /// True when the free list starting at `head` reaches `block`.
+    @inline(__always)
+    static func list(from head: UInt32, holds block: UInt32, limit: UInt, arenaBase: UInt, key: UInt32) -> Bool {
+        var found = false
+        walkFreeList(from: head, limit: limit, arenaBase: arenaBase, key: key) { link in
+            found = link == block
+            return !found
         }
-        return false
+        return found
     }
 
     /// Passes a misuse to the handler. Nothing else changes.
-    @inline(__always)
-    mutating func reportMisuse(_ kind: MisuseKind, _ address: UInt, _ sizeClass: Int, _ caller: UInt) {
-        misuseCount &+= 1
-        if kind == .heapCorruption { corruptionCount &+= 1 }
-        guard let handler = misuseHandler else { return }
-        let blockSize = sizeClass >= 0 ? UInt(classRecord(UInt(sizeClass)).pointee.blockSize) : 0
+    @inline(never)
+    static func reportMisuse(_ heap: inout SlabAllocator, _ kind: MisuseKind, _ address: UInt, _ sizeClass: Int,
+                             _ caller: UInt) {
+        heap.misuseCount &+= 1
+        if kind == .heapCorruption { heap.corruptionCount &+= 1 }
+        guard let handler = heap.misuseHandler else { return }
+        let blockSize = sizeClass >= 0 ? UInt(heap.classRecord(UInt(sizeClass)).pointee.blockSize) : 0
         MisuseReport(kind: kind, address: address, sizeClass: sizeClass, blockSize: blockSize, caller: caller)
             .send(to: handler)
     }
@@ -319,8 +330,8 @@ extension SlabAllocator {
         let record = classRecord(UInt(state))
         guard Self.isCarvedBlockStart(inPage, record, d) else { return nil }
         if Self.looksFree(block, key: linkKey),
-           Self.isFreeBlock(UInt32(truncatingIfNeeded: offset), page: page, d, record, arenaBase: arenaBase,
-                            key: linkKey, pageMask: pageMask) {
+           Self.freeListsHold(UInt32(truncatingIfNeeded: offset), page: page, d, record, arenaBase: arenaBase,
+                              key: linkKey, pageMask: pageMask) {
             return nil
         }
         #if CAIRN_CHECKED

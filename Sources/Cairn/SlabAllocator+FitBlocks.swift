@@ -4,12 +4,22 @@
 // (and their peak) are counted in one place.
 
 extension SlabAllocator {
-    /// A fit-heap block for a request no class serves. When the fit heap
-    /// cannot serve it, gives back the empty pages classes keep (and, in
-    /// checked builds, the quarantine) and tries once more, unless the
-    /// request is more than the whole region.
+    /// A fit-heap block for a request no class serves: see
+    /// ``takeFitBlockReclaiming(byteCount:alignment:)``.
+    @inline(never)
+    static func allocateLarge(_ heap: inout SlabAllocator, byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
+        heap.takeFitBlockReclaiming(byteCount: byteCount, alignment: alignment)
+    }
+
+    /// A fit-heap block. When the fit heap cannot serve it, gives back the
+    /// empty pages classes keep (and, in checked builds, the quarantine)
+    /// and tries once more, unless the request is more than the whole
+    /// region; `nil` counts as out of memory. (A mutating method inlined
+    /// into ``allocateLarge(_:byteCount:alignment:)``, not that function's
+    /// own body: written there, the common path, a block that sets no new
+    /// peak, compiles to one instruction more; see DESIGN.md.)
     @inline(__always)
-    mutating func allocateLarge(byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
+    mutating func takeFitBlockReclaiming(byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
         if let block = takeFitBlock(byteCount: byteCount, alignment: alignment) { return block }
         if byteCount <= regionBytes, reclaimPages(),
            let block = takeFitBlock(byteCount: byteCount, alignment: alignment) { return block }
@@ -18,8 +28,8 @@ extension SlabAllocator {
     }
 
     /// A fit-heap block, counted, or `nil` (the fit heap unchanged).
-    /// (Inlined: one call less on every large block; the fit heap's own
-    /// search stays one out-of-line copy.)
+    /// Inlined: one call less on every large block; the fit heap's own
+    /// search stays one out-of-line copy.
     @inline(__always)
     mutating func takeFitBlock(byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
         guard let block = fit.allocate(byteCount: byteCount, alignment: alignment) else { return nil }
@@ -77,50 +87,50 @@ extension SlabAllocator {
                   block, firstBlock: fit.firstBlock, sentinel: fit.sentinel, key: fit.headerKey),
               size == pageMask &+ 1
         else { return fit.heapCorrupted(at: block) }
-        Self.releaseFitBlock(&self, header: header, size: size)
+        Self.releaseValidatedFitBlock(&self, header: header, size: size)
     }
 
     /// Returns a live fit-heap block (validated by the caller), or reports
     /// a corruption when its tags no longer say so. Precondition: `block`
     /// was the payload of a live fit-heap block.
-    mutating func releaseFitBlock(_ block: UInt) {
+    @inline(never)
+    static func releaseFitBlock(_ heap: inout SlabAllocator, _ block: UInt) {
         // Its header, and the tags of the neighbours it merges with, lie
         // where an overflow of the block before can reach: checked first
         // (FitHeap+LinkChecks.swift).
-        guard case .live(let header, let size) = FitHeap.lookUpLiveBlock(block, firstBlock: fit.firstBlock,
-                                                                          sentinel: fit.sentinel, key: fit.headerKey) else {
-            return fit.heapCorrupted(at: block)
+        guard case .live(let header, let size) = FitHeap.lookUpLiveBlock(block, firstBlock: heap.fit.firstBlock,
+                                                                          sentinel: heap.fit.sentinel,
+                                                                          key: heap.fit.headerKey) else {
+            return heap.fit.heapCorrupted(at: block)
         }
-        Self.releaseFitBlock(&self, header: header, size: size)
+        releaseValidatedFitBlock(&heap, header: header, size: size)
     }
 
     /// Returns the live fit-heap block whose header is at `header`, of
-    /// `size` bytes (both known to the caller, just validated). The one
-    /// copy of the fit heap's merge in the slab (each copy is about 600
-    /// bytes of flash).
+    /// `size` bytes (both known to the caller, just validated). The slab's
+    /// one copy of the fit heap's merge (see DESIGN.md).
     @inline(never)
-    static func releaseFitBlock(_ heap: inout SlabAllocator, header: UInt, size: UInt) {
+    static func releaseValidatedFitBlock(_ heap: inout SlabAllocator, header: UInt, size: UInt) {
         heap.bytesInUse &-= size
         heap.fit.releaseBlock(header, size: size)
     }
 
     /// Frees a block outside every class page: a live fit-heap block is
     /// released; anything else is reported by the kind of misuse it is.
-    /// (Inlined into its one way out: one call less on a large free.)
-    @inline(__always)
-    mutating func deallocateLarge(_ block: UInt, caller: UInt) {
-        switch FitHeap.lookUpLiveBlockInlined(block, firstBlock: fit.firstBlock, sentinel: fit.sentinel,
-                                              key: fit.headerKey) {
+    @inline(never)
+    static func deallocateLarge(_ heap: inout SlabAllocator, _ block: UInt, caller: UInt) {
+        switch FitHeap.lookUpLiveBlockInlined(block, firstBlock: heap.fit.firstBlock, sentinel: heap.fit.sentinel,
+                                              key: heap.fit.headerKey) {
         #if CAIRN_CHECKED
         case .live:
-            quarantineLargeBlock(block, caller: caller)
+            heap.quarantineLargeBlock(block, caller: caller)
         #else
         case .live(let header, let size):
             // The look-up has read the size: no second read of the header.
-            Self.releaseFitBlock(&self, header: header, size: size)
+            releaseValidatedFitBlock(&heap, header: header, size: size)
         #endif
         case .misuse(let kind, _):
-            Self.reportMisuse(&self, kind, block, -1, caller)
+            reportMisuse(&heap, kind, block, -1, caller)
         }
     }
 
@@ -136,11 +146,12 @@ extension SlabAllocator {
     }
 
     /// Resizes a live fit-heap block in place; false when it cannot grow.
-    mutating func resizeLarge(_ block: UInt, byteCount: UInt) -> Bool {
+    @inline(never)
+    static func resizeLarge(_ heap: inout SlabAllocator, _ block: UInt, byteCount: UInt) -> Bool {
         let before = FitHeap.blockBytes(ofPayload: block)
-        guard fit.resizeInPlace(rawPointer(block), byteCount: byteCount) else { return false }
-        bytesInUse = bytesInUse &- before &+ FitHeap.blockBytes(ofPayload: block)
-        if bytesInUse > peakBytesInUse { peakBytesInUse = bytesInUse }
+        guard heap.fit.resizeInPlace(rawPointer(block), byteCount: byteCount) else { return false }
+        heap.bytesInUse = heap.bytesInUse &- before &+ FitHeap.blockBytes(ofPayload: block)
+        if heap.bytesInUse > heap.peakBytesInUse { heap.peakBytesInUse = heap.bytesInUse }
         return true
     }
 

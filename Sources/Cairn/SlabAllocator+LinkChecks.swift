@@ -24,12 +24,9 @@
 //   value is used (the descriptor carries no key: `free` updates it).
 //
 // What runs only when a check fails is `@inline(never)`: inlined, it
-// would grow the stack frames of the paths that call it (measured: the
-// on-target suite's stack on micro:bit). The helpers that only read are
-// `mutating` all the same: called on the
-// global heap from a mutating path, a non-mutating out-of-line one makes
-// Swift copy the whole allocator first (see SlabAllocator's "Ways out of
-// the fast paths" and scripts/check-no-heap-copy.sh).
+// would grow the stack frames of the paths that call it (the on-target
+// suite's stack on micro:bit). Every function here has one of the shapes
+// of SlabAllocator's "Ways out of the fast paths".
 //
 // When a check fails the list is abandoned, never followed: the class's
 // cache (or the page's free list) is emptied, its blocks are counted as
@@ -78,6 +75,27 @@ extension SlabAllocator {
         link ^ check == key
     }
 
+    /// The one walk of a free list (a page's own list or a class's cache):
+    /// passes the arena offset of each block, from `head` on, to `visit`,
+    /// and stops when `visit` returns false, when the list ends, after
+    /// `limit` + 1 blocks (a list longer than its page's capacity is
+    /// cyclic), or at a block whose two words disagree (its link is not
+    /// followed). Returns false only in that last case. O(`limit`).
+    @inline(__always) @discardableResult
+    static func walkFreeList(from head: UInt32, limit: UInt, arenaBase: UInt, key: UInt32,
+                             _ visit: (UInt32) -> Bool) -> Bool {
+        var link = head
+        var passed: UInt = 0
+        while link != PageDescriptor.noBlock && passed <= limit {
+            guard visit(link) else { return true }
+            let block = arenaBase &+ UInt(link)
+            link = loadWord(block)
+            guard linkWordsAgree(link, loadWord(block &+ 4), key: key) else { return false }
+            passed &+= 1
+        }
+        return true
+    }
+
     /// True when `link`, read from the descriptor `d` of the page that holds
     /// the block at arena offset `block`, may head that page's free list:
     /// `noBlock`, or the start of a carved block of the same page.
@@ -121,7 +139,7 @@ extension SlabAllocator {
     @inline(never)
     mutating func heapCorrupted(at address: UInt, sizeClass: Int, lost: UInt) {
         lostBlocks &+= lost
-        reportMisuse(.heapCorruption, address, sizeClass, 0)
+        Self.reportMisuse(&self, .heapCorruption, address, sizeClass, 0)
     }
 
     // MARK: - What a failed check does

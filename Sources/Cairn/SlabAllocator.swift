@@ -33,6 +33,35 @@
 ///   page count (the kept page heads its partial list). A class that
 ///   cannot get a page even then serves the block from the fit heap.
 ///
+/// ## Ways out of the fast paths
+///
+/// A firmware's heap is one global allocator whose entry points inline the
+/// fast paths. Two ways of calling a function out of line from there cost
+/// on every call without showing in the source:
+/// - a non-mutating instance method called from a mutating context: Swift
+///   copies the whole allocator to the stack first (a `memcpy` of it);
+/// - any instance method: it receives `self` in Swift's context register
+///   (r10), which is callee-saved, so an entry point that may make such a
+///   call saves and restores r10 on every call, taken or not (part of one
+///   push on Cortex-M4; four instructions on Cortex-M0, whose push cannot
+///   reach r10).
+///
+/// So every function an allocation path may call out of line has one of
+/// three shapes (the statistics and the integrity check, which only read,
+/// are free of the rule):
+/// - a way out of a fast path (what an entry point calls):
+///   `@inline(never) static func name(_ heap: inout SlabAllocator, ...)`,
+///   its body written there, with no instance method of the same name
+///   (a way out that shares its body with another slow path, or whose
+///   body compiles worse written there, calls one `@inline(__always)`
+///   mutating method named for what it does);
+/// - a helper that only reads: `static`, over the fields and words it
+///   reads, passed as arguments;
+/// - a slow path called only from other slow paths (r10 is then saved
+///   by the slow path, not by the entry point): a `mutating` method, even
+///   when it only reads.
+/// `scripts/check-no-heap-copy.sh` fails a firmware that copies the heap.
+///
 /// Noncopyable: two copies would hand out the same memory.
 public struct SlabAllocator: ~Copyable {
     // Geometry. All zero until configured, so an unconfigured allocator
@@ -202,10 +231,6 @@ public struct SlabAllocator: ~Copyable {
 
     /// Alignments above 16: the first class from the size's class up whose
     /// size is a multiple of the alignment. O(classes).
-    ///
-    /// Static, over the three fields it reads: called on the global platform
-    /// heap, an out-of-line instance method that does not mutate makes Swift
-    /// copy the whole allocator to the stack first (about 30 instructions).
     @inline(never)
     static func sizeClassSearch(for byteCount: UInt, alignment: UInt, lookup: UInt, classes: UInt,
                                 classCount: UInt) -> UInt? {
@@ -315,25 +340,23 @@ public struct SlabAllocator: ~Copyable {
     /// a block of the firmware's bump arena is the heap router's (see
     /// `HeapRouter`), anything else is another region's
     /// (``foreignBlockHandler``) or a foreign pointer.
-    @inline(__always)
-    mutating func freeOutsideArena(_ block: UInt, caller: UInt) {
+    @inline(never)
+    static func freeOutsideArena(_ heap: inout SlabAllocator, _ block: UInt, caller: UInt) {
         guard block != 0 else { return }
         #if hasFeature(Embedded) && os(none)
         if routedFreeOutsideSlab(block, caller: caller) { return }
         #endif
-        if let handler = foreignBlockHandler, handler(block, caller) { return }
-        Self.reportMisuse(&self, .foreignPointer, block, -1, caller)
+        if let handler = heap.foreignBlockHandler, handler(block, caller) { return }
+        reportMisuse(&heap, .foreignPointer, block, -1, caller)
     }
 
     /// True when page offset `inPage` starts one of the page's carved
     /// blocks: a multiple of the block size (checked with a multiply, see
-    /// ``SizeClassRecord/reciprocal``) below the carved limit. Static, so
-    /// that no caller borrows the allocator for it.
+    /// ``SizeClassRecord/reciprocal``) below the carved limit.
     @inline(__always)
     static func isCarvedBlockStart(_ inPage: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>,
                                    _ d: UnsafeMutablePointer<PageDescriptor>) -> Bool {
-        let offset = UInt32(truncatingIfNeeded: inPage)
-        return offset &* record.pointee.reciprocal < record.pointee.reciprocal && offset < UInt32(d.pointee.carved)
+        isBlockMultiple(inPage, record) && UInt32(truncatingIfNeeded: inPage) < UInt32(d.pointee.carved)
     }
 
     /// True when the block at `block` carries the free mark (its second
@@ -393,7 +416,7 @@ public struct SlabAllocator: ~Copyable {
         if used == 0 {
             Self.pageEmptied(&self, page, record, wasFull: link == PageDescriptor.noBlock)
         } else if link == PageDescriptor.noBlock {
-            Self.linkPartial(&self, page, record)
+            Self.pageNoLongerFull(&self, page, record)
         }
     }
 
@@ -441,9 +464,7 @@ public struct SlabAllocator: ~Copyable {
         #endif
     }
 
-    /// ``usableSize(of:)`` of a block already known to be live. (Inlined:
-    /// a call would pass `self` in r10, which `realloc`'s entry point would
-    /// then save on every call.)
+    /// ``usableSize(of:)`` of a block already known to be live.
     @inline(__always)
     func usableSize(ofLive block: UInt, page: UInt, state: UInt8) -> UInt? {
         #if CAIRN_CHECKED
@@ -472,74 +493,6 @@ public struct SlabAllocator: ~Copyable {
         address(of: pointer) &- fit.firstBlock < fit.sentinel &- fit.firstBlock
     }
 
-    // MARK: - Ways out of the fast paths
-
-    // The fast paths, inlined into a firmware's entry points, leave through
-    // these static functions, which take the allocator as an ordinary
-    // argument. An instance method receives `self` in Swift's context
-    // register (r10), and an entry point that may call one saves and
-    // restores that callee-saved register on every call, taken or not: free
-    // on Cortex-M4 (part of one push), four instructions per call on
-    // Cortex-M0, whose push cannot reach r10. Each forwards to the method of
-    // the same name, inlined into it (`isFreeBlock`: to its static form over
-    // the words it reads).
-
-    @inline(never)
-    static func refillAndAllocate(_ heap: inout SlabAllocator, ofClass sizeClass: UInt,
-                                  alignment: UInt) -> UnsafeMutableRawPointer? {
-        heap.refillAndAllocate(ofClass: sizeClass, alignment: alignment)
-    }
-
-    @inline(never)
-    static func allocateLarge(_ heap: inout SlabAllocator, byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
-        heap.allocateLarge(byteCount: byteCount, alignment: alignment)
-    }
-
-    @inline(never)
-    static func freeOutsideArena(_ heap: inout SlabAllocator, _ block: UInt, caller: UInt) {
-        heap.freeOutsideArena(block, caller: caller)
-    }
-
-    @inline(never)
-    static func deallocateLarge(_ heap: inout SlabAllocator, _ block: UInt, caller: UInt) {
-        heap.deallocateLarge(block, caller: caller)
-    }
-
-    @inline(never)
-    static func releaseFitBlock(_ heap: inout SlabAllocator, _ block: UInt) {
-        heap.releaseFitBlock(block)
-    }
-
-    @inline(never)
-    static func resizeLarge(_ heap: inout SlabAllocator, _ block: UInt, byteCount: UInt) -> Bool {
-        heap.resizeLarge(block, byteCount: byteCount)
-    }
-
-    @inline(never)
-    static func reportMisuse(_ heap: inout SlabAllocator, _ kind: MisuseKind, _ address: UInt, _ sizeClass: Int,
-                             _ caller: UInt) {
-        heap.reportMisuse(kind, address, sizeClass, caller)
-    }
-
-    @inline(never)
-    static func isFreeBlock(_ heap: inout SlabAllocator, _ block: UInt32, page: UInt,
-                            _ record: UnsafeMutablePointer<SizeClassRecord>) -> Bool {
-        isFreeBlock(block, page: page, heap.descriptor(page), record, arenaBase: heap.arenaBase, key: heap.linkKey,
-                    pageMask: heap.pageMask)
-    }
-
-    @inline(never)
-    static func pageEmptied(_ heap: inout SlabAllocator, _ page: UInt,
-                            _ record: UnsafeMutablePointer<SizeClassRecord>, wasFull: Bool) {
-        heap.pageEmptied(page, record, wasFull: wasFull)
-    }
-
-    @inline(never)
-    static func linkPartial(_ heap: inout SlabAllocator, _ page: UInt,
-                            _ record: UnsafeMutablePointer<SizeClassRecord>) {
-        heap.linkPartial(page, record)
-    }
-
     // MARK: - Table access (the only index arithmetic on the metadata)
 
     /// The page holding `block`, at arena offset `offset`: its number, its
@@ -561,6 +514,18 @@ public struct SlabAllocator: ~Copyable {
     @inline(__always)
     func pageState(_ page: UInt) -> UInt8 {
         entry(UInt8.self, at: pageStates &+ page).pointee
+    }
+
+    /// The one walk of the page-state map: passes each class page, in page
+    /// order, with its state to `visit`, until `visit` returns false.
+    /// O(pages).
+    func forEachClassPage(_ visit: (_ page: UInt, _ state: UInt8) -> Bool) {
+        var page: UInt = 0
+        while page < pageCount {
+            let state = pageState(page)
+            if state != PageDescriptor.notClassPage, !visit(page, state) { return }
+            page &+= 1
+        }
     }
 
     /// Sets the state of page `page`. Precondition: `page < pageCount`.

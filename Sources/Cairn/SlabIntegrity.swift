@@ -61,51 +61,14 @@ extension SlabAllocator {
         guard isConfigured else { return report }
         if fit.checkIntegrity() != nil { return fail(.fitHeap, UInt.max) }
         var partialPages: UInt = 0
-        var page: UInt = 0
-        while page < pageCount {
-            let state = pageState(page)
-            guard state != PageDescriptor.notClassPage else {
-                page &+= 1
-                continue
-            }
-            guard UInt(state) < classCount else { return fail(.unknownPageState, page) }
-            guard case .live(_, let size) = FitHeap.lookUpLiveBlock(pageAddress(page), firstBlock: fit.firstBlock,
-                                                                   sentinel: fit.sentinel, key: fit.headerKey),
-                  size == pageMask &+ 1
-            else { return fail(.classPageBlock, page) }
-            let d = descriptor(page)
-            let record = classRecord(UInt(state))
-            let isCachePage = UInt(record.pointee.cachePage) == page
-            let (free, listProblem) = countFreeBlocks(from: d.pointee.freeList, page: page)
-            if let listProblem { return fail(listProblem, page) }
-            var cached: UInt = 0
-            if isCachePage {
-                let (count, cacheProblem) = countFreeBlocks(from: record.pointee.cacheHead, page: page)
-                if let cacheProblem { return fail(cacheProblem, page) }
-                guard free == 0 else { return fail(.cachePage, page) }
-                cached = count
-            }
-            #if CAIRN_CHECKED
-            if let blockProblem = checkBlocks(ofPage: page) { return fail(blockProblem, page) }
-            #endif
-            let blockSize = UInt(record.pointee.blockSize)
-            let capacity = UInt(record.pointee.blocksPerPage)
-            let carved = UInt(d.pointee.carved)
-            let used = UInt(d.pointee.used)
-            guard carved % blockSize == 0, carved / blockSize <= capacity,
-                  isCachePage || carved / blockSize == capacity,
-                  d.pointee.usedCheck == Self.usedCheck(d.pointee.used, key: linkKey),
-                  used &+ free == carved / blockSize, used >= cached
-            else { return fail(.blockCount, page) }
-            // A page other than the cache page with a free block is on its
-            // class's partial list (even an empty one: checkClassLists
-            // allows one per class).
-            if !isCachePage && free != 0 { partialPages &+= 1 }
-            report.classPages &+= 1
-            report.liveBlocks &+= used &- cached
-            report.freeBlocks &+= free &+ cached
-            page &+= 1
+        var broken: (IntegrityProblem, UInt)? = nil
+        forEachClassPage { page, state in
+            guard let problem = checkClassPage(page, state: state, into: &report, partialPages: &partialPages)
+            else { return true }
+            broken = (problem, page)
+            return false
         }
+        if let (problem, page) = broken { return fail(problem, page) }
         if let problem = checkClassLists(partialPages: partialPages) { return fail(problem, UInt.max) }
         // Every live fit-heap block is a class page or a large block; their
         // bytes are what the counters say is out.
@@ -145,6 +108,50 @@ extension SlabAllocator {
         return report
     }
 
+    /// Checks class page `page` of state `state` (its class), and adds its
+    /// blocks to `report`, and to `partialPages` when it belongs on its
+    /// class's partial list; the first problem found, or `nil`.
+    func checkClassPage(_ page: UInt, state: UInt8, into report: inout IntegrityReport,
+                        partialPages: inout UInt) -> IntegrityProblem? {
+        guard UInt(state) < classCount else { return .unknownPageState }
+        guard case .live(_, let size) = FitHeap.lookUpLiveBlock(pageAddress(page), firstBlock: fit.firstBlock,
+                                                               sentinel: fit.sentinel, key: fit.headerKey),
+              size == pageMask &+ 1
+        else { return .classPageBlock }
+        let d = descriptor(page)
+        let record = classRecord(UInt(state))
+        let isCachePage = UInt(record.pointee.cachePage) == page
+        let (free, listProblem) = countFreeBlocks(from: d.pointee.freeList, page: page)
+        if let listProblem { return listProblem }
+        var cached: UInt = 0
+        if isCachePage {
+            let (count, cacheProblem) = countFreeBlocks(from: record.pointee.cacheHead, page: page)
+            if let cacheProblem { return cacheProblem }
+            guard free == 0 else { return .cachePage }
+            cached = count
+        }
+        #if CAIRN_CHECKED
+        if let blockProblem = checkBlocks(ofPage: page) { return blockProblem }
+        #endif
+        let blockSize = UInt(record.pointee.blockSize)
+        let capacity = UInt(record.pointee.blocksPerPage)
+        let carved = UInt(d.pointee.carved)
+        let used = UInt(d.pointee.used)
+        guard carved % blockSize == 0, carved / blockSize <= capacity,
+              isCachePage || carved / blockSize == capacity,
+              d.pointee.usedCheck == Self.usedCheck(d.pointee.used, key: linkKey),
+              used &+ free == carved / blockSize, used >= cached
+        else { return .blockCount }
+        // A page other than the cache page with a free block is on its
+        // class's partial list (even an empty one: checkClassLists allows
+        // one per class).
+        if !isCachePage && free != 0 { partialPages &+= 1 }
+        report.classPages &+= 1
+        report.liveBlocks &+= used &- cached
+        report.freeBlocks &+= free &+ cached
+        return nil
+    }
+
     /// True when `payload` starts a class page (a fit-heap block that is one).
     func isClassPage(_ payload: UInt) -> Bool {
         let offset = payload &- arenaBase
@@ -160,21 +167,20 @@ extension SlabAllocator {
         let d = descriptor(page)
         let record = classRecord(UInt(pageState(page)))
         let blockSize = UInt(record.pointee.blockSize)
+        let capacity = UInt(record.pointee.blocksPerPage)
         let pageStart = page &<< pageShift
         var count: UInt = 0
-        var link = head
-        while link != PageDescriptor.noBlock {
+        var linkProblem = false
+        // Every free block holds its link and the link XOR the link key:
+        // the walk stops at one that does not.
+        let marksHold = Self.walkFreeList(from: head, limit: capacity, arenaBase: arenaBase, key: linkKey) { link in
             let inPage = UInt(link) &- pageStart
-            guard inPage < UInt(d.pointee.carved), inPage % blockSize == 0,
-                  count < UInt(record.pointee.blocksPerPage)
-            else { return (count, .freeListLink) }
-            let block = arenaBase &+ UInt(link)
-            // Every free block holds its link and the link XOR the link key.
-            guard Self.looksFree(block, key: linkKey) else { return (count, .freeBlockOverwritten) }
+            linkProblem = inPage >= UInt(d.pointee.carved) || inPage % blockSize != 0 || count == capacity
             count &+= 1
-            link = loadWord(block)
+            return !linkProblem
         }
-        return (count, nil)
+        if linkProblem { return (count, .freeListLink) }
+        return (count, marksHold ? nil : .freeBlockOverwritten)
     }
 
     /// Partial lists hold exactly the class pages, other than cache pages,

@@ -123,11 +123,12 @@ extension SlabAllocator {
         fillLookup(classLookup8, granule: 8)
         fillLookup(classLookup16, granule: 16)
         fillBytes(pageStates, PageDescriptor.notClassPage, pageCount)
-        var slot: UInt = 0
-        while slot < quarantineSlots {
-            storeWord(PageDescriptor.noBlock, quarantine &+ slot &* 4)
-            slot &+= 1
+        #if CAIRN_CHECKED
+        Self.forEachQuarantineSlot(ring: quarantine, slots: quarantineSlots) { slot, _ in
+            storeWord(PageDescriptor.noBlock, slot)
+            return true
         }
+        #endif
         _ = fit.configure(region: UnsafeMutableRawBufferPointer(start: rawPointer(layout.fitStart),
                                                                 count: Int(layout.fitEnd &- layout.fitStart)),
                           headerKey: linkKey)
@@ -140,9 +141,6 @@ extension SlabAllocator {
     /// Fills the size→class map for blocks aligned to `granule`: entry i is
     /// the first class whose size is a multiple of `granule` and holds
     /// i × granule bytes, or ``noClass``. O(classes + entries), at creation.
-    /// (`mutating` though it writes only through pointers: called from
-    /// `configure` on the global heap, a non-mutating call copies the
-    /// allocator first.)
     @inline(never)
     mutating func fillLookup(_ table: UInt, granule: UInt) {
         var slot: UInt = 0

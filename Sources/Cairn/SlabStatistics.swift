@@ -74,13 +74,12 @@ extension SlabAllocator {
         let record = classRecord(UInt(index))
         var pages: UInt = 0
         var notOnPageLists: UInt = 0
-        var page: UInt = 0
-        while page < pageCount {
-            if UInt(pageState(page)) == UInt(index) {
+        forEachClassPage { page, state in
+            if UInt(state) == UInt(index) {
                 pages &+= 1
                 notOnPageLists &+= UInt(descriptor(page).pointee.used)
             }
-            page &+= 1
+            return true
         }
         var inUse = notOnPageLists &- cachedBlocks(record)
         #if CAIRN_CHECKED
@@ -101,16 +100,12 @@ extension SlabAllocator {
             largestFreeBlock: heap.largestFreeBlock, outOfMemoryCount: outOfMemoryCount,
             misuseCount: misuseCount &+ fit.corruptionCount, corruptionCount: corruptionCount &+ fit.corruptionCount,
             lostBlocks: lostBlocks &+ fit.corruptionCount)
-        var page: UInt = 0
-        while page < pageCount {
-            let state = pageState(page)
-            if state != PageDescriptor.notClassPage {
-                let used = UInt(descriptor(page).pointee.used)
-                result.classPages &+= 1
-                result.liveBlocks &+= used
-                result.bytesReserved &+= used &* UInt(classRecord(UInt(state)).pointee.blockSize)
-            }
-            page &+= 1
+        forEachClassPage { page, state in
+            let used = UInt(descriptor(page).pointee.used)
+            result.classPages &+= 1
+            result.liveBlocks &+= used
+            result.bytesReserved &+= used &* UInt(classRecord(UInt(state)).pointee.blockSize)
+            return true
         }
         result.largeBlocks = heap.liveBlocks &- result.classPages
         fit.forEachBlock { block, size, inUse in
