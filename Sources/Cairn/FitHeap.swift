@@ -191,15 +191,14 @@ public struct FitHeap: ~Copyable {
     }
 
     /// A block for `byteCount` bytes at the heap's own 8-byte alignment.
-    /// (Inlined into its one way out, so that a large block costs one call.)
-    @inline(__always)
-    mutating func allocateBlock(byteCount: UInt) -> UnsafeMutableRawPointer? {
-        guard let request = blockSize(forRequest: byteCount) else { return outOfMemory() }
-        let block = findCheckedFreeBlock(holding: request)
-        guard block != 0 else { return outOfMemory() }
+    @inline(never)
+    static func allocateBlock(_ heap: inout FitHeap, byteCount: UInt) -> UnsafeMutableRawPointer? {
+        guard let request = heap.blockSize(forRequest: byteCount) else { return heap.outOfMemory() }
+        let block = heap.findCheckedFreeBlock(holding: request)
+        guard block != 0 else { return heap.outOfMemory() }
         let size = Self.size(ofHeader: Self.headerWord(block))
-        guard size >= request else { return outOfMemory() }
-        return rawPointer(carve(block, size: size, gap: 0, request: request) &+ Self.headerBytes)
+        guard size >= request else { return heap.outOfMemory() }
+        return rawPointer(heap.carve(block, size: size, gap: 0, request: request) &+ Self.headerBytes)
     }
 
     /// A block for `byteCount` bytes at `alignment` (a power of two above 8).
@@ -210,22 +209,21 @@ public struct FitHeap: ~Copyable {
     /// which blocks of sizes that are multiples of 16 keep. Else a block
     /// that holds the request after the largest possible gap,
     /// `alignment - 8` bytes (payloads are 8-aligned). Two searches at most.
-    /// (Inlined into its one way out, as ``allocateBlock(byteCount:)``.)
-    @inline(__always)
-    mutating func allocateAligned(byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
-        guard let request = blockSize(forRequest: byteCount) else { return outOfMemory() }
-        let candidate = findCheckedFreeBlock(holding: request)
-        guard candidate != 0 else { return outOfMemory() }
+    @inline(never)
+    static func allocateAligned(_ heap: inout FitHeap, byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
+        guard let request = heap.blockSize(forRequest: byteCount) else { return heap.outOfMemory() }
+        let candidate = heap.findCheckedFreeBlock(holding: request)
+        guard candidate != 0 else { return heap.outOfMemory() }
         if let (size, gap) = Self.alignedFit(candidate, request: request, alignment: alignment) {
-            return rawPointer(carve(candidate, size: size, gap: gap, request: request) &+ Self.headerBytes)
+            return rawPointer(heap.carve(candidate, size: size, gap: gap, request: request) &+ Self.headerBytes)
         }
         // A sum that wraps is far beyond the capacity: ask for more than the
         // capacity, which only the fallback of the search answers.
         let wanted = checkedAdd(request, alignment &- Self.granule) ?? UInt.max
-        let block = findCheckedFreeBlock(holding: min(wanted, capacity &+ Self.granule))
+        let block = heap.findCheckedFreeBlock(holding: min(wanted, heap.capacity &+ Self.granule))
         guard block != 0, let (size, gap) = Self.alignedFit(block, request: request, alignment: alignment)
-        else { return outOfMemory() }
-        return rawPointer(carve(block, size: size, gap: gap, request: request) &+ Self.headerBytes)
+        else { return heap.outOfMemory() }
+        return rawPointer(heap.carve(block, size: size, gap: gap, request: request) &+ Self.headerBytes)
     }
 
     /// The size of the free block `block` and the gap before its first
@@ -255,12 +253,13 @@ public struct FitHeap: ~Copyable {
         Self.deallocateBlock(&self, address(of: pointer), caller: caller)
     }
 
-    mutating func deallocateBlock(_ payload: UInt, caller: UInt) {
-        switch lookUpLiveBlock(payload) {
+    @inline(never)
+    static func deallocateBlock(_ heap: inout FitHeap, _ payload: UInt, caller: UInt) {
+        switch heap.lookUpLiveBlock(payload) {
         case .live(let block, let size):
-            releaseBlock(block, size: size)
+            heap.releaseBlock(block, size: size)
         case .misuse(let kind, let size):
-            reportMisuse(kind, payload, blockSize: size, caller: caller)
+            heap.reportMisuse(kind, payload, blockSize: size, caller: caller)
         }
     }
 
@@ -356,9 +355,10 @@ public struct FitHeap: ~Copyable {
         Self.resizeBlockInPlace(&self, address(of: pointer), byteCount: byteCount)
     }
 
-    mutating func resizeBlockInPlace(_ payload: UInt, byteCount: UInt) -> Bool {
-        guard case .live(let block, let size) = lookUpLiveBlock(payload),
-              let request = blockSize(forRequest: byteCount) else { return false }
+    @inline(never)
+    static func resizeBlockInPlace(_ heap: inout FitHeap, _ payload: UInt, byteCount: UInt) -> Bool {
+        guard case .live(let block, let size) = heap.lookUpLiveBlock(payload),
+              let request = heap.blockSize(forRequest: byteCount) else { return false }
         let flags = Self.headerWord(block) & Self.flagBits
         let next = block &+ size
         let nextHeader = Self.headerWord(next)
@@ -366,20 +366,20 @@ public struct FitHeap: ~Copyable {
         let nextSize = nextIsFree ? Self.size(ofHeader: nextHeader) : 0
         if request <= size {
             guard request < size else { return true }
-            if nextIsFree { absorbFreeBlock(next, size: nextSize) }
-            writeLiveHeader(block, size: request, flags: flags)
-            makeFree(block &+ request, size: size &- request &+ nextSize)
+            if nextIsFree { heap.absorbFreeBlock(next, size: nextSize) }
+            heap.writeLiveHeader(block, size: request, flags: flags)
+            heap.makeFree(block &+ request, size: size &- request &+ nextSize)
             return true
         }
         guard nextIsFree, size &+ nextSize >= request else { return false }
-        absorbFreeBlock(next, size: nextSize)
+        heap.absorbFreeBlock(next, size: nextSize)
         let tail = size &+ nextSize &- request
-        writeLiveHeader(block, size: request, flags: flags)
+        heap.writeLiveHeader(block, size: request, flags: flags)
         if tail != 0 {
             // The block after the tail already knows its predecessor is free.
-            writeFreeBlock(block &+ request, size: tail)
+            heap.writeFreeBlock(block &+ request, size: tail)
         } else {
-            setPreviousInUse(block &+ request, true)
+            heap.setPreviousInUse(block &+ request, true)
         }
         return true
     }
@@ -387,28 +387,6 @@ public struct FitHeap: ~Copyable {
     /// True when `pointer` lies inside the heap's blocks.
     public func owns(_ pointer: UnsafeRawPointer) -> Bool {
         address(of: pointer) &- firstBlock < sentinel &- firstBlock
-    }
-
-    // MARK: - Ways out of the inlined entry points
-
-    @inline(never)
-    static func allocateBlock(_ heap: inout FitHeap, byteCount: UInt) -> UnsafeMutableRawPointer? {
-        heap.allocateBlock(byteCount: byteCount)
-    }
-
-    @inline(never)
-    static func allocateAligned(_ heap: inout FitHeap, byteCount: UInt, alignment: UInt) -> UnsafeMutableRawPointer? {
-        heap.allocateAligned(byteCount: byteCount, alignment: alignment)
-    }
-
-    @inline(never)
-    static func deallocateBlock(_ heap: inout FitHeap, _ payload: UInt, caller: UInt) {
-        heap.deallocateBlock(payload, caller: caller)
-    }
-
-    @inline(never)
-    static func resizeBlockInPlace(_ heap: inout FitHeap, _ payload: UInt, byteCount: UInt) -> Bool {
-        heap.resizeBlockInPlace(payload, byteCount: byteCount)
     }
 }
 
