@@ -5,7 +5,7 @@ import PackageDescription
 //
 // On the host this builds the portable allocator module and its XCTest suite.
 // On an embedded triple (`swift build --triple armv7em-none-none-eabi`) the same
-// module also compiles its C-ABI glue (Sources/Cairn/Platform and the C shim in
+// module also compiles its C-ABI glue (Sources/Cairn/Firmware and the C shim in
 // Sources/CairnPlatform), which the host build leaves out: the host test
 // binary exports no `malloc`/`free` of Cairn's.
 let package = Package(

@@ -18,7 +18,7 @@
 
 include $(CAIRN_ROOT)/mk/defaults.mk
 
-CAIRN_SWIFT_SOURCES := $(wildcard $(CAIRN_ROOT)/Sources/Cairn/*.swift $(CAIRN_ROOT)/Sources/Cairn/Platform/*.swift)
+CAIRN_SWIFT_SOURCES := $(wildcard $(CAIRN_ROOT)/Sources/Cairn/*/*.swift)
 CAIRN_C_SOURCES := $(CAIRN_ROOT)/Sources/CairnPlatform/cairn_hooks.c $(CAIRN_ROOT)/Sources/CairnPlatform/cairn_config.c \
     $(CAIRN_ROOT)/Sources/CairnPlatform/cairn_routing.c
 CAIRN_INCLUDE := $(CAIRN_ROOT)/Sources/CairnPlatform/include

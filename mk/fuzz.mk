@@ -9,7 +9,7 @@
 #   make test-asan                                host tests under AddressSanitizer
 #   make coverage                                 host tests with coverage; fails below coverage-floor.txt
 #
-# The fuzz target is one executable: the allocator sources (not Platform/,
+# The fuzz target is one executable: the allocator sources (not Firmware/,
 # which is target-only), the reference model shared with the randomized
 # tests (Tests/CairnTests/Model), the fuzz program shared with the
 # regression tests (Tests/CairnTests/Regressions/Program) and the libFuzzer
@@ -37,7 +37,7 @@ FUZZ_DEBUG_BIN := $(FUZZ_DIR)/allocator-fuzzer-debug
 FUZZ_CHECKED_BIN := $(FUZZ_DIR)/allocator-fuzzer-checked
 FUZZ_CHECKED_DEBUG_BIN := $(FUZZ_DIR)/allocator-fuzzer-checked-debug
 FUZZ_SEEDS := $(CAIRN_ROOT)/Fuzz/corpus
-FUZZ_SOURCES := $(wildcard $(CAIRN_ROOT)/Sources/Cairn/*.swift) \
+FUZZ_SOURCES := $(filter-out %/Firmware/%,$(wildcard $(CAIRN_ROOT)/Sources/Cairn/*/*.swift)) \
     $(wildcard $(CAIRN_ROOT)/Tests/CairnTests/Model/*.swift) \
     $(wildcard $(CAIRN_ROOT)/Tests/CairnTests/Regressions/Program/*.swift) \
     $(CAIRN_ROOT)/Fuzz/AllocatorFuzzer.swift

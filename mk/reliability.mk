@@ -62,7 +62,7 @@ MISUSE_KIND_foreign-pointer := 2
 MISUSE_KIND_interior-pointer := 3
 MISUSE_KIND_write-past-end := 4
 MISUSE_KIND_write-after-free := 5
-# The report text of each (Sources/Cairn/Platform/MisuseFault.swift).
+# The report text of each (Sources/Cairn/Firmware/MisuseFault.swift).
 MISUSE_REPORT_double-free := double free
 MISUSE_REPORT_foreign-pointer := free of a pointer outside the heap
 MISUSE_REPORT_interior-pointer := free of a pointer that is not the start of a block

@@ -2,7 +2,7 @@
 # Fails when an allocation path in Cairn copies the platform heap, or any
 # part of it of 32 bytes or more (the fit heap inside the slab, say): the
 # check of the rule in SlabAllocator's doc comment, "Ways out of the fast
-# paths" (Sources/Cairn/SlabAllocator.swift), which says why Swift makes
+# paths" (Sources/Cairn/Slab/SlabAllocator.swift), which says why Swift makes
 # such a copy and the shapes of function that never make it. Only Cairn's
 # own functions (Swift module Cairn, `$e5Cairn...`) are checked; copies are
 # allowed in those that run once or only on request: initialisers
@@ -48,7 +48,7 @@ done | grep -F '$e5Cairn' | grep -Ev "$allowed" || true)
 if [ -n "$copies" ]; then
     echo "check-no-heap-copy: $elf copies the $size-byte heap, or 32 bytes or more of it, in:"
     echo "$copies" | sort | uniq -c
-    echo "check-no-heap-copy: give each a shape of SlabAllocator's \"Ways out of the fast paths\" (Sources/Cairn/SlabAllocator.swift)"
+    echo "check-no-heap-copy: give each a shape of SlabAllocator's \"Ways out of the fast paths\" (Sources/Cairn/Slab/SlabAllocator.swift)"
     exit 1
 fi
 echo "check-no-heap-copy: no copy of the $size-byte heap, or of a part of it, on an allocation path ($elf)"

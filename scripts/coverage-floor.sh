@@ -1,5 +1,5 @@
 #!/bin/sh
-# Line coverage of the allocator module (Sources/Cairn, without Platform/,
+# Line coverage of the allocator module (Sources/Cairn, without Firmware/,
 # which is target-only and compiles to nothing on the host), from the JSON
 # that `swift test --enable-code-coverage` writes. Prints it per file and in
 # total, lists the uncovered lines, and fails when the total is below the
@@ -64,7 +64,7 @@ covered = total = 0
 rows = []
 for entry in data["files"]:
     name = entry["filename"]
-    if not name.startswith(prefix) or "/Platform/" in name[len(prefix):]:
+    if not name.startswith(prefix) or "/Firmware/" in name[len(prefix):]:
         continue
     lines = entry["summary"]["lines"]
     covered += lines["covered"]

@@ -7,7 +7,7 @@ DUMP is a file holding what `cairn_print_heap_map()` printed (QEMU's
 console output as it is: lines before `map page=...` and after `map end`
 are ignored; when the output holds several maps, the last one is drawn).
 `-` reads standard input. The format is described in
-Sources/Cairn/Platform/HeapMap.swift.
+Sources/Cairn/Firmware/HeapMap.swift.
 
 Colours: class pages in green, darker the fuller (blocks used / blocks per
 page); other pages from grey (free fit-heap memory) to purple by the share

@@ -94,7 +94,7 @@ INDIRECT_CALLERS = ["reportMisuse(", "MisuseReport.send(", "BumpAllocator.deallo
 # often it is entered. Inside that scope it is counted once per entry and
 # its longest pass `total` times more, once; anywhere else, with `bound`.
 LOOP_BOUNDS = [
-    # Slab allocator (Sources/Cairn/SlabAllocator*.swift).
+    # Slab allocator (Sources/Cairn/Slab/).
     ("SlabAllocator.refillAndAllocate(", "2",
      "tries once, and once more after reclaimPages when that gave something back"),
     ("SlabAllocator.sizeClassSearch(", "classes + 1",
@@ -107,7 +107,7 @@ LOOP_BOUNDS = [
      # In the reclaim, one class's cache each (cachedBlocks): at most its
      # own page's blocks, + 2.
      ("SlabAllocator.reclaimPages(", "class_blocks + 2 * classes")),
-    # Fit heap (Sources/Cairn/FitHeap*.swift).
+    # Fit heap (Sources/Cairn/FitHeap/).
     ("FitHeap.bestFit(", "ownBinLook + 1", "the first ownBinLook blocks of one bin"),
     # Only when a check of a free block fails (FitHeap+LinkChecks.swift),
     # at most twice a search: every bin once, to abandon those it reaches.
@@ -150,11 +150,12 @@ def source_constant(name):
     """The integer a `static let <name> = ...` in Sources/Cairn sets: the
     bounds follow the code's own constants."""
     pattern = re.compile(rf"static let {name}(?:: \w+)? = (\d+)\b")
-    for file in sorted(os.listdir(SOURCES)):
-        if file.endswith(".swift"):
-            m = pattern.search(open(os.path.join(SOURCES, file)).read())
-            if m:
-                return int(m.group(1))
+    for folder, _, files in sorted(os.walk(SOURCES)):
+        for file in sorted(files):
+            if file.endswith(".swift"):
+                m = pattern.search(open(os.path.join(folder, file)).read())
+                if m:
+                    return int(m.group(1))
     raise AnalysisError(f"no `static let {name} = <integer>` in {SOURCES}")
 
 

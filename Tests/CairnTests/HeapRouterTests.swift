@@ -2,7 +2,7 @@ import XCTest
 @testable import Cairn
 
 /// The slab and the bump arena behind one router, as the firmware's hooks
-/// see them (Platform/HeapRouting.swift binds the same ``HeapRouter``
+/// see them (Firmware/HeapRouting.swift binds the same ``HeapRouter``
 /// calls to the global heap and to IPSR; here `inHandlerMode` stands in
 /// for IPSR). A class, like the firmware's globals: every call, the
 /// queries too, passes the allocators `inout`.

@@ -101,7 +101,7 @@ public struct SlabAllocator: ~Copyable {
     var classLimit8: UInt = 0
     var classLimit16: UInt = 0
     /// Non-zero while the firmware's hooks must ask its heap router first:
-    /// Platform/HeapRouting.swift keeps `HeapRouter.routesToBump` mirrored
+    /// Firmware/HeapRouting.swift keeps `HeapRouter.routesToBump` mirrored
     /// here, so that a hook tests it off the register that already holds
     /// the heap's address (a load and a branch). The slab never reads it.
     var routerEngaged: UInt = 0
