@@ -70,7 +70,7 @@ int cairn_print_report(void);
  * cairn_add_region gave it more), one line per page of the slab's
  * arena (runs of alike pages folded): class pages with their fill, other
  * pages with the bytes of live and free fit-heap blocks in them. The
- * format is described in Sources/Cairn/Platform/HeapMap.swift;
+ * format is described in Sources/Cairn/Firmware/HeapMap.swift;
  * scripts/heapmap.py draws it (`make heapmap`). A bump build prints one
  * line. Allocates nothing; runs with interrupts masked. */
 void cairn_print_heap_map(void);

@@ -1,6 +1,6 @@
 /* Interrupt masking around every heap operation: save PRIMASK, mask,
  * restore. Nests, and costs three instructions. The Swift entry points
- * (Sources/Cairn/Platform/CEntryPoints.swift) call these; being static
+ * (Sources/Cairn/Firmware/CEntryPoints.swift) call these; being static
  * inline, they are inlined there, so a hook is a branch into Swift and no
  * more. On the host they compile to nothing (the host build has no hooks). */
 #ifndef CAIRN_CRITICAL_H

@@ -34,7 +34,7 @@ struct cairn_heap_stats {
 void cairn_platform_heap_config(struct cairn_heap_config *out);
 
 /* The heap's regions after the first, as the first region's slow paths
- * reach them (Sources/Cairn/Platform/PlatformRegions.swift): NULL until
+ * reach them (Sources/Cairn/Firmware/PlatformRegions.swift): NULL until
  * cairn_add_region adds one and points it at a table of their entry
  * points. Only cairn_add_region names the table, so a firmware that never
  * calls it links none of the regions' code. Defined in cairn_hooks.c. */

@@ -1,5 +1,5 @@
 /* The allocator behind the hooks, chosen at run time, and the bump arena
- * beside the slab (Sources/Cairn/HeapRouter.swift has the rules).
+ * beside the slab (Sources/Cairn/Heap/HeapRouter.swift has the rules).
  *
  * A build with BUMP_ARENA_SIZE=n (make) or -DCAIRN_BUMP_ARENA_SIZE=n (C)
  * carves a bump arena of n bytes from the end of the heap; the slab gets
@@ -70,7 +70,7 @@ static inline __attribute__((always_inline)) bool cairn_in_handler_mode(void) {
 #endif
 }
 
-/* Swift entry points (Sources/Cairn/Platform/HeapRouting.swift). */
+/* Swift entry points (Sources/Cairn/Firmware/HeapRouting.swift). */
 int cairn_swift_use(int allocator);
 void cairn_swift_get_arena_stats(struct cairn_arena_stats *out);
 
