@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs one overflow firmware (overflow.c) under QEMU and checks the answer
+# Runs one overflow firmware (overflow.c, header_overflow.c) under QEMU and checks the answer
 # of the build it was linked with:
 #   release: exit 0 with `overflow ok` (every block in the heap, none
 #            overlapping, the hook called, the counts raised) after a
