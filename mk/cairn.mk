@@ -53,8 +53,8 @@ CAIRN_OBJECTS := $(CAIRN_SWIFT_OBJECT) $(CAIRN_C_OBJECTS)
 # `add pc`. A firmware is linked at fixed addresses: the module is emitted
 # as LLVM IR, already optimised, and the Swift toolchain's own clang (the
 # same LLVM) generates it static, one literal load per global, without
-# running the optimiser again. Measured on the fast paths: one instruction
-# less per malloc, free and realloc.
+# running the optimiser again: one instruction less per malloc, free and
+# realloc.
 CAIRN_SWIFT_IR := $(BUILD_DIR)/cairn/Cairn.ll
 SWIFT_CLANG ?= $(abspath $(dir $(shell command -v $(SWIFTC)))/clang)
 CAIRN_IR_CFLAGS := --target=$(SWIFT_TRIPLE) $(CPU_CFLAGS) -Os -fno-pic -ffunction-sections -fdata-sections \

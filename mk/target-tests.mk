@@ -70,7 +70,7 @@ target-test-firmware: $(ONTARGET_ELF)
 # The firmware's exit status decides; the closing line must also be there,
 # so that a firmware that stopped early with status 0 still fails. A slab
 # firmware must also not copy the heap on an allocation path (a silent
-# 30-instruction cost per call; see scripts/check-no-heap-copy.sh).
+# copy of the whole allocator on every call; see scripts/check-no-heap-copy.sh).
 # The suite's scenarios call CHeap.realloc on slabs of their own (the
 # checked build copies that local allocator, not the global heap).
 ONTARGET_OWN_COPIES := CHeapO7realloc__9byteCount6caller.*SlabH0V
