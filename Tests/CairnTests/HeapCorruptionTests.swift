@@ -161,6 +161,14 @@ final class HeapCorruptionTests: MisuseRecordingTestCase {
         }
         XCTAssertEqual(heap.slab.pageState(page), state)
         XCTAssertTrue(MisuseRecorder.kinds.contains(.heapCorruption), "\(MisuseRecorder.kinds)")
+        // Each later failure reclaims again: the damaged page, let go of,
+        // is not reported again.
+        XCTAssertNil(heap.slab.allocate(byteCount: 700, alignment: 8))
+        XCTAssertNil(heap.slab.allocate(byteCount: 700, alignment: 8))
+        XCTAssertEqual(MisuseRecorder.kinds.filter { $0 == .heapCorruption }.count, 1, "\(MisuseRecorder.kinds)")
+        // The blocks still in use in it are freed as any others.
+        for block in live[0..<3] { heap.slab.deallocate(block) }
+        XCTAssertEqual(MisuseRecorder.kinds.count, 1, "\(MisuseRecorder.kinds)")
     }
 
     // MARK: - Fit-heap blocks (a heap whose classes end at 12 bytes)

@@ -286,11 +286,21 @@ extension SlabAllocator {
         let cached = cachedBlocks(record)
         guard UInt(d.pointee.used) == cached else { return false }
         guard usedIsIntact(d), carvedLimitIsIntact(d), cached &* UInt(record.pointee.blockSize) == UInt(d.pointee.carved) else {
-            heapCorrupted(at: pageAddress(page) &+ pageMask &+ 1 &- PageDescriptor.pageTail,
-                          sizeClass: Int(sizeClass(of: record)), lost: 0)
+            abandonCachePage(page, record, lost: cached)
             return false
         }
         return true
+    }
+
+    /// The class's cache page failed its check: the class lets go of it
+    /// (its cached blocks are lost) and it is abandoned as an emptied page
+    /// is, so that it is reported once, not at every reclaim.
+    @inline(never)
+    mutating func abandonCachePage(_ page: UInt, _ record: UnsafeMutablePointer<SizeClassRecord>, lost: UInt) {
+        record.pointee.cachePage = PageDescriptor.noPage
+        record.pointee.cacheHead = PageDescriptor.noBlock
+        lostBlocks &+= lost
+        abandonEmptiedPage(page, record)
     }
 
     /// A page whose `used` reads 0 (off the partial list) failed
