@@ -70,9 +70,9 @@ extension FitHeap {
 
     /// The tag of an in-use header at `block` whose size and flags are
     /// `word`: the top 8 bits of `(block ^ word) * key`, for an odd `key`.
-    /// A multiply spreads every bit of the size and flags into the top
-    /// bits, in a way that depends on the key's bits, so a tag seen for
-    /// one size tells nothing of another's.
+    /// A multiply carries every bit of the size and flags into the top
+    /// bits through the key's lower bits, so the tag of another size
+    /// cannot be had from a tag seen, without the key.
     @inline(__always)
     static func tag(_ block: UInt, _ word: UInt32, key: UInt32) -> UInt32 {
         ((UInt32(truncatingIfNeeded: block) ^ word) &* key) & tagBits
