@@ -65,7 +65,7 @@ BENCH_COMMON_OBJECTS = $(addprefix $(BENCH_BUILD)/,$(addsuffix .o,$(BENCH_COMMON
 
 # Own rules rather than rules.mk's: the extra flags must not reach the
 # flags stamp that every other object depends on.
-$(BENCH_BUILD)/%.o: $(BENCH_DIR)/%.c $(BENCH_DIR)/bench.h $(CAIRN_FLAGS_STAMP)
+$(BENCH_BUILD)/%.o: $(BENCH_DIR)/%.c $(BENCH_DIR)/bench.h $(CAIRN_ROOT)/Board/common/xorshift32.h $(CAIRN_FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(TARGET_CC) $(BENCH_CFLAGS) -c -o $@ $<
 
@@ -227,7 +227,7 @@ $(BENCH_ARENA_STAMP): FORCE
 	@mkdir -p $(@D)
 	@echo '$(BENCH_ARENA_FLAGS_TEXT)' | cmp -s - $@ || echo '$(BENCH_ARENA_FLAGS_TEXT)' > $@
 
-BENCH_ARENA_DEPS = $(BENCH_DIR)/arena.h $(BENCH_ARENA_STAMP) $(CAIRN_FLAGS_STAMP)
+BENCH_ARENA_DEPS = $(BENCH_DIR)/arena.h $(CAIRN_ROOT)/Board/common/xorshift32.h $(BENCH_ARENA_STAMP) $(CAIRN_FLAGS_STAMP)
 
 $(BENCH_ARENA_BUILD)/%.o: $(BENCH_DIR)/%.c $(BENCH_ARENA_DEPS)
 	@mkdir -p $(@D)
