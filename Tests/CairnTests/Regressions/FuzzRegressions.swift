@@ -84,6 +84,18 @@ final class FuzzRegressions: XCTestCase {
 0xff, 0xb7, 0xb7, 0xb7, 0xb7, 0xb7, 0xb7, 0x31, 0xb7, 0x00])
     }
 
+    /// Found by `make fuzz-smoke` once fit-heap headers carried a keyed
+    /// tag: a free of a wild pointer whose word before reads as a
+    /// plausible in-use header. The program's model read that word's
+    /// size without masking the tag, so it freed such addresses and then
+    /// disagreed with the heap. It now reads the size as the heap does,
+    /// skips a word that carries its tag (taken for a block, 1 time in
+    /// 256), and expects a report for one that does not.
+    func testAWildFreeAfterAWordThatLooksLikeATaggedHeaderIsJudgedAsTheHeapDoes() {
+        replay([0x02, 0x40, 0x40, 0xf3, 0x07, 0xc0, 0x02, 0x03, 0x1c, 0x28, 0x0a, 0x00, 0x01, 0x00, 0x0a, 0x00,
+                0xfe, 0xff, 0xce])
+    }
+
     #if CAIRN_CHECKED
     /// The checked build's misuse operations on class blocks run clean: the
     /// model and the allocator agree on every report they provoke.

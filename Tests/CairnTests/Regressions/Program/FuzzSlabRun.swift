@@ -38,8 +38,16 @@ extension SlabAllocator {
               header >= fit.firstBlock, header < fit.sentinel
         else { return false }
         let word = loadWord(header)
-        let size = UInt(word & ~7)
+        let size = FitHeap.size(ofHeader: word)
         return word & 4 == 0 && (orFree || word & 1 != 0) && size >= FitHeap.minimumBlock && size <= fit.sentinel - header
+    }
+
+    /// True when the word before `address` carries the keyed tag of an
+    /// in-use header there: only then is a plausible word taken for a
+    /// block (FitHeap+Blocks.swift); without it, a free is reported.
+    func fitHeapHeaderIsTagged(_ address: UInt) -> Bool {
+        let header = address &- FitHeap.headerBytes
+        return FitHeap.isTagged(loadWord(header), at: header, key: fit.headerKey)
     }
 }
 
@@ -604,10 +612,16 @@ struct SlabRun: ~Copyable {
                 let wild = start + offset % UInt(region.count)
                 if live.contains(where: { wild >= $0.address && wild < $0.address + $0.extent }) { return }
                 // Stale or live bytes before it may look like a live block's
-                // header (a free one's is fine: that is a double free).
-                if slab.fitHeapMayTakeForBlock(wild, orFree: false) { return }
+                // header (a free one's is fine: that is a double free); one
+                // that carries its keyed tag is taken for a block, one that
+                // does not is reported (a plainer test may fail first).
+                var kinds: [MisuseKind] = [.foreignPointer, .notBlockStart, .doubleFree]
+                if slab.fitHeapMayTakeForBlock(wild, orFree: false) {
+                    if slab.fitHeapHeaderIsTagged(wild) { return }
+                    kinds = [.notBlockStart, .heapCorruption]
+                }
                 CHeap.free(&slab, UnsafeMutableRawPointer(bitPattern: wild))
-                try expectMisuse(kinds: [.foreignPointer, .notBlockStart, .doubleFree], address: wild, blockSize: nil,
+                try expectMisuse(kinds: kinds, address: wild, blockSize: nil,
                                  "\(context()): free of non-block \(wild.hexText) (region +\(wild - start))")
             }
         default:
