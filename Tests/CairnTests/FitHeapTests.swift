@@ -548,9 +548,11 @@ final class FitHeapTests: MisuseRecordingTestCase {
         XCTAssertEqual(f.heap.statistics.liveBlocks, 2)
         f.assertIntact()
         // The same words, made consistent, pass every test but the keyed
-        // tag of an in-use header: a header overwritten that way is heap
-        // corruption, and its free changes nothing.
-        inner.storeBytes(of: UInt32(0x13), toByteOffset: -4, as: UInt32.self)
+        // tag of an in-use header: with a wrong tag (a blind guess is
+        // right 1 time in 256) the header is heap corruption, and its free
+        // changes nothing.
+        let wrongTag = FitHeap.tag(inner.address - 4, 0x13, key: f.heap.headerKey) ^ 0x0100_0000
+        inner.storeBytes(of: 0x13 | wrongTag, toByteOffset: -4, as: UInt32.self)
         inner.storeBytes(of: UInt32(0x13), toByteOffset: 12, as: UInt32.self)
         XCTAssertNil(f.heap.usableSize(of: UnsafeRawPointer(inner)))
         f.heap.deallocate(inner)

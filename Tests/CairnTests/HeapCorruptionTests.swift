@@ -222,8 +222,14 @@ final class HeapCorruptionTests: MisuseRecordingTestCase {
         for _ in 0..<4 { blocks.append(heap.slab.allocate(byteCount: blockBytes, alignment: 8)!) }
         let (victim, neighbour) = (blocks[1], blocks[2])
         let neighbourBytes = try XCTUnwrap(heap.slab.usableSize(of: neighbour))
-        let span = UInt32(truncatingIfNeeded: blocks[3].address - victim.address)
-        victim.storeBytes(of: span | FitHeap.inUseBit | FitHeap.previousInUseBit, toByteOffset: -4, as: UInt32.self)
+        // The size and flags an overflow would write; its top byte is what
+        // a forger without the key guesses, here made a wrong guess (a blind
+        // one is right 1 time in 256, whatever the test does).
+        let word = UInt32(truncatingIfNeeded: blocks[3].address - victim.address)
+            | FitHeap.inUseBit | FitHeap.previousInUseBit
+        let header = victim.address - FitHeap.headerBytes
+        let wrongTag = FitHeap.tag(header, word, key: heap.slab.fit.headerKey) ^ 0x0100_0000
+        victim.storeBytes(of: word | wrongTag, toByteOffset: -4, as: UInt32.self)
         let before = heap.slab.statistics
         heap.slab.deallocate(victim)
         heap.releaseQuarantine()
