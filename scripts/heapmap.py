@@ -6,6 +6,8 @@
 DUMP is a file holding what `cairn_print_heap_map()` printed (QEMU's
 console output as it is: lines before `map page=...` and after `map end`
 are ignored; when the output holds several maps, the last one is drawn).
+A heap of several regions (`cairn_add_region`) is drawn a grid a region,
+the first region's on top.
 `-` reads standard input. The format is described in
 Sources/Cairn/Firmware/HeapMap.swift.
 
@@ -38,12 +40,15 @@ class HeapMap:
         self.bump = None
         self.arena = None  # the bump arena beside the slab (`map arena`), if any
         self.complete = False
+        # The regions added with cairn_add_region (`map region=N`), in order.
+        self.regions = []
 
 
 def parse(lines):
     """The last complete (or, failing that, the last started) map in `lines`."""
     maps = []
     current = None
+    target = None  # the map, or the region of it, that page lines go to
     for raw in lines:
         words = raw.strip().split()
         if not words:
@@ -58,8 +63,12 @@ def parse(lines):
                 current = HeapMap()
                 current.bump = fields(words[2:])
             elif words[1].startswith("page="):
-                current = HeapMap()
+                current = target = HeapMap()
                 current.header = fields(words[1:])
+            elif words[1].startswith("region=") and current is not None and current.bump is None:
+                target = HeapMap()
+                target.header = fields(words[1:])
+                current.regions.append(target)
             elif words[1] == "arena" and current is not None:
                 current.arena = fields(words[2:])
             continue
@@ -68,11 +77,11 @@ def parse(lines):
         try:
             if words[0] == "p" and len(words) >= 4 and words[2] == "c":
                 used, capacity = words[5].split("/")
-                put(current, int(words[1]), 1, ("c", int(words[3]), int(words[4]), int(used), int(capacity)))
+                put(target, int(words[1]), 1, ("c", int(words[3]), int(words[4]), int(used), int(capacity)))
             elif words[0] == "p" and len(words) >= 5 and words[2] == "f":
-                put(current, int(words[1]), 1, ("f", int(words[3]), int(words[4])))
+                put(target, int(words[1]), 1, ("f", int(words[3]), int(words[4])))
             elif words[0] == "r" and len(words) >= 6 and words[3] == "f":
-                put(current, int(words[1]), int(words[2]), ("f", int(words[4]), int(words[5])))
+                put(target, int(words[1]), int(words[2]), ("f", int(words[4]), int(words[5])))
         except (ValueError, IndexError):
             continue  # another program's line that happens to start alike
     if current is not None:
@@ -125,32 +134,27 @@ def cell_colour(entry, page_size):
     return mix(FIT_SCALE, live / page_size), "fit heap: %d B live, %d B free" % (live, free)
 
 
-def render(heap_map, title, columns=None):
-    if heap_map.bump is not None:
-        return render_bump(heap_map.bump, title)
-    header = heap_map.header
-    page_size = header.get("page", 1) or 1
-    count = header.get("pages", len(heap_map.pages))
-    pages = heap_map.pages + [None] * max(0, count - len(heap_map.pages))
+def grid_shape(heap_map, columns):
+    """Pages, columns and rows of one region's grid."""
+    count = heap_map.header.get("pages", len(heap_map.pages))
     if columns is None:
         columns = 32 if count > 256 else 16 if count > 64 else 8
-    rows = (count + columns - 1) // columns
-    left, top = 20, 40
-    grid_width = columns * (CELL + GAP)
-    legend_x = left + max(grid_width, 200) + 30
-    width = legend_x + 330
-    height = max(top + rows * (CELL + GAP) + 30, 330)
-    out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" '
-           'font-size="12">' % (width, height),
-           '<rect width="%d" height="%d" fill="white"/>' % (width, height),
-           '<text x="%d" y="22" font-size="15">%s</text>' % (left, escape(title))]
+    return count, columns, (count + columns - 1) // columns
+
+
+def draw_grid(out, heap_map, left, top, columns, id_prefix):
+    """One region's cells, page 0 at (`left`, `top`); returns the height used."""
+    page_size = heap_map.header.get("page", 1) or 1
+    count, columns, rows = grid_shape(heap_map, columns)
+    pages = heap_map.pages + [None] * max(0, count - len(heap_map.pages))
     out.append('<g stroke="#bbb" stroke-width="0.5">')
     for page in range(count):
         entry = pages[page]
         fill, text = cell_colour(entry, page_size)
         x = left + (page % columns) * (CELL + GAP)
         y = top + (page // columns) * (CELL + GAP)
-        cell = '<rect id="p%d" x="%d" y="%d" width="%d" height="%d" fill="%s"' % (page, x, y, CELL, CELL, fill)
+        cell = '<rect id="%sp%d" x="%d" y="%d" width="%d" height="%d" fill="%s"' % (
+            id_prefix, page, x, y, CELL, CELL, fill)
         # A run (one `r` line: the same entry object) gets one tooltip, on its first page.
         if page > 0 and entry is not None and entry is pages[page - 1]:
             out.append(cell + "/>")
@@ -163,6 +167,33 @@ def render(heap_map, title, columns=None):
     out.append("</g>")
     out.append('<text x="%d" y="%d" fill="#555">page 0 at top left, %d a row</text>'
                % (left, top + rows * (CELL + GAP) + 16, columns))
+    return rows * (CELL + GAP) + 30
+
+
+def render(heap_map, title, columns=None):
+    if heap_map.bump is not None:
+        return render_bump(heap_map.bump, title)
+    left, top = 20, 40
+    regions = [heap_map] + heap_map.regions
+    shapes = [grid_shape(region, columns) for region in regions]
+    grid_width = max(columns_ * (CELL + GAP) for _, columns_, _ in shapes)
+    legend_x = left + max(grid_width, 200) + 30
+    width = legend_x + 330
+    # Each region after the first gets a label line above its grid.
+    grids_height = sum(rows * (CELL + GAP) + 30 for _, _, rows in shapes) + 20 * len(heap_map.regions)
+    legend_height = 7 * (CELL + 6) + 10 + 16 * len(legend_lines(heap_map.header, heap_map))
+    height = max(top + grids_height, top + legend_height + 10, 330)
+    out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" '
+           'font-size="12">' % (width, height),
+           '<rect width="%d" height="%d" fill="white"/>' % (width, height),
+           '<text x="%d" y="22" font-size="15">%s</text>' % (left, escape(title))]
+    y = top
+    for index, region in enumerate(regions):
+        if index > 0:
+            y += 14
+            out.append('<text x="%d" y="%d">region %s</text>' % (left, y, region.header.get("region", index)))
+            y += 6
+        y += draw_grid(out, region, left, y, columns, "" if index == 0 else "r%d" % index)
     y = top
     swatches = [
         (CLASS_SCALE[1], "class page, all blocks used"),
@@ -179,7 +210,7 @@ def render(heap_map, title, columns=None):
         out.append('<text x="%d" y="%d">%s</text>' % (legend_x + CELL + 8, y + 11, escape(text)))
         y += CELL + 6
     y += 10
-    for text in legend_lines(header, heap_map):
+    for text in legend_lines(heap_map.header, heap_map):
         out.append('<text x="%d" y="%d">%s</text>' % (legend_x, y, escape(text)))
         y += 16
     out.append("</svg>")
@@ -197,6 +228,10 @@ def legend_lines(header, heap_map):
         "%s large blocks" % h("large"),
         "out of memory %s, misuse %s" % (h("oom"), h("misuse")),
     ]
+    for region in heap_map.regions:
+        r = lambda key: region.header.get(key, "?")
+        lines.append("region %s: %s pages of %s bytes, in use %s of %s"
+                     % (r("region"), r("pages"), r("page"), r("inuse"), r("capacity")))
     if heap_map.arena is not None:
         a = lambda key: heap_map.arena.get(key, "?")
         lines.append("bump arena: %s of %s bytes used (peak %s)" % (a("used"), a("capacity"), a("peak")))

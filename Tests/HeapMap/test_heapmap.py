@@ -142,6 +142,29 @@ def test_bump_arena_beside_the_slab_is_in_the_legend():
     check("arena: selection and scopes", "  bump selected, 2 scopes open" in legend, repr(legend[-3:]))
 
 
+def test_each_added_region_gets_a_grid_of_its_own():
+    dump = ("map page=128 pages=2 base=0x20000000 first=100 end=256 capacity=150 inuse=0 peak=0 free=150 "
+            "largest=150 classpages=0 large=0 live=0 oom=0 misuse=0\n"
+            "r 0 2 f 0 75\n"
+            "map region=1 page=256 pages=3 base=0x21000000 first=60 end=768 capacity=700 inuse=256 peak=256 "
+            "free=444 largest=444 classpages=1 large=0 live=2 oom=0 misuse=0\n"
+            "p 0 f 0 196\n"
+            "p 1 c 4 24 2/10\n"
+            "p 2 f 0 248\n"
+            "map end\n")
+    root = render(dump)
+    first = cells(root)
+    second = {r.get("id"): r for r in root.iter(SVG + "rect") if re.fullmatch(r"r1p\d+", r.get("id") or "")}
+    check("regions: the first region's 2 cells", sorted(first) == ["p0", "p1"], repr(sorted(first)))
+    check("regions: the added region's 3 cells", sorted(second) == ["r1p0", "r1p1", "r1p2"], repr(sorted(second)))
+    check("regions: its class page is green", second["r1p1"].get("fill") != "#ffffff"
+          and "class 4 (24 B blocks): 2/10 used" in (second["r1p1"].find(SVG + "title").text or ""))
+    check("regions: below the first", float(second["r1p0"].get("y")) > float(first["p0"].get("y")))
+    legend = texts(root)
+    check("regions: labelled", "region 1" in legend, repr(legend))
+    check("regions: its figures", "region 1: 3 pages of 256 bytes, in use 256 of 700" in legend, repr(legend[-3:]))
+
+
 def test_input_without_a_map_fails():
     with tempfile.TemporaryDirectory() as tmp:
         dump = os.path.join(tmp, "dump.txt")

@@ -12,6 +12,8 @@
 //     p <page> c <class> <block size> <used>/<capacity>
 //     p <page> f <live bytes> <free bytes>
 //     r <first page> <count> f <live bytes> <free bytes>
+//     map region=<n> page=... (the header's fields, for region n)
+//     p ... / r ...    (region n's pages, numbered from its page 0)
 //     map arena base=<0x address> capacity=<bytes> used=<bytes> peak=<bytes>
 //         selected=<0 slab, 1 bump> scopes=<open scopes>      (one line)
 //     map end
@@ -30,6 +32,8 @@
 //   4-byte header of a class page that follows it, headers included) and
 //   in free ones; the rest of its bytes are outside the fit heap.
 // - `r`: `count` consecutive `f` pages with the same two numbers.
+// - `map region`: each region added with `cairn_add_region` (1 for the
+//   first added), its own header and pages after the first region's.
 // - `map arena`: the bump arena beside the slab (BUMP_ARENA_SIZE; absent
 //   without one), its figures as `cairn_get_arena_stats` gives them.
 //
@@ -53,17 +57,32 @@ func cairnPrintHeapMap() {
     Console.write(stats.peakBytesInUse)
     Console.write("\nmap end\n")
     #else
-    platformHeap.writeHeapMap()
+    platformHeap.writeHeapMapHeader(region: 0)
+    platformHeap.writeHeapMapPages()
+    var index: UInt = 0
+    while let record = platformRegions.region(index) {
+        index &+= 1
+        record.pointee.slab.writeHeapMapHeader(region: index)
+        record.pointee.slab.writeHeapMapPages()
+    }
+    writeBumpArenaMapLine()
+    Console.write("map end\n")
     #endif
 }
 
 #if !CAIRN_BUMP
 extension SlabAllocator {
-    /// Prints the map: the header, then every page in order. One walk of
-    /// the fit heap's blocks (O(blocks)), plus a line or a run per page.
-    func writeHeapMap() {
+    /// Prints the map's header line for this allocator, the first region
+    /// (`region` 0) or region `region` of those added.
+    func writeHeapMapHeader(region: UInt) {
         let stats = statistics
-        Console.write("map page=")
+        if region == 0 {
+            Console.write("map page=")
+        } else {
+            Console.write("map region=")
+            Console.write(region)
+            Console.write(" page=")
+        }
         Console.write(stats.pageSize)
         Console.write(" pages=")
         Console.write(stats.pageCount)
@@ -94,13 +113,16 @@ extension SlabAllocator {
         Console.write(" misuse=")
         Console.write(stats.misuseCount)
         Console.write("\n")
+    }
+
+    /// Prints every page in order: one walk of the fit heap's blocks
+    /// (O(blocks)), plus a line or a run per page.
+    func writeHeapMapPages() {
         var pages = HeapMapPages()
         fit.forEachBlock { block, size, inUse in
             pages.add(block, size, live: inUse, of: self)
         }
         pages.finish(self)
-        writeBumpArenaMapLine()
-        Console.write("map end\n")
     }
 }
 

@@ -66,10 +66,10 @@ int cairn_get_region_stats(size_t index, struct cairn_heap_stats *out);
  * when the heap (every region) is intact. */
 int cairn_print_report(void);
 
-/* Prints a map of the heap on the console (of its first region, where
- * cairn_add_region gave it more), one line per page of the slab's
- * arena (runs of alike pages folded): class pages with their fill, other
- * pages with the bytes of live and free fit-heap blocks in them. The
+/* Prints a map of the heap on the console, one line per page of the
+ * slab's arena (runs of alike pages folded): class pages with their fill,
+ * other pages with the bytes of live and free fit-heap blocks in them;
+ * then the same for each region cairn_add_region added. The
  * format is described in Sources/Cairn/Firmware/HeapMap.swift;
  * scripts/heapmap.py draws it (`make heapmap`). A bump build prints one
  * line. Allocates nothing; runs with interrupts masked. */

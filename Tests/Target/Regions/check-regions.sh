@@ -24,4 +24,12 @@ capacity_second=$(awk '{ print $3 }' <<<"$second")
 capacity_total=$(awk '{ print $2 }' <<<"$total")
 (( capacity_first + capacity_second == capacity_total )) ||
     fail "the report's total capacity $capacity_total is not $capacity_first + $capacity_second"
-echo "regions ok: $board $(basename "$elf"): two regions, report per region and total"
+# The heap map: a header for the added region, whose capacity is the one
+# its report line gives, and a drawing with a grid for each region.
+map_second=$(grep -E '^map region=1 page=' <<<"$output" | head -n 1)
+[[ -n $map_second ]] || fail "the heap map has no header for the added region"
+[[ $(grep -oE ' capacity=[0-9]+' <<<"$map_second" | cut -d= -f2) == "$capacity_second" ]] ||
+    fail "the added region's map header does not give its capacity $capacity_second: $map_second"
+svg=$(python3 "$(dirname "$0")/../../../scripts/heapmap.py" - <<<"$output") || fail "heapmap.py could not draw the map"
+grep -q 'id="r1p0"' <<<"$svg" || fail "the drawing has no grid for the added region"
+echo "regions ok: $board $(basename "$elf"): two regions, report and heap map per region, total"

@@ -205,5 +205,6 @@ int main(void) {
     free(again);
 
     check(cairn_print_report() == 0, "the report finds the heap intact");
+    cairn_print_heap_map();  /* check-regions.sh reads a map per region */
     return check_finish();
 }
