@@ -17,4 +17,8 @@ int cairn_use(enum cairn_allocator allocator) { return cairn_swift_use((int)allo
 
 void cairn_get_arena_stats(struct cairn_arena_stats *out) { cairn_swift_get_arena_stats(out); }
 
+int cairn_arena_open(struct cairn_arena_scope *scope, size_t bytes) { return cairn_swift_arena_open(scope, bytes); }
+
+int cairn_arena_close(const struct cairn_arena_scope *scope) { return cairn_swift_arena_close(scope); }
+
 #endif

@@ -219,6 +219,27 @@ final class HeapRouterTests: MisuseRecordingTestCase {
         XCTAssertEqual(f.heap.router.statistics.bump.peakBytesInUse, peak)
     }
 
+    func testOnlyTheInnermostOpenScopeCloses() throws {
+        let f = try RoutedFixture()
+        let outer = try XCTUnwrap(f.heap.openScope(bytes: 512))
+        _ = try XCTUnwrap(f.malloc(64))
+        // All the outer scope has left: the two limits are the same.
+        let inner = try XCTUnwrap(f.heap.openScope(bytes: 512 - 64))
+        let inInner = try XCTUnwrap(f.malloc(32))
+        let before = f.heap.router.statistics
+        XCTAssertFalse(f.heap.router.closeScope(outer), "an outer scope while an inner one is open")
+        XCTAssertEqual(f.heap.router.statistics, before, "a refused close changes nothing")
+        XCTAssertTrue(f.isBumpBlock(inInner))
+        XCTAssertTrue(f.heap.router.closeScope(inner))
+        XCTAssertFalse(f.heap.router.closeScope(inner), "a scope closed already")
+        XCTAssertEqual(f.bumpInUse, 64)
+        XCTAssertTrue(f.heap.router.closeScope(outer))
+        XCTAssertEqual(f.bumpInUse, 0)
+        XCTAssertEqual(f.heap.router.openScopes, 0)
+        XCTAssertFalse(f.heap.router.closeScope(outer), "no scope is open")
+        XCTAssertTrue(f.isSlabBlock(try XCTUnwrap(f.malloc(8))))
+    }
+
     func testABlockFreedInsideAScopeRollsBackOnlyWhenNewest() throws {
         let f = try RoutedFixture()
         let scope = try XCTUnwrap(f.heap.openScope(bytes: 512))

@@ -184,6 +184,31 @@ func cairnUse(_ allocator: Int32) -> Int32 {
     return 0
 }
 
+@c(cairn_swift_arena_open)
+func cairnArenaOpen(_ record: UnsafeMutablePointer<cairn_arena_scope>?, _ bytes: UInt) -> Int32 {
+    let saved = cairn_enter()
+    defer { cairn_leave(saved) }
+    guard let record, let router = heapRouter,
+          let scope = router.pointee.openScope(bytes: bytes, inHandlerMode: cairn_in_handler_mode())
+    else { return -1 }
+    record.pointee = cairn_arena_scope(top: scope.top, last_block: scope.lastBlock, end: scope.end,
+                                       limit: scope.limit, depth: scope.depth)
+    mirrorRouting()
+    return 0
+}
+
+@c(cairn_swift_arena_close)
+func cairnArenaClose(_ record: UnsafePointer<cairn_arena_scope>?) -> Int32 {
+    let saved = cairn_enter()
+    defer { cairn_leave(saved) }
+    guard let record, let router = heapRouter else { return -1 }
+    let scope = ArenaScope(top: record.pointee.top, lastBlock: record.pointee.last_block, end: record.pointee.end,
+                           limit: record.pointee.limit, depth: record.pointee.depth)
+    guard router.pointee.closeScope(scope) else { return -1 }
+    mirrorRouting()
+    return 0
+}
+
 /// The router's figures; all zero (the slab selected) without a bump arena.
 var routerStatistics: HeapRouterStatistics {
     heapRouter?.pointee.statistics ?? HeapRouter().statistics

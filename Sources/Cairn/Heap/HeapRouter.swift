@@ -102,22 +102,32 @@ public struct HeapRouter: ~Copyable {
         guard !inHandlerMode, hasBumpArena,
               let limit = checkedAdd(bump.top, bytes), limit <= bump.end
         else { return nil }
-        let scope = ArenaScope(top: bump.top, lastBlock: bump.lastBlock, end: bump.end)
+        routesToBump &+= 2
+        let scope = ArenaScope(top: bump.top, lastBlock: bump.lastBlock, end: bump.end, limit: limit,
+                               depth: openScopes)
         // Nothing below the scope can roll back while it is open.
         bump.lastBlock = bump.top
         bump.end = limit
-        routesToBump &+= 2
         return scope
     }
 
     /// Closes the innermost scope: every block allocated in it is released
     /// (the top goes back to where the scope began) and the bump arena's
-    /// limit and newest block are those from before it opened.
-    public mutating func closeScope(_ scope: ArenaScope) {
+    /// limit and newest block are those from before it opened. Returns
+    /// false, changing nothing, for a scope that is not the innermost open
+    /// one (closed already, an outer one while an inner is open, or a
+    /// scope a C caller made up): its depth must be the open scopes' count,
+    /// its limit the arena's, and its start and outer limit must hold it.
+    @discardableResult
+    public mutating func closeScope(_ scope: ArenaScope) -> Bool {
+        guard scope.depth != 0, scope.depth == openScopes, scope.limit == bump.end, scope.top <= bump.top,
+              scope.lastBlock <= scope.top, scope.limit <= scope.end, scope.end <= arenaEnd
+        else { return false }
         bump.lowerTop(to: scope.top)
         bump.lastBlock = scope.lastBlock
         bump.end = scope.end
         routesToBump &-= 2
+        return true
     }
 
     // MARK: - Free
@@ -156,9 +166,14 @@ public enum HeapChoice: UInt8 {
 /// newest block and limit from before the scope opened. Close each scope
 /// once, innermost first (`CairnHeap.withArena` does).
 public struct ArenaScope: Equatable {
+    /// The bump arena's top, newest block and limit before the scope.
     let top: UInt
     let lastBlock: UInt
     let end: UInt
+    /// The scope's own limit: the arena's while it is the innermost.
+    let limit: UInt
+    /// Scopes open once it opened, itself included: 1 for the outermost.
+    let depth: UInt
 }
 
 /// The bump arena's figures (capacity is the whole arena's, also inside a

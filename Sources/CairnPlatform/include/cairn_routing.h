@@ -12,8 +12,9 @@
  * Whatever is selected, `free` goes to the allocator that owns the address
  * (a bump block's free is a counted no-op, or rolls the arena back when it
  * is the newest block), and interrupt handlers always allocate from the
- * slab. Swift code can also open scoped arenas on the bump arena
- * (`CairnHeap.withArena`). Slab builds only: with ALLOCATOR=bump the heap
+ * slab. Swift code (`CairnHeap.withArena`) and C code
+ * (`cairn_arena_open`/`cairn_arena_close`) can also open scoped arenas on
+ * the bump arena. Slab builds only: with ALLOCATOR=bump the heap
  * is one bump allocator and there is nothing to switch.
  */
 #ifndef CAIRN_ROUTING_H
@@ -39,6 +40,33 @@ enum cairn_allocator {
 int cairn_use(enum cairn_allocator allocator);
 static inline int cairn_use_bump(void) { return cairn_use(CAIRN_ALLOCATOR_BUMP); }
 static inline int cairn_use_slab(void) { return cairn_use(CAIRN_ALLOCATOR_SLAB); }
+
+/* A scoped arena, what CairnHeap.withArena is to Swift: between
+ * cairn_arena_open and cairn_arena_close every thread-mode allocation
+ * (malloc, Swift objects) comes from at most `bytes` bytes on top of the
+ * bump arena, and closing releases all of it at once:
+ *
+ *     struct cairn_arena_scope scope;
+ *     if (cairn_arena_open(&scope, 4096) == 0) {
+ *         ... parse a message, build a reply: nothing freed one by one ...
+ *         cairn_arena_close(&scope);
+ *     }
+ *
+ * The record is the caller's (its stack will do) and must not be changed.
+ * Scopes nest, an inner one taking its bytes from the outer's; close them
+ * innermost first. Interrupt handlers keep allocating from the slab.
+ * Nothing allocated inside may be used after the close; a block freed
+ * after it is reported as a foreign pointer (unless a later allocation
+ * has reused its address).
+ * cairn_arena_open: 0, or -1 (nothing changes) without a bump arena, with
+ * fewer than `bytes` bytes left in it, or in an interrupt handler.
+ * cairn_arena_close: 0, or -1 (nothing changes) for a record that is not
+ * the innermost open scope's (closed already, an outer one). */
+struct cairn_arena_scope {
+    uintptr_t top, last_block, end, limit, depth;
+};
+int cairn_arena_open(struct cairn_arena_scope *scope, size_t bytes);
+int cairn_arena_close(const struct cairn_arena_scope *scope);
 
 /* The bump arena's figures, in bytes. */
 struct cairn_arena_stats {
@@ -72,6 +100,8 @@ static inline __attribute__((always_inline)) bool cairn_in_handler_mode(void) {
 
 /* Swift entry points (Sources/Cairn/Firmware/HeapRouting.swift). */
 int cairn_swift_use(int allocator);
+int cairn_swift_arena_open(struct cairn_arena_scope *scope, uintptr_t bytes);
+int cairn_swift_arena_close(const struct cairn_arena_scope *scope);
 void cairn_swift_get_arena_stats(struct cairn_arena_stats *out);
 
 #ifdef __cplusplus

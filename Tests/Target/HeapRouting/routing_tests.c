@@ -42,6 +42,8 @@ struct sensor_table {
     uint32_t calibration[16];
 };
 
+static void run_c_scope_tests(void);
+
 static struct sensor_table *make_boot_objects(void) {
     cairn_use_bump();                                   // permanent objects from here on
     struct sensor_table *table = malloc(sizeof *table); // no header, no fragmentation
@@ -124,6 +126,33 @@ void routing_run_c_tests(void) {
     ontarget_check(arena().late_frees == 0, "late frees", "no free so far was late");
     ontarget_check(table->calibration[15] == 42, "README example", "the boot table keeps its data");
     ontarget_check(cairn_check_integrity() == 0, "integrity", "the slab is intact after the switches");
+    run_c_scope_tests();
+}
+
+// --- Scoped arenas from C ----------------------------------------------------
+
+static void run_c_scope_tests(void) {
+    struct cairn_arena_stats start = arena();
+    struct cairn_arena_scope outer, inner;
+    ontarget_check(cairn_arena_open(&outer, 1024) == 0 && arena().open_scopes == start.open_scopes + 1,
+                   "C scope", "cairn_arena_open opens a scope");
+    void *a = malloc(100);
+    ontarget_check(routing_in_bump_arena(a), "C scope", "malloc in a scope comes from the bump arena");
+    ontarget_check(cairn_arena_open(&inner, 256) == 0, "C scope", "scopes nest");
+    void *b = malloc(64);
+    ontarget_check(routing_in_bump_arena(b) && (uintptr_t)b > (uintptr_t)a, "C scope",
+                   "the inner scope's blocks follow the outer's");
+    ontarget_check(cairn_arena_close(&outer) == -1 && arena().open_scopes == start.open_scopes + 2, "C scope",
+                   "an outer scope does not close while an inner one is open");
+    ontarget_check(cairn_arena_close(&inner) == 0, "C scope", "the inner scope closes");
+    ontarget_check(cairn_arena_close(&inner) == -1, "C scope", "a scope closes once");
+    ontarget_check(cairn_arena_close(&outer) == 0 && arena().in_use == start.in_use
+                   && arena().open_scopes == start.open_scopes, "C scope", "closing releases everything");
+    void *c = malloc(32);
+    ontarget_check(routing_in_slab(c), "C scope", "after the scopes the slab serves again");
+    free(c);
+    ontarget_check(cairn_arena_open(&outer, SIZE_MAX) == -1 && arena().open_scopes == start.open_scopes,
+                   "C scope", "a scope larger than what is left does not open");
 }
 
 // --- The interrupt ------------------------------------------------------------
