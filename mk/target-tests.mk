@@ -74,6 +74,20 @@ target-test-firmware: $(ONTARGET_ELF)
 # The suite's scenarios call CHeap.realloc on slabs of their own (the
 # checked build copies that local allocator, not the global heap).
 ONTARGET_OWN_COPIES := CHeapO7realloc__9byteCount6caller.*SlabH0V
+# The suite's frames need about 5 KiB of stack on micro:bit (tests keep
+# whole allocators on the stack), more than the board's default 2 KiB;
+# with no MPU there, an overflow runs into the heap (ontarget_finish
+# checks the stack paint). Its runs get 6 KiB of stack and a 5 KiB heap,
+# so that both fit the 16 KiB of RAM.
+ONTARGET_MICROBIT_MEMORY := STACK_SIZE=6144 HEAP_SIZE=5120
+ifeq ($(BOARD):$(origin STACK_SIZE),microbit:file)
+# A micro:bit run with the board's own stack (`make target-test-run
+# BOARD=microbit`) goes again with the suite's memory; a stack or heap
+# given on the command line is kept.
+target-test-run:
+	@+$(MAKE) --no-print-directory -f $(CAIRN_ROOT)/Makefile -f $(ONTARGET_MK) STACK_SIZE=6144 \
+	    $(if $(filter file,$(origin HEAP_SIZE)),HEAP_SIZE=5120) target-test-run
+else
 target-test-run: target-test-firmware
 	@log=$(BUILD_DIR)/target-tests.log; \
 	echo "== on-target tests: $(BOARD), $(ALLOCATOR) heap$(if $(filter 1,$(CHECKED)), (checked))"; \
@@ -83,16 +97,11 @@ target-test-run: target-test-firmware
 	grep -Eq '^[0-9]+ passed, 0 failed' $$log || { echo "on-target tests FAILED on $(BOARD): no closing line"; exit 1; }
 	$(if $(filter slab,$(ALLOCATOR)),@CHECK_NO_HEAP_COPY_ALLOW='$(ONTARGET_OWN_COPIES)' \
 	    $(CAIRN_ROOT)/scripts/check-no-heap-copy.sh $(ONTARGET_ELF))
+endif
 
 # One sub-make per run, BOARD:ALLOCATOR:CHECKED: BUILD_DIR depends on all
 # three. Every run goes ahead even after a failure, and the summary names
 # the failures.
-# The suite's frames need about 5 KiB of stack on micro:bit (tests keep
-# whole allocators on the stack), more than the board's default 2 KiB;
-# with no MPU there, an overflow runs into the heap (ontarget_finish
-# checks the stack paint). Its runs get 6 KiB of stack and a 5 KiB heap,
-# so that both fit the 16 KiB of RAM.
-ONTARGET_MICROBIT_MEMORY := STACK_SIZE=6144 HEAP_SIZE=5120
 # mps2-an505 runs the same Swift code (armv7em) as mps2-an386 on another
 # core and memory map: one release run covers what differs, and keeps
 # `make test` short.
