@@ -169,7 +169,14 @@ extension FitHeap {
         }
         if next != 0 { storeWord(0, Self.previousLinkAddress(self.block(atOffset: next))) }
         binHead(first, second).pointee = next
-        guard next == 0 else { return }
+        if next == 0 { clearBinBits(first, second) }
+    }
+
+    /// Clears the bitmap bit of bin (`first`, `second`), which is empty
+    /// now, and its level's bit when no bin of the level has a block.
+    /// Precondition: `first < firstLevelCount`.
+    @inline(__always)
+    mutating func clearBinBits(_ first: UInt, _ second: UInt) {
         let map = secondLevelMap(first)
         map.pointee &= ~UInt8(truncatingIfNeeded: 1 &<< second)
         if map.pointee == 0 { firstLevelMap &= ~UInt32(truncatingIfNeeded: 1 &<< first) }

@@ -97,7 +97,13 @@ extension FitHeap {
     /// has ``inUseBit``.
     @inline(__always)
     func writeLiveHeader(_ block: UInt, size: UInt, flags: UInt32) {
-        let word = UInt32(truncatingIfNeeded: size) | flags
+        storeTaggedHeader(UInt32(truncatingIfNeeded: size) | flags, at: block)
+    }
+
+    /// Stores `word` (size and flags of an in-use header) at `block` with
+    /// its tag: the one place a tag is written.
+    @inline(__always)
+    func storeTaggedHeader(_ word: UInt32, at block: UInt) {
         storeWord(word | Self.tag(block, word, key: headerKey), block)
     }
 
@@ -126,8 +132,7 @@ extension FitHeap {
     @inline(__always)
     func setPreviousInUse(_ block: UInt, _ inUse: Bool) {
         let word = loadWord(block) & ~Self.tagBits
-        let flagged = inUse ? word | Self.previousInUseBit : word & ~Self.previousInUseBit
-        storeWord(flagged | Self.tag(block, flagged, key: headerKey), block)
+        storeTaggedHeader(inUse ? word | Self.previousInUseBit : word & ~Self.previousInUseBit, at: block)
     }
 
     /// Address of the "next free block" link. Precondition: the block is free, 16 bytes or more.

@@ -106,9 +106,7 @@ extension FitHeap {
     /// and bitmap bits are cleared. Precondition: `first < firstLevelCount`.
     mutating func abandonBin(_ first: UInt, _ second: UInt) {
         binHead(first, second).pointee = 0
-        let map = secondLevelMap(first)
-        map.pointee &= ~UInt8(truncatingIfNeeded: 1 &<< second)
-        if map.pointee == 0 { firstLevelMap &= ~UInt32(truncatingIfNeeded: 1 &<< first) }
+        clearBinBits(first, second)
     }
 
     /// `removeFromBin` found the links of `block` (of `size` bytes) not

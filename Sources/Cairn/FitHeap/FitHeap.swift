@@ -46,9 +46,10 @@
 /// ``misuseHandler`` and change nothing. Plausible means: the header's
 /// size is a multiple of 8, at least 16 and within the heap, the next
 /// block's "previous in use" bit agrees, and a free neighbour it would
-/// merge with has matching boundary tags. A forged header inside a live
-/// block that passes all of that is taken for a block: a header-based
-/// allocator cannot tell without a walk.
+/// merge with has matching boundary tags, and the header carries its
+/// keyed tag (FitHeap+Blocks.swift). A header forged inside a live block
+/// without its tag is reported as heap corruption; a blind forgery guesses
+/// the 8-bit tag 1 time in 256 and is then taken for a block.
 ///
 /// State is held as addresses (`UInt`), as in ``SlabAllocator``, so an
 /// unconfigured heap is all zeros and fails every allocation. The public
