@@ -35,21 +35,10 @@ extension CairnHeap {
     /// - Interrupt handlers keep allocating from the slab.
     /// - Scopes nest: an inner scope takes its bytes from the outer one's.
     public static func withArena<Result: BitwiseCopyable>(bytes: Int, _ body: () -> Result) -> Result? {
-        guard bytes >= 0 else { return nil }
-        var saved = cairn_enter()
-        guard let router = heapRouter,
-              let scope = router.pointee.openScope(bytes: UInt(bytes), inHandlerMode: cairn_in_handler_mode())
-        else {
-            cairn_leave(saved)
-            return nil
-        }
-        mirrorRouting()
-        cairn_leave(saved)
+        guard bytes >= 0, let scope = openPlatformScope(bytes: UInt(bytes)) else { return nil }
         let result = body()
-        saved = cairn_enter()
-        router.pointee.closeScope(scope)
-        mirrorRouting()
-        cairn_leave(saved)
+        // The innermost scope: `body` returned, so every scope it opened has closed.
+        closePlatformScope(scope)
         return result
     }
 

@@ -184,29 +184,46 @@ func cairnUse(_ allocator: Int32) -> Int32 {
     return 0
 }
 
-@c(cairn_swift_arena_open)
-func cairnArenaOpen(_ record: UnsafeMutablePointer<cairn_arena_scope>?, _ bytes: UInt) -> Int32 {
+/// Opens a scope of `bytes` on the firmware's bump arena (see
+/// ``HeapRouter/openScope(bytes:inHandlerMode:)``), with interrupts
+/// masked, and tells the hooks; `nil` when none opens. Swift's
+/// `CairnHeap.withArena` and C's `cairn_arena_open` both open through it.
+func openPlatformScope(bytes: UInt) -> ArenaScope? {
     let saved = cairn_enter()
     defer { cairn_leave(saved) }
-    guard let record, let router = heapRouter,
+    guard let router = heapRouter,
           let scope = router.pointee.openScope(bytes: bytes, inHandlerMode: cairn_in_handler_mode())
-    else { return -1 }
+    else { return nil }
+    mirrorRouting()
+    return scope
+}
+
+/// Closes `scope` when it is the innermost open one (see
+/// ``HeapRouter/closeScope(_:)``), with interrupts masked, and tells the
+/// hooks; false, changing nothing, otherwise.
+@discardableResult
+func closePlatformScope(_ scope: ArenaScope) -> Bool {
+    let saved = cairn_enter()
+    defer { cairn_leave(saved) }
+    guard let router = heapRouter, router.pointee.closeScope(scope) else { return false }
+    mirrorRouting()
+    return true
+}
+
+@c(cairn_swift_arena_open)
+func cairnArenaOpen(_ record: UnsafeMutablePointer<cairn_arena_scope>?, _ bytes: UInt) -> Int32 {
+    guard let record, let scope = openPlatformScope(bytes: bytes) else { return -1 }
     record.pointee = cairn_arena_scope(top: scope.top, last_block: scope.lastBlock, end: scope.end,
                                        limit: scope.limit, depth: scope.depth)
-    mirrorRouting()
     return 0
 }
 
 @c(cairn_swift_arena_close)
 func cairnArenaClose(_ record: UnsafePointer<cairn_arena_scope>?) -> Int32 {
-    let saved = cairn_enter()
-    defer { cairn_leave(saved) }
-    guard let record, let router = heapRouter else { return -1 }
+    guard let record else { return -1 }
     let scope = ArenaScope(top: record.pointee.top, lastBlock: record.pointee.last_block, end: record.pointee.end,
                            limit: record.pointee.limit, depth: record.pointee.depth)
-    guard router.pointee.closeScope(scope) else { return -1 }
-    mirrorRouting()
-    return 0
+    return closePlatformScope(scope) ? 0 : -1
 }
 
 /// The router's figures; all zero (the slab selected) without a bump arena.
