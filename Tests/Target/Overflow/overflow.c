@@ -50,19 +50,6 @@ static uint32_t attack_word(const uint8_t *victim, const uint32_t *stack_word) {
 #endif
 }
 
-// A block handed out must lie in the heap and overlap no live block.
-static void check_block(uint8_t *block, uint8_t *heap, size_t heap_bytes) {
-    if (block == NULL) return;  // running out is allowed, escaping is not
-    uintptr_t start = (uintptr_t)block;
-    if (start < (uintptr_t)heap || start + BLOCK_BYTES > (uintptr_t)heap + heap_bytes) fail("block outside the heap", block);
-    for (unsigned i = 0; i < live_count; i++) {
-        uintptr_t other = (uintptr_t)live[i];
-        if (live[i] != NULL && start < other + BLOCK_BYTES && other < start + BLOCK_BYTES)
-            fail("block overlapping a live block", block);
-    }
-    live[live_count++] = block;
-}
-
 int main(void) {
     struct cairn_heap_config config;
     cairn_platform_heap_config(&config);
@@ -85,13 +72,13 @@ int main(void) {
         for (uint8_t *p = blocks[i] + BLOCK_BYTES; p < victim + 8; p += 4) *(volatile uint32_t *)launder(p) = word;
     }
 
-    for (unsigned i = 0; i < AFTER; i++) check_block(malloc(BLOCK_BYTES), config.storage, config.storage_size);
+    for (unsigned i = 0; i < AFTER; i++) hold_block(malloc(BLOCK_BYTES), BLOCK_BYTES, &config, live, &live_count);
 
     // The kept blocks go back: their ends were overwritten (a checked
     // build's canaries), and their free neighbours are damaged.
     for (unsigned i = 0; i < FIRST; i += 2) free(blocks[i]);
     live[0] = live[1] = live[2] = live[3] = NULL;
-    for (unsigned i = 0; i < AFTER; i++) check_block(malloc(BLOCK_BYTES), config.storage, config.storage_size);
+    for (unsigned i = 0; i < AFTER; i++) hold_block(malloc(BLOCK_BYTES), BLOCK_BYTES, &config, live, &live_count);
 
     board_puts("UNREACHED in a checked build\n");
     size_t lost = 0;
