@@ -181,7 +181,8 @@ def render(heap_map, title, columns=None):
     width = legend_x + 330
     # Each region after the first gets a label line above its grid.
     grids_height = sum(rows * (CELL + GAP) + 30 for _, _, rows in shapes) + 20 * len(heap_map.regions)
-    legend_height = 7 * (CELL + 6) + 10 + 16 * len(legend_lines(heap_map.header, heap_map))
+    legend = legend_lines(heap_map.header, heap_map)
+    legend_height = 7 * (CELL + 6) + 10 + 16 * len(legend)
     height = max(top + grids_height, top + legend_height + 10, 330)
     out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" '
            'font-size="12">' % (width, height),
@@ -210,7 +211,7 @@ def render(heap_map, title, columns=None):
         out.append('<text x="%d" y="%d">%s</text>' % (legend_x + CELL + 8, y + 11, escape(text)))
         y += CELL + 6
     y += 10
-    for text in legend_lines(heap_map.header, heap_map):
+    for text in legend:
         out.append('<text x="%d" y="%d">%s</text>' % (legend_x, y, escape(text)))
         y += 16
     out.append("</svg>")
