@@ -285,7 +285,7 @@ public struct SlabAllocator: ~Copyable {
         guard Self.linkWordsAgree(next, check, key: linkKey) else { return nil }
         record.pointee.cacheHead = next
         // No longer looks free: word 1 must not be word 0 XOR linkKey. Word
-        // 0 is an offset below 2^31 (regions are smaller than 2 GiB) or
+        // 0 is an offset below 2^31 (a region spans at most 16 MiB) or
         // noBlock, and the key has bit 31 set and bit 30 clear, so writing
         // the block's own offset (below 2^30 beside noBlock, see
         // ``linkKey(secret:regionBase:)``) breaks the match, and costs no
